@@ -1,0 +1,1 @@
+"""Rapport: monitor and control relationships with key customers."""

@@ -1,0 +1,110 @@
+"""What each metric is, how a response contributes to it, and how its sums become an estimate.
+
+Kept free of queries so the import pipeline, the rollup rebuild and the pages share one
+definition of NPS, CSAT and CES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rapport.stats import intervals
+
+SUM_FIELDS = ("n", "total", "total_sq", "promoters", "passives", "detractors", "top2")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDef:
+    key: str
+    label: str
+    low: int
+    high: int
+    # Scores at or above this count as "top-2 box" (satisfied / easy).
+    top2_from: int
+    # How the headline figure is computed from the sums.
+    headline: str  # "nps" | "top2" | "mean"
+    scale: float = 1.0
+
+    @property
+    def unit(self) -> str:
+        return {"nps": "", "top2": "%", "mean": ""}[self.headline]
+
+
+METRICS: dict[str, MetricDef] = {
+    "nps": MetricDef("nps", "NPS", 0, 10, 9, "nps", scale=100.0),
+    "csat": MetricDef("csat", "CSAT", 1, 5, 4, "top2", scale=100.0),
+    "ces": MetricDef("ces", "CES", 1, 7, 6, "mean"),
+}
+
+
+def custom_metric(key: str) -> MetricDef:
+    """A custom numeric answer: shown as its mean with a t-interval."""
+    return MetricDef(key, key.replace("_", " ").capitalize(), 0, 0, 0, "mean")
+
+
+def metric_def(key: str) -> MetricDef:
+    return METRICS.get(key) or custom_metric(key)
+
+
+def contributions(
+    nps: int | None, csat: int | None, ces: int | None, answers: Mapping[str, Any] | None
+) -> Iterator[tuple[str, tuple[int, float, float, int, int, int, int]]]:
+    """(metric, sums) for each metric a response answers; sums are in SUM_FIELDS order."""
+    if nps is not None:
+        yield (
+            "nps",
+            (1, nps, nps * nps, int(nps >= 9), int(7 <= nps <= 8), int(nps <= 6), int(nps >= 9)),
+        )
+    if csat is not None:
+        yield "csat", (1, csat, csat * csat, 0, 0, 0, int(csat >= 4))
+    if ces is not None:
+        yield "ces", (1, ces, ces * ces, 0, 0, 0, int(ces >= 6))
+    for key, value in (answers or {}).items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            yield key, (1, float(value), float(value) ** 2, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricValue:
+    """A metric's headline figure on its display scale, with n and interval."""
+
+    metric: str
+    n: int
+    value: float | None
+    low: float | None
+    high: float | None
+    enough: bool  # n reaches the configured minimum
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "n": self.n,
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "enough": self.enough,
+        }
+
+
+def estimate(metric: str, sums: Mapping[str, float], *, min_n: int) -> MetricValue:
+    """Headline estimate with 95 % interval from a bucket's sums (None when n = 0)."""
+    definition = metric_def(metric)
+    n = int(sums.get("n", 0) or 0)
+    if n == 0:
+        return MetricValue(metric, 0, None, None, None, False)
+    if definition.headline == "nps":
+        est = intervals.nps(int(sums["promoters"]), int(sums["passives"]), int(sums["detractors"]))
+    elif definition.headline == "top2":
+        est = intervals.wilson(int(sums["top2"]), n)
+    else:
+        est = intervals.mean_t(n, float(sums["total"]), float(sums["total_sq"]))
+    est = est.scaled(definition.scale)
+    low = est.low if est.low != float("-inf") else None
+    high = est.high if est.high != float("inf") else None
+    return MetricValue(metric, n, est.value, low, high, n >= min_n)
+
+
+def add_sums(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+    return {f: (a.get(f, 0) or 0) + (b.get(f, 0) or 0) for f in SUM_FIELDS}

@@ -1,0 +1,92 @@
+"""The one place that decides who may see and change what.
+
+Every selector narrows its queryset with `scope()`; every service checks `require()`.
+Visibility is by team membership; an administrator (superuser or admin role) sees every team.
+Objects outside the actor's scope are reported as missing (404), never as forbidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+
+from rapport.core.models import Membership, Role
+
+if TYPE_CHECKING:
+    from rapport.core.models import User
+
+M = TypeVar("M", bound=Model)
+
+
+class Capability(StrEnum):
+    VIEW = "view"
+    EDIT_ACCOUNTS = "edit_accounts"
+    EDIT_RELATIONSHIP = "edit_relationship"  # contacts, expectations, commitments, communications
+    IMPORT_FEEDBACK = "import_feedback"
+    RECORD_FEEDBACK = "record_feedback"
+
+
+_ALL = set(Capability)
+ROLE_CAPABILITIES: dict[str, set[Capability]] = {
+    Role.ADMIN: _ALL,
+    Role.MANAGER: _ALL,
+    Role.ACCOUNT_MANAGER: _ALL,
+    Role.ANALYST: {Capability.VIEW, Capability.IMPORT_FEEDBACK, Capability.RECORD_FEEDBACK},
+    Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK},
+    Role.AGENT: {Capability.VIEW, Capability.RECORD_FEEDBACK},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The teams an actor may see, and the role held in each."""
+
+    all_teams: bool
+    roles: dict[int, str]
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    def can(self, capability: Capability, team_id: int | None) -> bool:
+        if self.all_teams:
+            return True
+        if team_id is None:
+            return any(capability in ROLE_CAPABILITIES[r] for r in self.roles.values())
+        role = self.roles.get(team_id)
+        return role is not None and capability in ROLE_CAPABILITIES[role]
+
+
+_CACHE_ATTR = "_rapport_scope"
+
+
+def scope_of(user: User) -> Scope:
+    """The actor's scope, computed once per user object (one query)."""
+    cached: Scope | None = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        result = Scope(all_teams=False, roles={})
+    else:
+        roles = dict(Membership.objects.filter(user_id=user.pk).values_list("team_id", "role"))
+        result = Scope(all_teams=user.is_superuser or Role.ADMIN in roles.values(), roles=roles)
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def scope(queryset: QuerySet[M], user: User, *, team_field: str = "team") -> QuerySet[M]:
+    """Narrow a queryset to rows whose team the actor may see."""
+    actor_scope = scope_of(user)
+    if actor_scope.all_teams:
+        return queryset
+    return queryset.filter(**{f"{team_field}__in": actor_scope.team_ids})
+
+
+def require(user: User, capability: Capability, team_id: int | None) -> None:
+    """Raise PermissionDenied unless the actor holds the capability in that team."""
+    if not scope_of(user).can(capability, team_id):
+        raise PermissionDenied(f"You may not {capability.value.replace('_', ' ')} here.")

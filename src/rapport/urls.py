@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from rapport.api.router import api
+
+urlpatterns = [
+    path("", include("rapport.core.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

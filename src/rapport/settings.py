@@ -159,6 +159,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_MAX_PER_PAGE_SIZE = 500
+
 # Statistics conventions (DESIGN.md section 6).
 RAPPORT_MIN_N = env_int("MIN_N", 30, minimum=1)
 RAPPORT_PAGE_SIZE = 50

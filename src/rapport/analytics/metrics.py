@@ -6,6 +6,7 @@ definition of NPS, CSAT and CES.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -108,3 +109,49 @@ def estimate(metric: str, sums: Mapping[str, float], *, min_n: int) -> MetricVal
 
 def add_sums(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     return {f: (a.get(f, 0) or 0) + (b.get(f, 0) or 0) for f in SUM_FIELDS}
+
+
+def _variance_of_mean(metric: str, sums: Mapping[str, float]) -> float:
+    """Sampling variance of the headline figure (on the 0..1 or raw scale)."""
+    n = sums["n"]
+    headline = metric_def(metric).headline
+    if headline == "nps":
+        p_pro, p_det = sums["promoters"] / n, sums["detractors"] / n
+        return (p_pro + p_det - (p_pro - p_det) ** 2) / n
+    if headline == "top2":
+        p = sums["top2"] / n
+        return p * (1 - p) / n
+    if n < 2:
+        return float("inf")
+    return max((sums["total_sq"] - sums["total"] ** 2 / n) / (n - 1), 0.0) / n
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """How the current period compares with the previous one (DESIGN.md section 6)."""
+
+    direction: str  # "up" | "down" | "flat" | "unknown"
+    difference: float | None
+    label: str
+
+
+def compare(
+    metric: str, current: Mapping[str, float], previous: Mapping[str, float], *, min_n: int
+) -> Change:
+    """Call a change a change only when the difference is outside its 95 % interval.
+
+    Independent samples, normal approximation: z = Δ / sqrt(Var₁ + Var₂), |z| > 1.96.
+    Below the minimum n in either period nothing is called a change.
+    """
+    n_cur, n_prev = int(current.get("n", 0) or 0), int(previous.get("n", 0) or 0)
+    if n_cur < min_n or n_prev < min_n:
+        return Change("unknown", None, "too few responses to compare")
+    scale = metric_def(metric).scale
+    cur = estimate(metric, current, min_n=min_n).value or 0.0
+    prev = estimate(metric, previous, min_n=min_n).value or 0.0
+    diff = cur - prev
+    se = math.sqrt(_variance_of_mean(metric, current) + _variance_of_mean(metric, previous))
+    if se == 0 or abs(diff / scale) <= 1.959964 * se:
+        return Change("flat", diff, "no significant change")
+    word = "up" if diff > 0 else "down"
+    return Change(word, diff, f"significantly {word} {abs(diff):.1f}")

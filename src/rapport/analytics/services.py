@@ -141,7 +141,10 @@ def _window_sums(
             Case(When(~in_current, then=F(field)), default=0, output_field=FloatField())
         )
     result: dict[tuple[int, str], dict[str, dict[str, float]]] = {}
-    for rec in rows.values("account_id", "metric").annotate(**aggregates):
+    records: Iterable[dict[str, Any]] = rows.values(  # type: ignore[assignment]
+        "account_id", "metric"
+    ).annotate(**aggregates)
+    for rec in records:
         result[(rec["account_id"], rec["metric"])] = {
             "current": {f: rec[f"cur_{f}"] or 0 for f in SUM_FIELDS},
             "previous": {f: rec[f"prev_{f}"] or 0 for f in SUM_FIELDS},

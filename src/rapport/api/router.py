@@ -1,13 +1,22 @@
 """The /api/v1/ root: mounts each app's router; token or session authentication."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
+from rapport.analytics.api import router as metrics_router
 from rapport.api.auth import SessionAuth, TokenAuth
+from rapport.customers.api import router as customers_router
 
 api = NinjaAPI(
     title="Rapport API",
     version="1",
-    description="Key accounts, their people, feedback, imports and metrics.",
+    description=(
+        "Key accounts, their people, feedback, imports and metrics. Authenticate with a personal "
+        "token (`Authorization: Bearer rpt_…`, created under your name → API tokens)."
+    ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs_decorator=login_required,  # the schema and docs are for signed-in users too
 )
+api.add_router("", customers_router)
+api.add_router("", metrics_router)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.api.models import ApiToken
+from rapport.core.access import Actor
 from rapport.core.models import AuditAction, User
 from rapport.core.services import record_audit
 
@@ -22,7 +23,7 @@ def _digest(raw: str) -> str:
 
 @transaction.atomic
 def issue_token(
-    *, actor: User, user: User, name: str, valid_for: timedelta | None = None
+    *, actor: Actor, user: User, name: str, valid_for: timedelta | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its clear text, which is never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -53,7 +54,7 @@ def user_for_token(raw: str) -> User | None:
 
 
 @transaction.atomic
-def revoke_token(*, actor: User, token: ApiToken) -> None:
+def revoke_token(*, actor: Actor, token: ApiToken) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     record_audit(

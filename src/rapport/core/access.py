@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
-from rapport.core.models import Membership, Role
+from rapport.core.models import Membership, Role, User
 
-if TYPE_CHECKING:
-    from rapport.core.models import User
+# Views pass request.user; the middleware guarantees sign-in, but the type says it may not.
+Actor = User | AnonymousUser
 
 M = TypeVar("M", bound=Model)
 
@@ -64,7 +65,7 @@ class Scope:
 _CACHE_ATTR = "_rapport_scope"
 
 
-def scope_of(user: User) -> Scope:
+def scope_of(user: Actor) -> Scope:
     """The actor's scope, computed once per user object (one query)."""
     cached: Scope | None = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
@@ -78,7 +79,7 @@ def scope_of(user: User) -> Scope:
     return result
 
 
-def scope(queryset: QuerySet[M], user: User, *, team_field: str = "team") -> QuerySet[M]:
+def scope(queryset: QuerySet[M], user: Actor, *, team_field: str = "team") -> QuerySet[M]:
     """Narrow a queryset to rows whose team the actor may see."""
     actor_scope = scope_of(user)
     if actor_scope.all_teams:
@@ -86,7 +87,7 @@ def scope(queryset: QuerySet[M], user: User, *, team_field: str = "team") -> Que
     return queryset.filter(**{f"{team_field}__in": actor_scope.team_ids})
 
 
-def require(user: User, capability: Capability, team_id: int | None) -> None:
+def require(user: Actor, capability: Capability, team_id: int | None) -> None:
     """Raise PermissionDenied unless the actor holds the capability in that team."""
     if not scope_of(user).can(capability, team_id):
         raise PermissionDenied(f"You may not {capability.value.replace('_', ' ')} here.")

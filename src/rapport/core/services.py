@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils.text import slugify
 
+from rapport.core.access import Actor
 from rapport.core.models import AuditAction, AuditEvent, Membership, Team, User
 
 
 def record_audit(
     *,
-    actor: User | None,
+    actor: Actor | None,
     action: AuditAction,
     instance: models.Model,
     changed_fields: Iterable[str] = (),
@@ -51,7 +52,7 @@ def assign_changes(instance: models.Model, changes: Mapping[str, Any]) -> list[s
 
 
 @transaction.atomic
-def create_team(*, actor: User | None, name: str, slug: str = "") -> Team:
+def create_team(*, actor: Actor | None, name: str, slug: str = "") -> Team:
     team = Team.objects.create(name=name, slug=slug or slugify(name))
     record_audit(
         actor=actor,
@@ -64,7 +65,7 @@ def create_team(*, actor: User | None, name: str, slug: str = "") -> Team:
 
 
 @transaction.atomic
-def set_membership(*, actor: User | None, user: User, team: Team, role: str) -> Membership:
+def set_membership(*, actor: Actor | None, user: User, team: Team, role: str) -> Membership:
     membership, created = Membership.objects.update_or_create(
         user=user, team=team, defaults={"role": role}
     )
@@ -76,3 +77,62 @@ def set_membership(*, actor: User | None, user: User, team: Team, role: str) -> 
         changed_fields=["role"],
     )
     return membership
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def create_audited(
+    *,
+    actor: Actor | None,
+    model: type[_M],
+    fields: Mapping[str, Any],
+    team_id: int | None,
+    via: str = "web",
+) -> _M:
+    """Create a row and its audit event (caller holds the transaction and checked access)."""
+    instance = model(**fields)
+    instance.full_clean()
+    instance.save()
+    record_audit(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=instance,
+        changed_fields=fields.keys(),
+        team_id=team_id,
+        via=via,
+    )
+    return instance
+
+
+def update_audited(
+    *,
+    actor: Actor | None,
+    instance: _M,
+    changes: Mapping[str, Any],
+    team_id: int | None,
+    via: str = "web",
+) -> list[str]:
+    """Apply the changes that differ, validate, save, audit; returns changed field names."""
+    changed = assign_changes(instance, changes)
+    if changed:
+        instance.full_clean()
+        instance.save()
+        record_audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=instance,
+            changed_fields=changed,
+            team_id=team_id,
+            via=via,
+        )
+    return changed
+
+
+def delete_audited(
+    *, actor: Actor | None, instance: models.Model, team_id: int | None, via: str = "web"
+) -> None:
+    record_audit(
+        actor=actor, action=AuditAction.DELETE, instance=instance, team_id=team_id, via=via
+    )
+    instance.delete()

@@ -27,7 +27,7 @@ def run_periodic() -> None:
 def run_worker(*, once: bool = False, interval: float = 1.0) -> int:
     from django_tasks_db.management.commands.db_worker import Worker
 
-    backend = settings.TASKS["default"]["BACKEND"]
+    backend = str(settings.TASKS["default"]["BACKEND"])
     if not backend.startswith("django_tasks_db"):
         log.error("RAPPORT_TASKS_BACKEND is not 'database'; run that backend's own worker.")
         return 2

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.http import QueryDict
 
 from rapport.analytics.services import ScoreRow
-from rapport.feedback.models import Response
+from rapport.customers.models import Account
+from rapport.feedback.models import FeedbackChannel, Response
 
+CHANNELS = FeedbackChannel.choices
 SCORE_FIELDS = ("account_id", "submitted_at", "nps", "csat", "ces", "answers")
 
 
@@ -24,3 +31,45 @@ def iter_score_rows(*, chunk_size: int = 20_000) -> Iterator[ScoreRow]:
         for pk, *fields in chunk:
             yield ScoreRow(*fields)
             last_id = pk
+
+
+@dataclass(frozen=True)
+class FeedbackFilters:
+    channel: str = ""
+    start: date | None = None
+    end: date | None = None
+    with_comment: bool = False
+    detractors: bool = False
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> FeedbackFilters:
+        def _date(name: str) -> date | None:
+            try:
+                return date.fromisoformat(query.get(name, ""))
+            except ValueError:
+                return None
+
+        channel = query.get("channel", "")
+        return cls(
+            channel=channel if channel in FeedbackChannel.values else "",
+            start=_date("from"),
+            end=_date("to"),
+            with_comment=query.get("with_comment") == "1",
+            detractors=query.get("detractors") == "1",
+        )
+
+
+def responses_for_account(account: Account, filters: FeedbackFilters) -> QuerySet[Response]:
+    """An account's feedback, newest first (the caller has checked the account is visible)."""
+    rows = Response.objects.filter(account=account).select_related("respondent_contact")
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    if filters.start:
+        rows = rows.filter(submitted_at__date__gte=filters.start)
+    if filters.end:
+        rows = rows.filter(submitted_at__date__lte=filters.end)
+    if filters.with_comment:
+        rows = rows.exclude(comment="")
+    if filters.detractors:
+        rows = rows.filter(nps__lte=6)
+    return rows.order_by("-submitted_at", "-pk")

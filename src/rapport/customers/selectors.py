@@ -1,0 +1,209 @@
+"""Every read of accounts and their relationship data, scoped to what the actor may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.core.access import Actor, scope
+from rapport.customers.models import (
+    Account,
+    AccountStakeholder,
+    Commitment,
+    CommitmentStatus,
+    Communication,
+    Contact,
+    DecisionRole,
+    Expectation,
+    ExternalParty,
+)
+
+DM_SILENCE_DAYS = 90
+RELATED_MODELS: dict[str, type[Any]] = {
+    "contacts": Contact,
+    "stakeholders": AccountStakeholder,
+    "external-parties": ExternalParty,
+    "expectations": Expectation,
+    "commitments": Commitment,
+    "communications": Communication,
+}
+
+
+def accounts_for(user: Actor) -> QuerySet[Account]:
+    return scope(Account.objects.all(), user)
+
+
+def get_account(user: Actor, account_id: int) -> Account:
+    """The account if the actor may see it; otherwise 404 (never reveal it exists)."""
+    account = accounts_for(user).select_related("team", "owner").filter(pk=account_id).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+def related_for(user: Actor, model: type[Any], *, account_id: int | None = None) -> QuerySet[Any]:
+    """Contacts, commitments, … of the accounts the actor may see."""
+    queryset = scope(model.objects.select_related("account"), user, team_field="account__team")
+    if account_id is not None:
+        queryset = queryset.filter(account_id=account_id)
+    return queryset
+
+
+def get_related(user: Actor, model: type[Any], pk: int) -> Any:
+    instance = related_for(user, model).filter(pk=pk).first()
+    if instance is None:
+        raise Http404(f"No such {model._meta.verbose_name}.")
+    return instance
+
+
+# --- portfolio ------------------------------------------------------------------------------
+
+PORTFOLIO_SORTS = {
+    "name": ("name",),
+    "tier": ("tier", "name"),
+    "value": ("-annual_value", "name"),
+    "renewal": ("renewal_date", "name"),
+    "last_contact": ("last_contact_at", "name"),
+    "nps": ("nps_value", "name"),
+    "csat": ("csat_value", "name"),
+    "overdue": ("-overdue_commitments", "name"),
+}
+
+
+@dataclass(frozen=True)
+class PortfolioFilters:
+    q: str = ""
+    team: int | None = None
+    tier: str = ""
+    segment: str = ""
+    silent_decision_makers: bool = False
+    sort: str = "name"
+    descending: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _count_commitments(condition: Q) -> Coalesce:
+    subquery = (
+        Commitment.objects.filter(condition, account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+
+
+def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
+    """Accounts for the portfolio table, annotated with what it shows and sorts on.
+
+    Metric figures come from AccountSnapshot (precomputed), never from raw responses.
+    """
+    from rapport.analytics.public import snapshot_value
+
+    today = timezone.localdate()
+    silence_cut = timezone.now() - timedelta(days=DM_SILENCE_DAYS)
+    queryset = (
+        accounts_for(user)
+        .select_related("team", "owner")
+        .annotate(
+            nps_value=snapshot_value("nps"),
+            csat_value=snapshot_value("csat"),
+            open_commitments=_count_commitments(Q(status=CommitmentStatus.OPEN)),
+            overdue_commitments=_count_commitments(
+                Q(status=CommitmentStatus.OPEN, due_date__lt=today)
+            ),
+        )
+    )
+    if filters.q:
+        queryset = queryset.filter(Q(name__icontains=filters.q) | Q(external_id=filters.q))
+    if filters.team:
+        queryset = queryset.filter(team_id=filters.team)
+    if filters.tier:
+        queryset = queryset.filter(tier=filters.tier)
+    if filters.segment:
+        queryset = queryset.filter(segment=filters.segment)
+    if filters.silent_decision_makers:
+        queryset = queryset.filter(
+            Q(last_decision_maker_contact_at__isnull=True)
+            | Q(last_decision_maker_contact_at__lt=silence_cut)
+        )
+    order = PORTFOLIO_SORTS.get(filters.sort, PORTFOLIO_SORTS["name"])
+    if filters.descending:
+        order = tuple(o[1:] if o.startswith("-") else f"-{o}" for o in order[:1]) + order[1:]
+    return queryset.order_by(*order, "pk")
+
+
+def portfolio_choices(user: Actor) -> dict[str, list[Any]]:
+    """Values for the portfolio filters (teams and segments the actor can see)."""
+    from rapport.core.access import scope_of
+    from rapport.core.models import Team
+
+    actor_scope = scope_of(user)
+    teams = (
+        Team.objects.all()
+        if actor_scope.all_teams
+        else Team.objects.filter(pk__in=actor_scope.team_ids)
+    )
+    segments = (
+        accounts_for(user)
+        .exclude(segment="")
+        .order_by("segment")
+        .values_list("segment", flat=True)
+        .distinct()
+    )
+    return {"teams": list(teams.values_list("pk", "name")), "segments": list(segments)}
+
+
+def decision_maker_silent(account: Account) -> bool:
+    last = account.last_decision_maker_contact_at
+    return last is None or last < timezone.now() - timedelta(days=DM_SILENCE_DAYS)
+
+
+# --- one account ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    account: Account
+    people: dict[str, list[Contact]]
+    stakeholders: list[AccountStakeholder]
+    external_parties: list[ExternalParty]
+    expectations: list[Expectation]
+    commitments: list[Commitment]
+    communications: list[Communication]
+    dm_silent: bool
+    overdue_commitments: int
+
+
+def account_overview(user: Actor, account_id: int, *, communications: int = 15) -> AccountOverview:
+    """Everything on the account page but feedback and metrics, in a fixed number of queries."""
+    account = get_account(user, account_id)
+    contacts = list(account.contacts.all())
+    people: dict[str, list[Contact]] = {role: [] for role in DecisionRole.values}
+    for contact in contacts:
+        people[contact.decision_role].append(contact)
+    commitments = list(account.commitments.select_related("owner"))
+    today = timezone.localdate()
+    return AccountOverview(
+        account=account,
+        people=people,
+        stakeholders=list(account.stakeholders.select_related("user")),
+        external_parties=list(account.external_parties.all()),
+        expectations=list(account.expectations.select_related("raised_by")),
+        commitments=commitments,
+        communications=list(
+            account.communications.select_related("logged_by").prefetch_related("contacts")[
+                :communications
+            ]
+        ),
+        dm_silent=decision_maker_silent(account),
+        overdue_commitments=sum(
+            1 for c in commitments if c.status == CommitmentStatus.OPEN and c.due_date < today
+        ),
+    )

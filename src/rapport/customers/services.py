@@ -1,0 +1,178 @@
+"""Every write to accounts and the relationship around them. Access is checked here too."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from rapport.core.access import Actor, Capability, require
+from rapport.core.services import create_audited, delete_audited, update_audited
+from rapport.customers.models import (
+    Account,
+    Commitment,
+    CommitmentStatus,
+    Communication,
+    Contact,
+    DecisionRole,
+)
+
+M = TypeVar("M", bound=models.Model)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_account(*, actor: Actor, fields: Mapping[str, Any], via: str = "web") -> Account:
+    team_id = fields.get("team_id") or getattr(fields.get("team"), "pk", None)
+    require(actor, Capability.EDIT_ACCOUNTS, team_id)
+    return create_audited(actor=actor, model=Account, fields=fields, team_id=team_id, via=via)
+
+
+@transaction.atomic
+def update_account(
+    *, actor: Actor, account: Account, changes: Mapping[str, Any], via: str = "web"
+) -> list[str]:
+    require(actor, Capability.EDIT_ACCOUNTS, account.team_id)
+    new_team = changes.get("team_id") or getattr(changes.get("team"), "pk", None)
+    if new_team and new_team != account.team_id:
+        require(actor, Capability.EDIT_ACCOUNTS, new_team)
+    return update_audited(
+        actor=actor, instance=account, changes=changes, team_id=account.team_id, via=via
+    )
+
+
+@transaction.atomic
+def delete_account(*, actor: Actor, account: Account, via: str = "web") -> None:
+    require(actor, Capability.EDIT_ACCOUNTS, account.team_id)
+    delete_audited(actor=actor, instance=account, team_id=account.team_id, via=via)
+
+
+# --- things that belong to an account -------------------------------------------------------
+
+
+def _check_same_account(account: Account, fields: Mapping[str, Any]) -> None:
+    """Linked contacts must belong to the same account (no cross-account or cross-team links)."""
+    for name in ("raised_by", "respondent_contact"):
+        contact = fields.get(name)
+        if isinstance(contact, Contact) and contact.account_id != account.pk:
+            raise ValueError(f"{name}: that contact belongs to another account")
+
+
+@transaction.atomic
+def create_related(
+    *, actor: Actor, model: type[M], account: Account, fields: Mapping[str, Any], via: str = "web"
+) -> M:
+    """Create a contact, stakeholder, external party, expectation or commitment."""
+    require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
+    _check_same_account(account, fields)
+    return create_audited(
+        actor=actor,
+        model=model,
+        fields={**fields, "account": account},
+        team_id=account.team_id,
+        via=via,
+    )
+
+
+@transaction.atomic
+def update_related(
+    *, actor: Actor, instance: models.Model, changes: Mapping[str, Any], via: str = "web"
+) -> list[str]:
+    account: Account = instance.account  # type: ignore[attr-defined]
+    require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
+    _check_same_account(account, changes)
+    changes = dict(changes)
+    if isinstance(instance, Commitment) and "status" in changes:
+        closing = changes["status"] != CommitmentStatus.OPEN
+        changes["closed_on"] = (instance.closed_on or timezone.localdate()) if closing else None
+    changed = update_audited(
+        actor=actor, instance=instance, changes=changes, team_id=account.team_id, via=via
+    )
+    if isinstance(instance, Contact) and "decision_role" in changed:
+        refresh_contact_recency(account)
+    return changed
+
+
+@transaction.atomic
+def delete_related(*, actor: Actor, instance: models.Model, via: str = "web") -> None:
+    account: Account = instance.account  # type: ignore[attr-defined]
+    require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
+    delete_audited(actor=actor, instance=instance, team_id=account.team_id, via=via)
+    if isinstance(instance, Communication | Contact):
+        refresh_contact_recency(account)
+
+
+# --- communications -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def log_communication(
+    *,
+    actor: Actor,
+    account: Account,
+    fields: Mapping[str, Any],
+    contacts: list[Contact],
+    via: str = "web",
+) -> Communication:
+    require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
+    if any(c.account_id != account.pk for c in contacts):
+        raise ValueError("contacts: every contact must belong to this account")
+    communication = create_audited(
+        actor=actor,
+        model=Communication,
+        fields={"logged_by": actor, **fields, "account": account},
+        team_id=account.team_id,
+        via=via,
+    )
+    communication.contacts.set(contacts)
+    refresh_contact_recency(account)
+    return communication
+
+
+@transaction.atomic
+def update_communication(
+    *,
+    actor: Actor,
+    communication: Communication,
+    changes: Mapping[str, Any],
+    contacts: list[Contact] | None = None,
+    via: str = "web",
+) -> list[str]:
+    account = communication.account
+    require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
+    changed = update_audited(
+        actor=actor, instance=communication, changes=changes, team_id=account.team_id, via=via
+    )
+    if contacts is not None:
+        if any(c.account_id != account.pk for c in contacts):
+            raise ValueError("contacts: every contact must belong to this account")
+        if {c.pk for c in contacts} != set(communication.contacts.values_list("pk", flat=True)):
+            communication.contacts.set(contacts)
+            changed.append("contacts")
+    refresh_contact_recency(account)
+    return changed
+
+
+def refresh_contact_recency(account: Account) -> None:
+    """Recompute the denormalised last-contact dates of an account and its contacts."""
+    recent = Communication.objects.filter(account=account).aggregate(
+        last=Max("occurred_at"),
+        last_dm=Max("occurred_at", filter=Q(contacts__decision_role=DecisionRole.DECISION_MAKER)),
+    )
+    Account.objects.filter(pk=account.pk).update(
+        last_contact_at=recent["last"], last_decision_maker_contact_at=recent["last_dm"]
+    )
+    account.last_contact_at = recent["last"]
+    account.last_decision_maker_contact_at = recent["last_dm"]
+    per_contact = dict(
+        Contact.objects.filter(account=account)
+        .annotate(last=Max("communications__occurred_at"))
+        .values_list("pk", "last")
+    )
+    changed = [Contact(pk=pk, last_contacted_at=last) for pk, last in per_contact.items()]
+    Contact.objects.bulk_update(changed, ["last_contacted_at"], batch_size=500)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from rapport.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("accounts/new/", views.account_form, name="account-create"),
+    path("accounts/<int:account_id>/", views.account_detail, name="account"),
+    path("accounts/<int:account_id>/edit/", views.account_form, name="account-edit"),
+    path("accounts/<int:account_id>/feedback/", views.account_feedback, name="account-feedback"),
+    path("accounts/<int:account_id>/<slug:kind>/new/", views.related_form, name="related-create"),
+    path("records/<slug:kind>/<int:pk>/edit/", views.related_form, name="related-edit"),
+    path("records/<slug:kind>/<int:pk>/delete/", views.related_delete, name="related-delete"),
+]

@@ -1,0 +1,126 @@
+"""Rollups must equal a direct computation over the raw responses, however they were built."""
+
+import datetime as dt
+import math
+import random
+
+import pytest
+from django.utils import timezone
+
+from rapport.analytics import metrics
+from rapport.analytics.models import MetricRollup
+from rapport.analytics.services import ScoreRow, apply_changes, bucket_starts, rebuild_rollups
+from rapport.feedback.models import Response
+from tests.factories import AccountFactory, ResponseFactory
+
+
+def _direct(metric: str, period: str) -> dict:
+    """Sums per (account, bucket) straight from the responses."""
+    index = {"day": 0, "week": 1, "month": 2}[period]
+    result: dict = {}
+    for r in Response.objects.all():
+        value = getattr(r, metric) if metric in ("nps", "csat", "ces") else r.answers.get(metric)
+        if value is None:
+            continue
+        key = (r.account_id, bucket_starts(r.submitted_at)[index])
+        n, total, sq = result.get(key, (0, 0.0, 0.0))
+        result[key] = (n + 1, total + value, sq + value * value)
+    return result
+
+
+def _stored(metric: str, period: str) -> dict:
+    return {
+        (r.account_id, r.period_start): (r.n, r.total, r.total_sq)
+        for r in MetricRollup.objects.filter(metric=metric, period=period)
+        if r.n
+    }
+
+
+def _row(r: Response) -> ScoreRow:
+    return ScoreRow(r.account_id, r.submitted_at, r.nps, r.csat, r.ces, r.answers)
+
+
+@pytest.fixture
+def responses(world):
+    rng = random.Random(3)
+    other = AccountFactory(team=world.team)
+    start = timezone.now() - dt.timedelta(days=70)
+    rows = []
+    for i in range(300):
+        rows.append(ResponseFactory(
+            account=rng.choice([world.account, other]),
+            submitted_at=start + dt.timedelta(hours=rng.randint(0, 70 * 24)),
+            nps=rng.choice([None, *range(11)]),
+            csat=rng.choice([None, 1, 2, 3, 4, 5]),
+            ces=rng.choice([None, 2, 6, 7]),
+            answers={"ease": rng.randint(1, 5)} if i % 3 == 0 else {},
+        ))
+    apply_changes(added=[_row(r) for r in rows])
+    return rows
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+@pytest.mark.parametrize("metric", ["nps", "csat", "ces", "ease"])
+def test_incremental_rollups_equal_direct_computation(responses, metric, period):
+    assert _stored(metric, period) == _direct(metric, period)
+
+
+def test_updates_move_sums_from_old_to_new_values(responses):
+    changed = responses[:40]
+    before = [_row(r) for r in changed]
+    for r in changed:
+        r.csat = 1
+        r.save()
+    apply_changes(removed=before, added=[_row(r) for r in changed])
+    assert _stored("csat", "week") == _direct("csat", "week")
+
+
+def test_rebuild_gives_the_same_sums(responses):
+    incremental = _stored("nps", "month")
+    MetricRollup.objects.all().delete()
+    assert rebuild_rollups() == 300
+    assert _stored("nps", "month") == incremental
+
+
+def test_nps_counts_classify_promoters_passives_detractors(world):
+    ResponseFactory(account=world.account, nps=10)
+    ResponseFactory(account=world.account, nps=8)
+    ResponseFactory(account=world.account, nps=3)
+    rebuild_rollups()
+    bucket = MetricRollup.objects.get(metric="nps", period="month",
+                                      account=world.account)
+    assert (bucket.promoters, bucket.passives, bucket.detractors) == (1, 1, 1)
+
+
+def test_estimate_uses_interval_and_minimum_n():
+    sums = {"n": 100, "total": 0, "total_sq": 0, "promoters": 50, "passives": 30,
+            "detractors": 20, "top2": 50}
+    value = metrics.estimate("nps", sums, min_n=30)
+    assert value.value == pytest.approx(30.0)
+    half = 1.959964 * math.sqrt((0.5 + 0.2 - 0.09) / 100) * 100
+    assert (value.low, value.high) == pytest.approx((30 - half, 30 + half), abs=1e-3)
+    assert value.enough
+    assert not metrics.estimate("nps", sums, min_n=101).enough
+
+
+def test_compare_calls_change_only_outside_interval():
+    prev = {"n": 200, "top2": 160, "total": 0, "total_sq": 0}
+    same = {"n": 200, "top2": 156, "total": 0, "total_sq": 0}
+    worse = {"n": 200, "top2": 120, "total": 0, "total_sq": 0}
+    assert metrics.compare("csat", same, prev, min_n=30).direction == "flat"
+    assert metrics.compare("csat", worse, prev, min_n=30).direction == "down"
+    assert metrics.compare("csat", {"n": 5, "top2": 0}, prev, min_n=30).direction == "unknown"
+
+
+def test_metrics_api_scopes(api_client, world, responses):
+    body = api_client.get("/api/v1/metrics", {"scope": "account", "id": world.account.pk,
+                                              "metric": "csat", "period": "month"}).json()
+    assert body["points"] and all("low" in p and "n" in p for p in body["points"])
+    assert api_client.get("/api/v1/metrics", {"scope": "account", "id": world.other_account.pk}
+                          ).status_code == 404
+    assert api_client.get("/api/v1/metrics", {"scope": "team", "id": world.other_team.pk}
+                          ).status_code == 404
+    assert api_client.get("/api/v1/metrics", {"scope": "team"}).status_code == 422
+    team = api_client.get("/api/v1/metrics", {"scope": "team", "id": world.team.pk,
+                                              "metric": "nps", "period": "month"}).json()
+    assert sum(p["n"] for p in team["points"]) == sum(1 for r in responses if r.nps is not None)

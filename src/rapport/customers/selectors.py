@@ -185,9 +185,10 @@ def account_overview(user: Actor, account_id: int, *, communications: int = 15) 
     """Everything on the account page but feedback and metrics, in a fixed number of queries."""
     account = get_account(user, account_id)
     contacts = list(account.contacts.all())
-    people: dict[str, list[Contact]] = {role: [] for role in DecisionRole.values}
+    # Keyed by the plural label shown as the column heading, in decision-role order.
+    people: dict[str, list[Contact]] = {f"{label}s": [] for label in DecisionRole.labels}
     for contact in contacts:
-        people[contact.decision_role].append(contact)
+        people[f"{contact.get_decision_role_display()}s"].append(contact)
     commitments = list(account.commitments.select_related("owner"))
     today = timezone.localdate()
     return AccountOverview(

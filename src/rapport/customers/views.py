@@ -65,7 +65,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     overview = selectors.account_overview(request.user, account_id)
     metric = request.GET.get("metric", "csat")
-    period = request.GET.get("period", "week")
+    period = request.GET.get("period", "month")
     if metric not in ("nps", "csat", "ces") or period not in ("week", "month"):
         raise Http404("Unknown metric or period.")
     points = analytics.metric_series(

@@ -15,7 +15,10 @@ register = template.Library()
 @register.inclusion_tag("core/includes/metric.html")
 def metric(value: Any, *, unit: str = "") -> dict[str, Any]:
     """A MetricValue: figure, 95 % interval and n; greyed with 'too few' below minimum n."""
-    return {"m": value, "unit": unit}
+    from rapport.analytics.metrics import metric_def
+
+    decimals = 1 if value is not None and metric_def(value.metric).headline == "mean" else 0
+    return {"m": value, "unit": unit, "d": decimals}
 
 
 @register.simple_tag

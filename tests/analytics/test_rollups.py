@@ -47,14 +47,16 @@ def responses(world):
     start = timezone.now() - dt.timedelta(days=70)
     rows = []
     for i in range(300):
-        rows.append(ResponseFactory(
-            account=rng.choice([world.account, other]),
-            submitted_at=start + dt.timedelta(hours=rng.randint(0, 70 * 24)),
-            nps=rng.choice([None, *range(11)]),
-            csat=rng.choice([None, 1, 2, 3, 4, 5]),
-            ces=rng.choice([None, 2, 6, 7]),
-            answers={"ease": rng.randint(1, 5)} if i % 3 == 0 else {},
-        ))
+        rows.append(
+            ResponseFactory(
+                account=rng.choice([world.account, other]),
+                submitted_at=start + dt.timedelta(hours=rng.randint(0, 70 * 24)),
+                nps=rng.choice([None, *range(11)]),
+                csat=rng.choice([None, 1, 2, 3, 4, 5]),
+                ces=rng.choice([None, 2, 6, 7]),
+                answers={"ease": rng.randint(1, 5)} if i % 3 == 0 else {},
+            )
+        )
     apply_changes(added=[_row(r) for r in rows])
     return rows
 
@@ -87,14 +89,20 @@ def test_nps_counts_classify_promoters_passives_detractors(world):
     ResponseFactory(account=world.account, nps=8)
     ResponseFactory(account=world.account, nps=3)
     rebuild_rollups()
-    bucket = MetricRollup.objects.get(metric="nps", period="month",
-                                      account=world.account)
+    bucket = MetricRollup.objects.get(metric="nps", period="month", account=world.account)
     assert (bucket.promoters, bucket.passives, bucket.detractors) == (1, 1, 1)
 
 
 def test_estimate_uses_interval_and_minimum_n():
-    sums = {"n": 100, "total": 0, "total_sq": 0, "promoters": 50, "passives": 30,
-            "detractors": 20, "top2": 50}
+    sums = {
+        "n": 100,
+        "total": 0,
+        "total_sq": 0,
+        "promoters": 50,
+        "passives": 30,
+        "detractors": 20,
+        "top2": 50,
+    }
     value = metrics.estimate("nps", sums, min_n=30)
     assert value.value == pytest.approx(30.0)
     half = 1.959964 * math.sqrt((0.5 + 0.2 - 0.09) / 100) * 100
@@ -113,14 +121,25 @@ def test_compare_calls_change_only_outside_interval():
 
 
 def test_metrics_api_scopes(api_client, world, responses):
-    body = api_client.get("/api/v1/metrics", {"scope": "account", "id": world.account.pk,
-                                              "metric": "csat", "period": "month"}).json()
-    assert body["points"] and all("low" in p and "n" in p for p in body["points"])
-    assert api_client.get("/api/v1/metrics", {"scope": "account", "id": world.other_account.pk}
-                          ).status_code == 404
-    assert api_client.get("/api/v1/metrics", {"scope": "team", "id": world.other_team.pk}
-                          ).status_code == 404
+    body = api_client.get(
+        "/api/v1/metrics",
+        {"scope": "account", "id": world.account.pk, "metric": "csat", "period": "month"},
+    ).json()
+    assert body["points"]
+    assert all({"low", "high", "n"} <= p.keys() for p in body["points"])
+    assert (
+        api_client.get(
+            "/api/v1/metrics", {"scope": "account", "id": world.other_account.pk}
+        ).status_code
+        == 404
+    )
+    assert (
+        api_client.get("/api/v1/metrics", {"scope": "team", "id": world.other_team.pk}).status_code
+        == 404
+    )
     assert api_client.get("/api/v1/metrics", {"scope": "team"}).status_code == 422
-    team = api_client.get("/api/v1/metrics", {"scope": "team", "id": world.team.pk,
-                                              "metric": "nps", "period": "month"}).json()
+    team = api_client.get(
+        "/api/v1/metrics",
+        {"scope": "team", "id": world.team.pk, "metric": "nps", "period": "month"},
+    ).json()
     assert sum(p["n"] for p in team["points"]) == sum(1 for r in responses if r.nps is not None)

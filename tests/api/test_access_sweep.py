@@ -37,8 +37,13 @@ def routes(world):
     from tests.factories import ContactFactory
 
     contact = ContactFactory(account=world.account)
-    ids = {"account_id": world.account.pk, "pk": contact.pk, "token_id": 1, "job_id": 1,
-           "response_id": 1}
+    ids = {
+        "account_id": world.account.pk,
+        "pk": contact.pk,
+        "token_id": 1,
+        "job_id": 1,
+        "response_id": 1,
+    }
     routes = []
     for route in _walk(get_resolver().url_patterns):
         if route.startswith(SKIP_PREFIXES) or route in PUBLIC or "static" in route:
@@ -76,7 +81,14 @@ def test_other_team_gets_404_not_data(routes, world):
 
 
 def test_api_list_routes_hide_other_teams(world, api_client):
-    for path in ("accounts", "contacts", "commitments", "communications", "expectations",
-                 "stakeholders", "external-parties"):
+    for path in (
+        "accounts",
+        "contacts",
+        "commitments",
+        "communications",
+        "expectations",
+        "stakeholders",
+        "external-parties",
+    ):
         body = api_client.get(f"/api/v1/{path}").json()
         assert "Borealis Bank" not in str(body), path

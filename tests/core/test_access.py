@@ -26,8 +26,13 @@ def test_user_without_membership_sees_nothing(db, world):
 
 @pytest.mark.parametrize(
     ("role", "allowed"),
-    [(Role.ACCOUNT_MANAGER, True), (Role.MANAGER, True), (Role.AGENT, False),
-     (Role.ANALYST, False), (Role.QA_EVALUATOR, False)],
+    [
+        (Role.ACCOUNT_MANAGER, True),
+        (Role.MANAGER, True),
+        (Role.AGENT, False),
+        (Role.ANALYST, False),
+        (Role.QA_EVALUATOR, False),
+    ],
 )
 def test_edit_capability_by_role(world, role, allowed):
     member = UserFactory(username=f"m-{role}")

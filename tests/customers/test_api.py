@@ -1,5 +1,5 @@
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import AccountFactory, ContactFactory
 
@@ -35,13 +35,16 @@ def test_list_query_count_is_constant(api_client, world):
 
 
 def test_crud_account(api_client, world):
-    created = api_client.post("/api/v1/accounts", {"name": "Delta Logistics", "team": world.team.pk,
-                                                   "annual_value": "250000"},
-                              content_type="application/json")
+    created = api_client.post(
+        "/api/v1/accounts",
+        {"name": "Delta Logistics", "team": world.team.pk, "annual_value": "250000"},
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     account_id = created.json()["id"]
-    patched = api_client.patch(f"/api/v1/accounts/{account_id}", {"tier": "strategic"},
-                               content_type="application/json")
+    patched = api_client.patch(
+        f"/api/v1/accounts/{account_id}", {"tier": "strategic"}, content_type="application/json"
+    )
     assert patched.json()["tier"] == "strategic"
     assert api_client.delete(f"/api/v1/accounts/{account_id}").status_code == 204
     assert api_client.get(f"/api/v1/accounts/{account_id}").status_code == 404
@@ -49,18 +52,26 @@ def test_crud_account(api_client, world):
 
 def test_other_team_is_404_and_cannot_be_targeted(api_client, world):
     assert api_client.get(f"/api/v1/accounts/{world.other_account.pk}").status_code == 404
-    response = api_client.post("/api/v1/accounts", {"name": "Sneaky", "team": world.other_team.pk},
-                               content_type="application/json")
+    response = api_client.post(
+        "/api/v1/accounts",
+        {"name": "Sneaky", "team": world.other_team.pk},
+        content_type="application/json",
+    )
     assert response.status_code == 403
-    response = api_client.post(f"/api/v1/accounts/{world.other_account.pk}/contacts",
-                               {"name": "X"}, content_type="application/json")
+    response = api_client.post(
+        f"/api/v1/accounts/{world.other_account.pk}/contacts",
+        {"name": "X"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
 def test_bad_input_names_the_field(api_client, world):
-    response = api_client.post("/api/v1/accounts", {"name": "Bad", "team": world.team.pk,
-                                                    "tier": "platinum"},
-                               content_type="application/json")
+    response = api_client.post(
+        "/api/v1/accounts",
+        {"name": "Bad", "team": world.team.pk, "tier": "platinum"},
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert "tier" in response.json()["detail"]
 
@@ -69,16 +80,24 @@ def test_communication_with_contacts(api_client, world):
     contact = ContactFactory(account=world.account)
     response = api_client.post(
         f"/api/v1/accounts/{world.account.pk}/communications",
-        {"channel": "call", "occurred_at": "2026-11-01T10:00:00Z", "summary": "Escalation call",
-         "contacts": [contact.pk]},
+        {
+            "channel": "call",
+            "occurred_at": "2026-11-01T10:00:00Z",
+            "summary": "Escalation call",
+            "contacts": [contact.pk],
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
     stranger = ContactFactory(account=world.other_account)
     response = api_client.post(
         f"/api/v1/accounts/{world.account.pk}/communications",
-        {"channel": "call", "occurred_at": "2026-11-01T10:00:00Z", "summary": "x",
-         "contacts": [stranger.pk]},
+        {
+            "channel": "call",
+            "occurred_at": "2026-11-01T10:00:00Z",
+            "summary": "x",
+            "contacts": [stranger.pk],
+        },
         content_type="application/json",
     )
     assert response.status_code == 422

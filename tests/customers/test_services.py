@@ -33,18 +33,22 @@ def test_update_audits_only_changed_fields(world):
 
 def test_other_team_and_read_only_roles_cannot_write(world):
     with pytest.raises(PermissionDenied):
-        services.update_account(actor=world.other_user, account=world.account, changes={"tier": "growth"})
+        services.update_account(
+            actor=world.other_user, account=world.account, changes={"tier": "growth"}
+        )
     agent = UserFactory(username="agent1")
     MembershipFactory(user=agent, team=world.team, role=Role.AGENT)
     with pytest.raises(PermissionDenied):
-        services.create_related(actor=agent, model=Contact, account=world.account,
-                                fields={"name": "X"})
+        services.create_related(
+            actor=agent, model=Contact, account=world.account, fields={"name": "X"}
+        )
 
 
 def test_moving_account_needs_rights_in_target_team(world):
     with pytest.raises(PermissionDenied):
-        services.update_account(actor=world.user, account=world.account,
-                                changes={"team_id": world.other_team.pk})
+        services.update_account(
+            actor=world.user, account=world.account, changes={"team_id": world.other_team.pk}
+        )
 
 
 def test_invalid_values_are_rejected_before_writing(world):
@@ -58,12 +62,18 @@ def test_communication_updates_contact_recency(world):
     user_contact = ContactFactory(account=world.account, decision_role=DecisionRole.USER)
     old = timezone.now() - dt.timedelta(days=120)
     recent = timezone.now() - dt.timedelta(days=3)
-    services.log_communication(actor=world.user, account=world.account,
-                               fields={"channel": "meeting", "occurred_at": old, "summary": "QBR"},
-                               contacts=[dm])
-    services.log_communication(actor=world.user, account=world.account,
-                               fields={"channel": "call", "occurred_at": recent, "summary": "Call"},
-                               contacts=[user_contact])
+    services.log_communication(
+        actor=world.user,
+        account=world.account,
+        fields={"channel": "meeting", "occurred_at": old, "summary": "QBR"},
+        contacts=[dm],
+    )
+    services.log_communication(
+        actor=world.user,
+        account=world.account,
+        fields={"channel": "call", "occurred_at": recent, "summary": "Call"},
+        contacts=[user_contact],
+    )
     world.account.refresh_from_db()
     assert world.account.last_contact_at == recent
     assert world.account.last_decision_maker_contact_at == old
@@ -74,21 +84,28 @@ def test_communication_updates_contact_recency(world):
 def test_communication_rejects_contacts_of_another_account(world):
     stranger = ContactFactory(account=world.other_account)
     with pytest.raises(ValueError, match="must belong to this account"):
-        services.log_communication(actor=world.user, account=world.account,
-                                   fields={"channel": "call", "occurred_at": timezone.now(),
-                                           "summary": "x"}, contacts=[stranger])
+        services.log_communication(
+            actor=world.user,
+            account=world.account,
+            fields={"channel": "call", "occurred_at": timezone.now(), "summary": "x"},
+            contacts=[stranger],
+        )
 
 
 def test_closing_a_commitment_records_the_date(world):
     commitment = services.create_related(
-        actor=world.user, model=Commitment, account=world.account,
+        actor=world.user,
+        model=Commitment,
+        account=world.account,
         fields={"description": "Monthly report", "due_date": timezone.localdate()},
     )
-    services.update_related(actor=world.user, instance=commitment,
-                            changes={"status": CommitmentStatus.KEPT})
+    services.update_related(
+        actor=world.user, instance=commitment, changes={"status": CommitmentStatus.KEPT}
+    )
     assert commitment.closed_on == timezone.localdate()
-    services.update_related(actor=world.user, instance=commitment,
-                            changes={"status": CommitmentStatus.OPEN})
+    services.update_related(
+        actor=world.user, instance=commitment, changes={"status": CommitmentStatus.OPEN}
+    )
     assert commitment.closed_on is None
 
 

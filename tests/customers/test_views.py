@@ -18,8 +18,9 @@ from tests.factories import (
 
 def _with_feedback(account, n=40, nps=9, csat=5):
     for _ in range(n):
-        ResponseFactory(account=account, nps=nps, csat=csat,
-                        submitted_at=timezone.now() - dt.timedelta(days=5))
+        ResponseFactory(
+            account=account, nps=nps, csat=csat, submitted_at=timezone.now() - dt.timedelta(days=5)
+        )
     apply_changes(added=iter_score_rows())
     refresh_snapshots()
 
@@ -47,15 +48,17 @@ def test_portfolio_flags_silent_decision_makers_and_filters_them(user_client, wo
     assert "Acme Foods" in body
 
 
-@pytest.mark.parametrize("sort", ["name", "tier", "value", "nps", "csat", "renewal",
-                                  "last_contact", "overdue"])
+@pytest.mark.parametrize(
+    "sort", ["name", "tier", "value", "nps", "csat", "renewal", "last_contact", "overdue"]
+)
 def test_portfolio_sorts(user_client, world, sort):
     response = user_client.get(reverse("customers:portfolio"), {"sort": sort, "dir": "desc"})
     assert response.status_code == 200
 
 
-def test_portfolio_query_count_does_not_grow_with_accounts(user_client, world,
-                                                           django_assert_max_num_queries):
+def test_portfolio_query_count_does_not_grow_with_accounts(
+    user_client, world, django_assert_max_num_queries
+):
     def count_queries() -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -74,8 +77,11 @@ def test_portfolio_query_count_does_not_grow_with_accounts(user_client, world,
 
 def test_account_page_shows_people_and_commitments(user_client, world):
     ContactFactory(account=world.account, name="Jane Decider")
-    CommitmentFactory(account=world.account, description="Weekly stock report",
-                      due_date=timezone.localdate() - dt.timedelta(days=2))
+    CommitmentFactory(
+        account=world.account,
+        description="Weekly stock report",
+        due_date=timezone.localdate() - dt.timedelta(days=2),
+    )
     _with_feedback(world.account)
     response = user_client.get(reverse("customers:account", args=[world.account.pk]))
     body = response.content.decode()
@@ -86,8 +92,16 @@ def test_account_page_shows_people_and_commitments(user_client, world):
 
 
 def test_account_of_other_team_is_404(user_client, world):
-    assert user_client.get(reverse("customers:account", args=[world.other_account.pk])).status_code == 404
-    assert user_client.get(reverse("customers:account-feedback", args=[world.other_account.pk])).status_code == 404
+    assert (
+        user_client.get(reverse("customers:account", args=[world.other_account.pk])).status_code
+        == 404
+    )
+    assert (
+        user_client.get(
+            reverse("customers:account-feedback", args=[world.other_account.pk])
+        ).status_code
+        == 404
+    )
 
 
 def test_feedback_partial_filters_and_pages(user_client, world):
@@ -102,8 +116,15 @@ def test_feedback_partial_filters_and_pages(user_client, world):
 
 def test_create_contact_through_form(user_client, world):
     url = reverse("customers:related-create", args=[world.account.pk, "contacts"])
-    response = user_client.post(url, {"name": "New Person", "decision_role": "influencer",
-                                      "stance": "champion", "consent_contact": "on"})
+    response = user_client.post(
+        url,
+        {
+            "name": "New Person",
+            "decision_role": "influencer",
+            "stance": "champion",
+            "consent_contact": "on",
+        },
+    )
     assert response.status_code == 302
     assert Contact.objects.filter(account=world.account, name="New Person").exists()
 
@@ -111,9 +132,16 @@ def test_create_contact_through_form(user_client, world):
 def test_form_rejects_contact_of_other_account_in_communication(user_client, world):
     stranger = ContactFactory(account=world.other_account)
     url = reverse("customers:related-create", args=[world.account.pk, "communications"])
-    response = user_client.post(url, {"channel": "call", "direction": "outbound",
-                                      "occurred_at": "2026-01-05T10:00", "summary": "x",
-                                      "contacts": [stranger.pk]})
+    response = user_client.post(
+        url,
+        {
+            "channel": "call",
+            "direction": "outbound",
+            "occurred_at": "2026-01-05T10:00",
+            "summary": "x",
+            "contacts": [stranger.pk],
+        },
+    )
     assert response.status_code == 200  # re-rendered with an error, nothing written
     assert "Select a valid choice" in response.content.decode()
 
@@ -127,4 +155,7 @@ def test_read_only_role_cannot_post_forms(world):
     client = Client()
     client.force_login(agent)
     url = reverse("customers:related-create", args=[world.account.pk, "contacts"])
-    assert client.post(url, {"name": "X", "decision_role": "user", "stance": "neutral"}).status_code == 403
+    assert (
+        client.post(url, {"name": "X", "decision_role": "user", "stance": "neutral"}).status_code
+        == 403
+    )

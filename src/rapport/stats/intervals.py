@@ -1,10 +1,14 @@
-"""Point estimates with 95 % (or other) intervals for proportions, means and NPS."""
+"""Point estimates with 95 % (or other) intervals for proportions, means, NPS and bootstrap."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from scipy import stats as _st
 
 
@@ -50,7 +54,11 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> Estimate:
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n, confidence)
+    # At k = 0 and k = n the limit is exactly 0 or 1; centre ± half only reaches it up to
+    # rounding, which would show a "0.0000001 %" floor on a page.
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return Estimate(p, low, high, n, confidence)
 
 
 def agresti_coull(k: int, n: int, confidence: float = 0.95) -> Estimate:
@@ -98,3 +106,96 @@ def mean_t(n: int, total: float, total_sq: float, confidence: float = 0.95) -> E
     t = float(_st.t.ppf(0.5 + confidence / 2, n - 1))
     half = t * math.sqrt(var / n)
     return Estimate(mean, mean - half, mean + half, n, confidence)
+
+
+def bootstrap_replicates(
+    statistic: Callable[..., npt.ArrayLike],
+    *samples: npt.ArrayLike,
+    n_resamples: int = 2000,
+    paired: bool = False,
+    seed: int | np.random.Generator = 0,
+) -> npt.NDArray[np.float64]:
+    """The statistic recomputed on `n_resamples` resamples, one row per resample.
+
+    Each sample is resampled with replacement along its first axis (rows = observations, so
+    a 2-D sample keeps its rows whole). With `paired=True` every sample uses the same row
+    indices, as when the arrays are columns of one table; otherwise each is resampled on its
+    own, as for independent groups. Replicates where the statistic is undefined (any
+    non-finite element, e.g. a resample in which every rating is the same) are dropped, since
+    they carry no information about spread; more than half dropped is an error.
+    """
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be positive, got {n_resamples}")
+    arrays = _bootstrap_samples(samples, paired=paired)
+    rng = np.random.default_rng(seed)
+    if paired:
+        rows = arrays[0].shape[0]
+        draws = [[idx] * len(arrays) for idx in rng.integers(0, rows, (n_resamples, rows))]
+    else:
+        draws = [
+            [rng.integers(0, a.shape[0], a.shape[0]) for a in arrays] for _ in range(n_resamples)
+        ]
+    replicates = np.array(
+        [
+            np.asarray(statistic(*(a[i] for a, i in zip(arrays, idx, strict=True))), dtype=float)
+            for idx in draws
+        ]
+    )
+    finite = np.isfinite(replicates.reshape(n_resamples, -1)).all(axis=1)
+    if finite.sum() * 2 < n_resamples:
+        raise ValueError(
+            f"the statistic is undefined in {n_resamples - finite.sum()} of {n_resamples} "
+            "resamples; the data are too few or too uniform for a bootstrap interval"
+        )
+    return replicates[finite]
+
+
+def percentile_interval(
+    replicates: npt.ArrayLike, confidence: float = 0.95
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Lower and upper percentiles of bootstrap replicates (per element for vector statistics)."""
+    _z(confidence)  # validates the level
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(np.asarray(replicates, dtype=float), [tail, 100 - tail], axis=0)
+    return low, high
+
+
+def bootstrap(
+    statistic: Callable[..., float],
+    *samples: npt.ArrayLike,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    paired: bool = False,
+    seed: int | np.random.Generator = 0,
+) -> Estimate:
+    """Percentile bootstrap interval for `statistic(*samples)`; see `bootstrap_replicates`.
+
+    n is the number of rows (paired) or the total rows over all samples (independent).
+    The same seed gives the same interval, so a report re-run shows the same figures.
+    """
+    arrays = _bootstrap_samples(samples, paired=paired)
+    value = float(statistic(*arrays))
+    if not math.isfinite(value):
+        raise ValueError("the statistic is undefined for these data")
+    replicates = bootstrap_replicates(
+        statistic, *arrays, n_resamples=n_resamples, paired=paired, seed=seed
+    )
+    low, high = percentile_interval(replicates, confidence)
+    n = arrays[0].shape[0] if paired else sum(a.shape[0] for a in arrays)
+    return Estimate(value, float(low), float(high), n, confidence)
+
+
+def _bootstrap_samples(
+    samples: tuple[npt.ArrayLike, ...], *, paired: bool
+) -> list[npt.NDArray[Any]]:
+    if not samples:
+        raise ValueError("bootstrap needs at least one sample")
+    arrays = [np.asarray(s) for s in samples]
+    for a in arrays:
+        if a.ndim == 0 or a.shape[0] == 0:
+            raise ValueError("every bootstrap sample must be a non-empty array")
+        if a.dtype.kind == "f" and np.isnan(a).any():
+            raise ValueError("bootstrap samples must not contain NaN")
+    if paired and len({a.shape[0] for a in arrays}) > 1:
+        raise ValueError("paired samples must have the same number of rows")
+    return arrays

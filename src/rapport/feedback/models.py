@@ -122,6 +122,8 @@ class ImportJob(models.Model):
     file_format = models.CharField(max_length=10)
     mapping = models.JSONField(default=dict, blank=True)
     dry_run = models.BooleanField(default=False)
+    # How the import was started (web, api, cli): the audit event records it.
+    via = models.CharField(max_length=20, default="web")
     # The scope the importing user had: accounts outside these teams are rejected.
     team_ids = models.JSONField(default=list, blank=True)
     all_teams = models.BooleanField(default=False)

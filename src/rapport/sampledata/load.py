@@ -82,6 +82,12 @@ def load_demo(
     stdout.write(f"Loading sample data (seed {seed})…\n")
     stdout.flush()
     plan = generate(seed=seed, scale=scale, today=today or timezone.localdate())
+    taken = User.objects.filter(username__in=[u.username for u in plan.users])
+    if taken.exists():
+        stdout.write(
+            f"User {taken[0].username!r} already exists; the sample data was not loaded.\n"
+        )
+        return "an existing user"
     planned = time.perf_counter()
     with transaction.atomic():
         write_plan(plan)

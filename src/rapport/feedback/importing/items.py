@@ -1,0 +1,66 @@
+"""Responses sent one by one or in bulk through the API, validated exactly like file rows.
+
+Each item becomes a row of text cells under a header of field names, so the API and the file
+import share one set of rules and messages; the "row" of a problem is the item's index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from rapport.feedback.importing.accounts import AccountDirectory
+from rapport.feedback.importing.dedupe import SeenIds
+from rapport.feedback.importing.mapping import FIELDS, parse_mapping, resolve_columns
+from rapport.feedback.importing.rows import RowProblem, RowValidator, ValidRow
+
+API_SOURCE_SYSTEM = "api"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def validate_items(
+    items: Sequence[dict[str, Any]], *, team_ids: list[int] | None
+) -> tuple[list[ValidRow], list[RowProblem]]:
+    """Items name their account by id; only accounts in team_ids (None: all) are found."""
+    answer_keys = sorted({key for item in items for key in (item.get("answers") or {})})
+    mapping = parse_mapping(
+        {
+            "columns": {name: name for name in FIELDS},
+            "answers": {key: f"answers.{key}" for key in answer_keys},
+            "account_match": "id",
+            "source_system": API_SOURCE_SYSTEM,
+        }
+    )
+    header = [*FIELDS, *(f"answers.{key}" for key in answer_keys)]
+    plan = resolve_columns(mapping, [header], qualtrics=False)
+    account_ids = sorted(
+        {int(item["account"]) for item in items if item.get("account") is not None}
+    )
+    directory = AccountDirectory(match="id", team_ids=team_ids, only=account_ids)
+    validator = RowValidator(
+        plan,
+        mapping,
+        width=len(header),
+        accounts=directory.ids,
+        resolve_account=directory.resolve,
+        default_source=API_SOURCE_SYSTEM,
+    )
+    rows = [
+        (
+            index,
+            [_cell(item.get(name)) for name in FIELDS]
+            + [_cell((item.get("answers") or {}).get(key)) for key in answer_keys],
+        )
+        for index, item in enumerate(items)
+    ]
+    valid, problems = validator.validate(rows)
+    valid, repeats = SeenIds().split(valid, column="external_id")
+    return valid, sorted(problems + repeats)

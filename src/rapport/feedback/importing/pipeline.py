@@ -1,0 +1,177 @@
+"""Run an import job batch by batch.
+
+Each batch is one transaction holding its rows, its rollup changes, its row errors and the
+job's checkpoint (last row done, counts). A killed import therefore resumes after the last
+committed batch with no row lost or written twice; rows before the checkpoint are read again
+only to remember their external ids, so duplicates of them are still caught.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from itertools import islice
+from pathlib import Path
+
+from django.db import transaction
+
+from rapport.core.access import Capability, scope_of
+from rapport.core.models import Team
+from rapport.feedback.importing import ImportFailed
+from rapport.feedback.importing.accounts import AccountDirectory
+from rapport.feedback.importing.dedupe import SeenIds
+from rapport.feedback.importing.mapping import (
+    DEFAULT_SOURCE_SYSTEM,
+    Mapping,
+    parse_mapping,
+    resolve_columns,
+)
+from rapport.feedback.importing.readers import NumberedRows, open_table
+from rapport.feedback.importing.rows import RowProblem, RowValidator, ValidRow
+from rapport.feedback.importing.store import (
+    BatchOutcome,
+    record_problems,
+    save_checkpoint,
+    write_rows,
+)
+from rapport.feedback.models import ImportJob
+
+# Rows per transaction. Larger batches touch each rollup bucket fewer times per row but hold
+# the write lock longer and keep more in memory; 5,000 rows is about 5 MB.
+BATCH_ROWS = 5_000
+
+ProgressCallback = Callable[[ImportJob], None]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class ImportRun:
+    """One run of a job (a fresh start or a resume); `touched` collects accounts whose
+    rollups moved, for the snapshot refresh at the end."""
+
+    def __init__(
+        self,
+        job: ImportJob,
+        *,
+        batch_rows: int = BATCH_ROWS,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.job = job
+        self.batch_rows = batch_rows
+        self.on_progress = on_progress
+        self.touched: set[int] = set()
+
+    def execute(self) -> None:
+        job = self.job
+        mapping = parse_mapping(job.mapping)
+        create_in = self._team_for_new_accounts(mapping)
+        path = Path(job.file_path)
+        if not path.is_file():
+            raise ImportFailed("the file is no longer on the server; upload it again")
+        resume_after = job.checkpoint_row
+        if resume_after and job.file_sha256 and file_sha256(path) != job.file_sha256:
+            raise ImportFailed("the file has changed since this import started; start a new one")
+        with open_table(
+            path, job.file_format, header_rows=mapping.header_rows, sheet=mapping.sheet
+        ) as table:
+            plan = resolve_columns(mapping, table.header, qualtrics=table.qualtrics)
+            directory = AccountDirectory(
+                match=mapping.account_match,
+                team_ids=None if job.all_teams else list(job.team_ids),
+                create_in=create_in,
+                actor=job.created_by,
+            )
+            default_source = mapping.source_system or (
+                "qualtrics" if table.qualtrics else DEFAULT_SOURCE_SYSTEM
+            )
+            validator = RowValidator(
+                plan,
+                mapping,
+                width=max(len(row) for row in table.header),
+                accounts=directory.ids,
+                resolve_account=directory.resolve,
+                default_source=default_source,
+            )
+            seen = SeenIds()
+            id_column = plan.fields.get("external_id", (0, "external_id"))[1]
+            for batch in self._batches(table.rows):
+                if batch[0][0] <= resume_after:
+                    done = [row for row in batch if row[0] <= resume_after]
+                    seen.split(validator.validate(done)[0], column=id_column)
+                    batch = batch[len(done) :]
+                    if not batch:
+                        continue
+                valid, problems = validator.validate(batch)
+                valid, repeats = seen.split(valid, column=id_column)
+                self._write(batch, valid, problems + repeats, directory, table.position())
+
+    def _batches(self, rows: NumberedRows) -> Iterator[list[tuple[int, list[str]]]]:
+        data_rows = ((number, cells) for number, cells in rows if any(cells))
+        while batch := list(islice(data_rows, self.batch_rows)):
+            yield batch
+
+    def _write(
+        self,
+        batch: list[tuple[int, list[str]]],
+        valid: list[ValidRow],
+        problems: list[RowProblem],
+        directory: AccountDirectory,
+        position: int,
+    ) -> None:
+        job = self.job
+        with transaction.atomic():
+            if job.dry_run:
+                job.accounts_created = len(directory.pending)  # would be created
+            elif any(row.account_id < 0 for row in valid):
+                created = directory.create_pending(
+                    {r.account_id for r in valid if r.account_id < 0}
+                )
+                valid = [
+                    row._replace(account_id=created[row.account_id]) if row.account_id < 0 else row
+                    for row in valid
+                ]
+                job.accounts_created += len(created)
+            outcome = write_rows(valid, job_id=job.pk, dry_run=job.dry_run)
+            record_problems(job.pk, problems)
+            self._count(batch, outcome, problems, position)
+            save_checkpoint(job)
+        self.touched |= outcome.accounts
+        if self.on_progress is not None:
+            self.on_progress(job)
+
+    def _count(
+        self,
+        batch: list[tuple[int, list[str]]],
+        outcome: BatchOutcome,
+        problems: list[RowProblem],
+        position: int,
+    ) -> None:
+        job = self.job
+        job.rows_read += len(batch)
+        job.rows_inserted += outcome.inserted
+        job.rows_updated += outcome.updated
+        job.rows_skipped += outcome.skipped
+        job.rows_rejected += len({problem.row_number for problem in problems})
+        job.checkpoint_row = batch[-1][0]
+        job.checkpoint_byte = job.bytes_done = min(position, job.file_size or position)
+
+    def _team_for_new_accounts(self, mapping: Mapping) -> Team | None:
+        if not mapping.create_missing_accounts:
+            return None
+        team = Team.objects.filter(slug=mapping.default_team).first()
+        actor = self.job.created_by
+        if (
+            team is None
+            or actor is None
+            or not scope_of(actor).can(Capability.EDIT_ACCOUNTS, team.pk)
+        ):
+            raise ImportFailed(
+                f"default_team {mapping.default_team!r} is not a team where you may create accounts"
+            )
+        return team

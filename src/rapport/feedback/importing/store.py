@@ -1,0 +1,208 @@
+"""The SQL of one batch: find the rows that exist, insert and update with executemany.
+
+At a million rows the ORM's per-object cost would dominate, so rows go in as parameter
+tuples. Rollups move in the same transaction as the rows (analytics.services.apply_changes),
+from the old version of each updated row to its new version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.db import connection
+from django.utils import timezone
+
+from rapport.analytics.services import ScoreRow, apply_changes
+from rapport.customers.models import Contact
+from rapport.feedback.importing.rows import RowProblem, ValidRow
+from rapport.feedback.models import ImportJob, ImportRowError, Response
+
+COMPARED = (
+    "account_id",
+    "channel",
+    "submitted_at",
+    "respondent_contact_id",
+    "nps",
+    "csat",
+    "ces",
+    "answers",
+    "comment",
+)
+_INSERTED = (*COMPARED, "source_system", "external_id", "import_job_id", "created_at", "updated_at")
+_UPDATED = (*COMPARED, "import_job_id", "updated_at")
+CHECKPOINT_FIELDS = (
+    "checkpoint_row",
+    "checkpoint_byte",
+    "bytes_done",
+    "rows_read",
+    "rows_inserted",
+    "rows_updated",
+    "rows_skipped",
+    "rows_rejected",
+    "accounts_created",
+)
+MAX_IN_CHUNK = 5000
+
+
+class Existing(NamedTuple):
+    pk: int
+    account_id: int
+    channel: str
+    submitted_at: datetime
+    respondent_contact_id: int | None
+    nps: int | None
+    csat: int | None
+    ces: int | None
+    answers: dict[str, Any]
+    comment: str
+
+
+@dataclass
+class BatchOutcome:
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    accounts: set[int] = field(default_factory=set)  # whose rollups moved
+
+
+def _chunks(values: list[Any], reserved: int = 1) -> Iterable[list[Any]]:
+    """Slices that keep an IN query under the database's parameter limit (999 on SQLite)."""
+    size = min(MAX_IN_CHUNK, (connection.features.max_query_params or MAX_IN_CHUNK) - reserved)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def find_existing(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Existing]:
+    """The stored responses with these (source_system, external_id) keys: one query a chunk."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, external_id in keys:
+        by_source[source].append(external_id)
+    found: dict[tuple[str, str], Existing] = {}
+    for source, external_ids in by_source.items():
+        for chunk in _chunks(external_ids):
+            rows = (
+                Response.objects.filter(source_system=source, external_id__in=chunk)
+                # Repeats the unique index's condition so the database can use that index.
+                .exclude(external_id="")
+                .order_by()
+                .values_list("external_id", "pk", *COMPARED)
+            )
+            for external_id, *values in rows:
+                found[(source, external_id)] = Existing(*values)
+    return found
+
+
+def contact_ids(rows: list[ValidRow]) -> dict[tuple[int, str], int]:
+    """(account, e-mail) → contact, for the rows that give an e-mail (the first contact wins)."""
+    wanted = {(row.account_id, row.contact_email) for row in rows if row.contact_email}
+    if not wanted:
+        return {}
+    found: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(sorted({account for account, _ in wanted}), reserved=0):
+        contacts = (
+            Contact.objects.filter(account_id__in=chunk)
+            .exclude(email="")
+            .order_by("pk")
+            .values_list("account_id", "email", "pk")
+        )
+        for account_id, email, pk in contacts:
+            key = (account_id, email.casefold())
+            if key in wanted:
+                found.setdefault(key, pk)
+    return found
+
+
+def write_rows(rows: list[ValidRow], *, job_id: int | None, dry_run: bool) -> BatchOutcome:
+    """Insert new rows, update changed ones, skip unchanged ones; move the rollups."""
+    existing = find_existing((row.source_system, row.external_id) for row in rows)
+    contacts = contact_ids(rows)
+    outcome = BatchOutcome()
+    inserts: list[tuple[tuple[Any, ...], str, str]] = []
+    updates: list[tuple[tuple[Any, ...], int]] = []
+    removed: list[ScoreRow] = []
+    added: list[ScoreRow] = []
+    for row in rows:
+        contact = contacts.get((row.account_id, row.contact_email)) if row.contact_email else None
+        values = (row.account_id, row.channel, row.submitted_at, contact, row.nps, row.csat,
+                  row.ces, row.answers, row.comment)  # fmt: skip
+        old = existing.get((row.source_system, row.external_id))
+        if old is None:
+            inserts.append((values, row.source_system, row.external_id))
+        elif old[1:] == values:
+            outcome.skipped += 1
+            continue
+        else:
+            updates.append((values, old.pk))
+            removed.append(
+                ScoreRow(old.account_id, old.submitted_at, old.nps, old.csat, old.ces, old.answers)
+            )
+        added.append(ScoreRow(row.account_id, row.submitted_at, row.nps, row.csat, row.ces,
+                              row.answers))  # fmt: skip
+    outcome.inserted, outcome.updated = len(inserts), len(updates)
+    if not dry_run:
+        _execute(inserts, updates, job_id)
+        outcome.accounts = apply_changes(removed=removed, added=added)
+    return outcome
+
+
+def _execute(
+    inserts: list[tuple[tuple[Any, ...], str, str]],
+    updates: list[tuple[tuple[Any, ...], int]],
+    job_id: int | None,
+) -> None:
+    ops = connection.ops
+    moment = ops.adapt_datetimefield_value
+    encoder = Response._meta.get_field("answers").encoder
+
+    def json_value(value: dict[str, Any]) -> Any:
+        return ops.adapt_json_value(value, encoder)
+
+    no_answers = json_value({})
+    now = moment(timezone.now())
+    table = ops.quote_name(Response._meta.db_table)
+    with connection.cursor() as cursor:
+        if inserts:
+            columns = ", ".join(ops.quote_name(c) for c in _INSERTED)
+            marks = ", ".join(["%s"] * len(_INSERTED))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 (names are ours)
+                [
+                    (a, ch, moment(at), co, n, cs, ce, json_value(an) if an else no_answers, cm,
+                     source, external_id, job_id, now, now)
+                    for (a, ch, at, co, n, cs, ce, an, cm), source, external_id in inserts
+                ],
+            )  # fmt: skip
+        if updates:
+            assignments = ", ".join(f"{ops.quote_name(c)} = %s" for c in _UPDATED)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 (names are ours)
+                [
+                    (a, ch, moment(at), co, n, cs, ce, json_value(an) if an else no_answers, cm,
+                     job_id, now, pk)
+                    for (a, ch, at, co, n, cs, ce, an, cm), pk in updates
+                ],
+            )  # fmt: skip
+
+
+def record_problems(job_id: int, problems: list[RowProblem]) -> None:
+    ImportRowError.objects.bulk_create(
+        [
+            ImportRowError(
+                job_id=job_id,
+                row_number=p.row_number,
+                column=p.column[:120],
+                value=p.value[:200],
+                reason=p.reason[:300],
+            )
+            for p in problems
+        ],
+        batch_size=1000,
+    )
+
+
+def save_checkpoint(job: ImportJob) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(**{f: getattr(job, f) for f in CHECKPOINT_FIELDS})

@@ -1,0 +1,379 @@
+"""Every write to feedback: import jobs, and responses recorded through the API.
+
+Access is checked here: importing needs IMPORT_FEEDBACK, recording or changing a response
+needs RECORD_FEEDBACK in the account's team. Rollups move in the transaction that writes the
+rows; the accounts' snapshots are refreshed at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.analytics.services import ScoreRow, apply_changes, refresh_snapshots
+from rapport.core.access import Actor, Capability, require, scope_of
+from rapport.core.models import AuditAction
+from rapport.core.services import record_audit
+from rapport.feedback.importing import ImportFailed
+from rapport.feedback.importing.items import validate_items
+from rapport.feedback.importing.mapping import MappingError, load_mapping, parse_mapping
+from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressCallback
+from rapport.feedback.importing.rows import RowProblem
+from rapport.feedback.importing.store import CHECKPOINT_FIELDS, find_existing, write_rows
+from rapport.feedback.models import ImportJob, ImportStatus, Response
+
+log = logging.getLogger(__name__)
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx"}
+MAX_BULK_ITEMS = 1000
+
+
+class ImportRequestError(ValueError):
+    """The request to import is wrong (file, format, mapping, size): nothing was started."""
+
+
+class ItemsRejected(ValueError):
+    """Some API items are invalid; nothing was written."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{len({p.row_number for p in problems})} item(s) rejected; nothing was written"
+        )
+
+
+# --- import jobs ----------------------------------------------------------------------------
+
+
+def _teams_with(actor: Actor, capability: Capability) -> list[int] | None:
+    """The teams where the actor holds the capability (None: every team)."""
+    actor_scope = scope_of(actor)
+    if actor_scope.all_teams:
+        return None
+    return sorted(t for t in actor_scope.team_ids if actor_scope.can(capability, t))
+
+
+def file_format_for(file_name: str, requested: str | None) -> str:
+    if requested:
+        if requested not in ("csv", "xlsx"):
+            raise ImportRequestError(f"format must be csv or xlsx, not {requested!r}")
+        return requested
+    found = FORMATS.get(Path(file_name).suffix.lower())
+    if found is None:
+        raise ImportRequestError(
+            f"cannot tell the format of {file_name!r} from its name; choose csv or xlsx"
+        )
+    return found
+
+
+def _save_upload(upload: UploadedFile, file_format: str) -> tuple[Path, int, str]:
+    """Copy the upload under MEDIA_ROOT/imports with a generated name; enforce the size limit."""
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ImportRequestError(f"the file is larger than the limit of {limit // 2**20} MB")
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.{file_format}"
+    digest, size = hashlib.sha256(), 0
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                path.unlink()
+                raise ImportRequestError(
+                    f"the file is larger than the limit of {limit // 2**20} MB"
+                )
+            digest.update(chunk)
+            out.write(chunk)
+    return path, size, digest.hexdigest()
+
+
+def _local_file(path: Path) -> tuple[Path, int, str]:
+    if not path.is_file():
+        raise ImportRequestError(f"no such file: {path}")
+    from rapport.feedback.importing.pipeline import file_sha256
+
+    return path.resolve(), path.stat().st_size, file_sha256(path)
+
+
+def start_import(
+    *,
+    actor: Actor,
+    file_name: str,
+    upload: UploadedFile | None = None,
+    path: Path | None = None,
+    file_format: str | None = None,
+    mapping: str | bytes | dict[str, Any] | None = None,
+    dry_run: bool = False,
+    via: str = "web",
+    background: bool = True,
+) -> ImportJob:
+    """Create an import job for an upload (kept under MEDIA_ROOT) or a local file (the CLI).
+
+    With background=True the job is queued for `rapport worker` once the job row commits.
+    """
+    require(actor, Capability.IMPORT_FEEDBACK, None)
+    chosen_format = file_format_for(file_name, file_format)
+    try:
+        mapping_data = mapping if isinstance(mapping, dict) else load_mapping(mapping)
+        parse_mapping(mapping_data)
+    except MappingError as error:
+        raise ImportRequestError(str(error)) from None
+    if upload is not None:
+        stored, size, sha256 = _save_upload(upload, chosen_format)
+    elif path is not None:
+        stored, size, sha256 = _local_file(path)
+    else:
+        raise ImportRequestError("no file was given")
+    team_ids = _teams_with(actor, Capability.IMPORT_FEEDBACK)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=actor if actor.is_authenticated else None,
+            file_name=Path(file_name).name[:255],
+            file_path=str(stored),
+            file_size=size,
+            file_sha256=sha256,
+            file_format=chosen_format,
+            mapping=mapping_data,
+            dry_run=dry_run,
+            via=via,
+            team_ids=team_ids or [],
+            all_teams=team_ids is None,
+        )
+        if background:
+            from rapport.feedback.tasks import run_import
+
+            transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+def resumable(job: ImportJob) -> bool:
+    """A failed job, or one left running by a process that was killed, can be resumed."""
+    return job.status in (ImportStatus.FAILED, ImportStatus.RUNNING) and job.file_format != "api"
+
+
+def run_import_job(
+    *, job_id: int, batch_rows: int = BATCH_ROWS, on_progress: ProgressCallback | None = None
+) -> ImportJob:
+    """Run or resume a job. Not one transaction: each batch commits with its checkpoint, so a
+    failure keeps what was written and a resume carries on from there."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status == ImportStatus.SUCCEEDED:
+        return job
+    resumed = job.checkpoint_row > 0
+    job.status, job.error, job.finished_at = ImportStatus.RUNNING, "", None
+    job.started_at = job.started_at or timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "started_at"])
+    run = ImportRun(job, batch_rows=batch_rows, on_progress=on_progress)
+    try:
+        run.execute()
+    except ImportFailed as failure:
+        _finish(job, run, resumed=resumed, error=str(failure))
+    except Exception as error:
+        log.exception("import %s failed", job.pk)
+        _finish(job, run, resumed=resumed, error=f"unexpected error: {error}")
+    except BaseException:
+        _finish(job, run, resumed=resumed, error="the import was interrupted; resume it")
+        raise
+    else:
+        _finish(job, run, resumed=resumed, error="")
+    return job
+
+
+@transaction.atomic
+def _finish(job: ImportJob, run: ImportRun, *, resumed: bool, error: str) -> None:
+    from rapport.feedback.selectors import import_summary
+
+    if error:  # the counts of the batches that committed, not of the one that failed
+        job.refresh_from_db(fields=CHECKPOINT_FIELDS)
+    else:
+        job.bytes_done = job.file_size
+    job.status = ImportStatus.FAILED if error else ImportStatus.SUCCEEDED
+    job.error = error
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "bytes_done"])
+    if not job.dry_run:
+        accounts = set(run.touched)
+        if resumed:  # accounts written before the interruption need their snapshots too
+            accounts.update(
+                Response.objects.filter(import_job=job)
+                .order_by()
+                .values_list("account_id", flat=True)
+                .distinct()
+            )
+        if accounts:
+            refresh_snapshots(account_ids=accounts)
+    record_audit(
+        actor=job.created_by,
+        action=AuditAction.IMPORT,
+        instance=job,
+        team_id=job.team_ids[0] if len(job.team_ids) == 1 else None,
+        via=job.via,
+        detail=f"{job.file_name}: {import_summary(job)}",
+    )
+
+
+# --- responses through the API --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedResponses:
+    inserted: int
+    updated: int
+    skipped: int
+    ids: list[int]  # in the order of the items
+    job: ImportJob | None
+
+
+def _write_items(
+    *, actor: Actor, items: list[dict[str, Any]], job: ImportJob | None = None
+) -> RecordedResponses:
+    """Validate every item first; write all of them or none (the caller holds the transaction)."""
+    valid, problems = validate_items(items, team_ids=_teams_with(actor, Capability.RECORD_FEEDBACK))
+    if problems:
+        raise ItemsRejected(problems)
+    outcome = write_rows(valid, job_id=job.pk if job else None, dry_run=False)
+    if outcome.accounts:
+        refresh_snapshots(account_ids=outcome.accounts)
+    stored = find_existing((row.source_system, row.external_id) for row in valid)
+    return RecordedResponses(
+        inserted=outcome.inserted,
+        updated=outcome.updated,
+        skipped=outcome.skipped,
+        ids=[stored[(row.source_system, row.external_id)].pk for row in valid],
+        job=job,
+    )
+
+
+@transaction.atomic
+def record_responses(
+    *, actor: Actor, items: list[dict[str, Any]], via: str = "api"
+) -> RecordedResponses:
+    """Bulk: up to 1,000 items, all or nothing, idempotent by (source_system, external_id).
+
+    The call is kept as an import job (format "api") so it has counts and one audit event.
+    """
+    require(actor, Capability.RECORD_FEEDBACK, None)
+    if len(items) > MAX_BULK_ITEMS:
+        raise ImportRequestError(f"at most {MAX_BULK_ITEMS} items per request")
+    now = timezone.now()
+    job = ImportJob.objects.create(
+        created_by=actor if actor.is_authenticated else None,
+        started_at=now,
+        finished_at=now,
+        status=ImportStatus.SUCCEEDED,
+        file_name=f"API request ({len(items)} items)",
+        file_path="",
+        file_format="api",
+        via=via,
+    )
+    result = _write_items(actor=actor, items=items, job=job)
+    job.rows_read = len(items)
+    job.rows_inserted, job.rows_updated, job.rows_skipped = (
+        result.inserted,
+        result.updated,
+        result.skipped,
+    )
+    job.save(update_fields=["rows_read", "rows_inserted", "rows_updated", "rows_skipped"])
+    record_audit(
+        actor=actor,
+        action=AuditAction.IMPORT,
+        instance=job,
+        via=via,
+        detail=f"{result.inserted} inserted, {result.updated} updated, {result.skipped} unchanged",
+    )
+    return result
+
+
+@transaction.atomic
+def create_response(
+    *, actor: Actor, item: dict[str, Any], via: str = "api"
+) -> tuple[Response, bool]:
+    """One response; an existing (source_system, external_id) is updated instead.
+    Returns the response and whether it was created."""
+    require(actor, Capability.RECORD_FEEDBACK, None)
+    result = _write_items(actor=actor, items=[item])
+    response = Response.objects.get(pk=result.ids[0])
+    if result.inserted or result.updated:
+        record_audit(
+            actor=actor,
+            action=AuditAction.CREATE if result.inserted else AuditAction.UPDATE,
+            instance=response,
+            changed_fields=[k for k in item if item[k] not in (None, "", {})],
+            team_id=response.account.team_id,
+            via=via,
+        )
+    return response, bool(result.inserted)
+
+
+def _as_item(response: Response) -> dict[str, Any]:
+    contact = response.respondent_contact
+    return {
+        "account": response.account_id,
+        "external_id": response.external_id,
+        "submitted_at": response.submitted_at,
+        "nps": response.nps,
+        "csat": response.csat,
+        "ces": response.ces,
+        "comment": response.comment,
+        "channel": response.channel,
+        "contact_email": contact.email if contact else "",
+        "source_system": response.source_system,
+        "answers": response.answers,
+    }
+
+
+@transaction.atomic
+def update_response(
+    *, actor: Actor, response: Response, changes: dict[str, Any], via: str = "api"
+) -> list[str]:
+    """Change a response; source_system and external_id identify it and cannot change."""
+    require(actor, Capability.RECORD_FEEDBACK, response.account.team_id)
+    current = _as_item(response)
+    fixed = [
+        k for k in ("source_system", "external_id") if k in changes and changes[k] != current[k]
+    ]
+    if fixed:
+        raise ImportRequestError(f"{' and '.join(fixed)} identify a response and cannot change")
+    changed = [k for k, v in changes.items() if current.get(k) != v]
+    if changed:
+        _write_items(actor=actor, items=[{**current, **changes}])
+        record_audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=response,
+            changed_fields=changed,
+            team_id=response.account.team_id,
+            via=via,
+        )
+        response.refresh_from_db()
+    return changed
+
+
+@transaction.atomic
+def delete_response(*, actor: Actor, response: Response, via: str = "api") -> None:
+    team_id = response.account.team_id
+    require(actor, Capability.RECORD_FEEDBACK, team_id)
+    record_audit(
+        actor=actor, action=AuditAction.DELETE, instance=response, team_id=team_id, via=via
+    )
+    old = ScoreRow(
+        response.account_id,
+        response.submitted_at,
+        response.nps,
+        response.csat,
+        response.ces,
+        response.answers,
+    )
+    response.delete()
+    refresh_snapshots(account_ids=apply_changes(removed=[old]))

@@ -34,15 +34,22 @@ def _fill(route: str, ids: dict[str, int]) -> str:
 
 @pytest.fixture
 def routes(world):
-    from tests.factories import ContactFactory
+    from rapport.feedback.models import ImportJob, ImportRowError
+    from tests.factories import ContactFactory, ResponseFactory
 
     contact = ContactFactory(account=world.account)
+    response = ResponseFactory(account=world.account, comment="Acme Foods were great")
+    job = ImportJob.objects.create(
+        created_by=world.user, file_name="acme.csv", file_path="", file_format="csv"
+    )
+    ImportRowError.objects.create(job=job, row_number=2, value="Acme Foods", reason="test")
     ids = {
         "account_id": world.account.pk,
         "pk": contact.pk,
         "token_id": 1,
-        "job_id": 1,
-        "response_id": 1,
+        "job_id": job.pk,
+        "import_id": job.pk,
+        "response_id": response.pk,
     }
     routes = []
     for route in _walk(get_resolver().url_patterns):
@@ -89,6 +96,8 @@ def test_api_list_routes_hide_other_teams(world, api_client):
         "expectations",
         "stakeholders",
         "external-parties",
+        "responses",
+        "imports",
     ):
         body = api_client.get(f"/api/v1/{path}").json()
         assert "Borealis Bank" not in str(body), path

@@ -8,14 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Field, FilterLookup, FilterSchema, ModelSchema, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from rapport.api.common import Message
+from rapport.api.common import Message, call_service
 from rapport.customers import selectors, services
 from rapport.customers.models import (
     Account,
@@ -28,24 +27,6 @@ from rapport.customers.models import (
 )
 
 router = Router(tags=["accounts"])
-
-
-def _validation_error(error: ValidationError | ValueError) -> HttpError:
-    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
-        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-    else:
-        detail = str(error.messages[0] if isinstance(error, ValidationError) else error)
-    return HttpError(422, detail)
-
-
-def _write(call: Any) -> Any:
-    """Run a service call, turning validation and permission errors into API errors."""
-    try:
-        return call()
-    except (ValidationError, ValueError) as error:
-        raise _validation_error(error) from None
-    except PermissionDenied as error:
-        raise HttpError(403, str(error) or "Not allowed.") from None
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -125,7 +106,9 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
 @router.post("/accounts", response={201: AccountOut, 403: Message, 422: Message})
 def create_account(request: HttpRequest, payload: AccountIn) -> Any:
     fields = _account_fields(payload.dict())
-    account = _write(lambda: services.create_account(actor=request.user, fields=fields, via="api"))
+    account = call_service(
+        lambda: services.create_account(actor=request.user, fields=fields, via="api")
+    )
     return 201, account
 
 
@@ -138,7 +121,7 @@ def get_account(request: HttpRequest, account_id: int) -> Any:
 def update_account(request: HttpRequest, account_id: int, payload: AccountPatch) -> Any:
     account = selectors.get_account(request.user, account_id)
     changes = _account_fields(payload.dict(exclude_unset=True))
-    _write(
+    call_service(
         lambda: services.update_account(
             actor=request.user, account=account, changes=changes, via="api"
         )
@@ -149,7 +132,7 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountPatch)
 @router.delete("/accounts/{account_id}", response={204: None, 403: Message})
 def delete_account(request: HttpRequest, account_id: int) -> Any:
     account = selectors.get_account(request.user, account_id)
-    _write(lambda: services.delete_account(actor=request.user, account=account, via="api"))
+    call_service(lambda: services.delete_account(actor=request.user, account=account, via="api"))
     return 204, None
 
 
@@ -309,16 +292,17 @@ def _register_related(
     def create_record(request: HttpRequest, account_id: int, payload: schema_in) -> Any:  # type: ignore[valid-type]
         account = selectors.get_account(request.user, account_id)
         data = payload.dict()  # type: ignore[attr-defined]
+        instance: Model
         if model is Communication:
             contacts = _contacts(account_id, data.pop("contacts"))
-            instance = _write(
+            instance = call_service(
                 lambda: services.log_communication(
                     actor=request.user, account=account, fields=data, contacts=contacts, via="api"
                 )
             )
         else:
             fields = _related_fields(account_id, data, request.user)
-            instance = _write(
+            instance = call_service(
                 lambda: services.create_related(
                     actor=request.user, model=model, account=account, fields=fields, via="api"
                 )
@@ -337,7 +321,7 @@ def _register_related(
         if model is Communication:
             ids = data.pop("contacts", None)
             contacts = None if ids is None else _contacts(instance.account_id, ids)
-            _write(
+            call_service(
                 lambda: services.update_communication(
                     actor=request.user,
                     communication=instance,
@@ -348,7 +332,7 @@ def _register_related(
             )
         else:
             changes = _related_fields(instance.account_id, data, request.user)
-            _write(
+            call_service(
                 lambda: services.update_related(
                     actor=request.user, instance=instance, changes=changes, via="api"
                 )
@@ -363,7 +347,9 @@ def _register_related(
     )
     def delete_record(request: HttpRequest, pk: int) -> Any:
         instance = selectors.get_related(request.user, model, pk)
-        _write(lambda: services.delete_related(actor=request.user, instance=instance, via="api"))
+        call_service(
+            lambda: services.delete_related(actor=request.user, instance=instance, via="api")
+        )
         return 204, None
 
 

@@ -162,6 +162,22 @@ def resumable(job: ImportJob) -> bool:
     return job.status in (ImportStatus.FAILED, ImportStatus.RUNNING) and job.file_format != "api"
 
 
+def resume_import(*, actor: Actor, job: ImportJob) -> ImportJob:
+    """Queue a failed or killed job again; it carries on after its last checkpoint."""
+    require(actor, Capability.IMPORT_FEEDBACK, None)
+    if not resumable(job):
+        raise ImportRequestError(
+            f"import {job.pk} is {job.get_status_display().lower()}: there is nothing to resume"
+        )
+    from rapport.feedback.tasks import run_import
+
+    with transaction.atomic():
+        job.status, job.error = ImportStatus.PENDING, ""
+        job.save(update_fields=["status", "error"])
+        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
 def run_import_job(
     *, job_id: int, batch_rows: int = BATCH_ROWS, on_progress: ProgressCallback | None = None
 ) -> ImportJob:

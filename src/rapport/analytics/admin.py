@@ -1,0 +1,25 @@
+"""Rollups and snapshots are derived data: read-only here, rebuilt by `rebuild_rollups`."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from rapport.analytics.models import AccountSnapshot, MetricRollup
+from rapport.core.admin import ReadOnlyAdmin
+
+
+@admin.register(MetricRollup)
+class MetricRollupAdmin(ReadOnlyAdmin):
+    list_display = ("account", "metric", "period", "period_start", "n")
+    list_filter = ("metric", "period")
+    search_fields = ("account__name",)
+    list_select_related = ("account",)
+    show_full_result_count = False
+
+
+@admin.register(AccountSnapshot)
+class AccountSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("account", "metric", "as_of")
+    list_filter = ("metric",)
+    search_fields = ("account__name",)
+    list_select_related = ("account",)

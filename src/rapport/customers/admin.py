@@ -1,0 +1,79 @@
+"""Admin for key accounts and the records around them (audited like the app's own forms)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from rapport.core.admin import AuditedAdmin
+from rapport.customers.models import (
+    Account,
+    AccountStakeholder,
+    Commitment,
+    Communication,
+    Contact,
+    Expectation,
+    ExternalParty,
+)
+
+
+@admin.register(Account)
+class AccountAdmin(AuditedAdmin):
+    list_display = ("name", "external_id", "tier", "segment", "team", "owner", "status")
+    list_filter = ("tier", "status", "team", "segment")
+    search_fields = ["name", "external_id"]
+    list_select_related = ["team", "owner"]
+    autocomplete_fields = ["team", "owner"]
+    readonly_fields = ("last_contact_at", "last_decision_maker_contact_at")
+
+
+class AccountRecordAdmin(AuditedAdmin):
+    """Records that belong to one account."""
+
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+    search_fields = ["account__name"]
+
+
+@admin.register(Contact)
+class ContactAdmin(AccountRecordAdmin):
+    list_display = ("name", "account", "job_title", "decision_role", "stance")
+    list_filter = ("decision_role", "stance", "consent_survey")
+    search_fields = ["name", "email", "account__name"]
+    readonly_fields = ("last_contacted_at", "consent_updated_at")
+
+
+@admin.register(AccountStakeholder)
+class AccountStakeholderAdmin(AccountRecordAdmin):
+    list_display = ("user", "account", "role", "since")
+    list_filter = ("role",)
+    list_select_related = ["account", "user"]
+    autocomplete_fields = ["account", "user"]
+
+
+@admin.register(ExternalParty)
+class ExternalPartyAdmin(AccountRecordAdmin):
+    list_display = ("name", "kind", "account")
+    list_filter = ("kind",)
+
+
+@admin.register(Expectation)
+class ExpectationAdmin(AccountRecordAdmin):
+    list_display = ("description", "account", "source", "agreed")
+    list_filter = ("source", "agreed")
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(AccountRecordAdmin):
+    list_display = ("description", "account", "owner", "due_date", "status")
+    list_filter = ("status",)
+    list_select_related = ["account", "owner"]
+    autocomplete_fields = ["account", "owner"]
+
+
+@admin.register(Communication)
+class CommunicationAdmin(AccountRecordAdmin):
+    list_display = ("occurred_at", "account", "channel", "direction", "logged_by")
+    list_filter = ("channel", "direction")
+    list_select_related = ["account", "logged_by"]
+    autocomplete_fields = ["account", "contacts", "logged_by"]
+    date_hierarchy = "occurred_at"

@@ -28,7 +28,12 @@ from rapport.feedback.importing.items import validate_items
 from rapport.feedback.importing.mapping import MappingError, load_mapping, parse_mapping
 from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressCallback
 from rapport.feedback.importing.rows import RowProblem
-from rapport.feedback.importing.store import CHECKPOINT_FIELDS, find_existing, write_rows
+from rapport.feedback.importing.store import (
+    CHECKPOINT_FIELDS,
+    existing_response,
+    find_existing,
+    write_rows,
+)
 from rapport.feedback.models import ImportJob, ImportStatus, Response
 
 log = logging.getLogger(__name__)
@@ -252,21 +257,45 @@ class RecordedResponses:
 
 
 def _write_items(
-    *, actor: Actor, items: list[dict[str, Any]], job: ImportJob | None = None
+    *,
+    actor: Actor,
+    items: list[dict[str, Any]],
+    job: ImportJob | None = None,
+    updating: Response | None = None,
 ) -> RecordedResponses:
-    """Validate every item first; write all of them or none (the caller holds the transaction)."""
+    """Validate every item first; write all of them or none (the caller holds the transaction).
+
+    `updating` is the one response the single item changes, found by its id."""
     valid, problems = validate_items(items, team_ids=_teams_with(actor, Capability.RECORD_FEEDBACK))
     if problems:
         raise ItemsRejected(problems)
-    outcome = write_rows(valid, job_id=job.pk if job else None, dry_run=False)
+    existing = contacts = None
+    if updating is not None:
+        # Without an external id the validator generated one: keep the stored identity, and
+        # find the row by its id, or the update would insert a second response.
+        row = valid[0] = valid[0]._replace(external_id=updating.external_id)
+        existing = {(row.source_system, row.external_id): existing_response(updating.pk)}
+        contact = updating.respondent_contact
+        if (row.account_id, row.contact_email) == (
+            updating.account_id,
+            contact.email.casefold() if contact else "",
+        ):  # unchanged: keep the contact, even one without an e-mail to find it by
+            contacts = {(row.account_id, row.contact_email): updating.respondent_contact_id}
+    outcome = write_rows(
+        valid, job_id=job.pk if job else None, dry_run=False, existing=existing, contacts=contacts
+    )
     if outcome.accounts:
         refresh_snapshots(account_ids=outcome.accounts)
-    stored = find_existing((row.source_system, row.external_id) for row in valid)
+    if updating is not None:
+        ids = [updating.pk]
+    else:
+        stored = find_existing((row.source_system, row.external_id) for row in valid)
+        ids = [stored[(row.source_system, row.external_id)].pk for row in valid]
     return RecordedResponses(
         inserted=outcome.inserted,
         updated=outcome.updated,
         skipped=outcome.skipped,
-        ids=[stored[(row.source_system, row.external_id)].pk for row in valid],
+        ids=ids,
         job=job,
     )
 
@@ -363,7 +392,7 @@ def update_response(
         raise ImportRequestError(f"{' and '.join(fixed)} identify a response and cannot change")
     changed = [k for k, v in changes.items() if current.get(k) != v]
     if changed:
-        _write_items(actor=actor, items=[{**current, **changes}])
+        _write_items(actor=actor, items=[{**current, **changes}], updating=response)
         record_audit(
             actor=actor,
             action=AuditAction.UPDATE,

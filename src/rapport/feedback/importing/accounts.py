@@ -34,6 +34,9 @@ class AccountDirectory:
         self.actor = actor
         self.ids: dict[str, int] = {}
         self.pending: dict[int, str] = {}  # provisional id → the key as the file wrote it
+        # Counted, not len(pending): that shrinks as accounts are created, and a reused id
+        # would merge a key still pending with a new one.
+        self._provisional = 0
         accounts = Account.objects.all()
         if team_ids is not None:
             accounts = accounts.filter(team_id__in=team_ids)
@@ -60,7 +63,8 @@ class AccountDirectory:
             return f"account {label} is longer than {_MAX_LENGTH[self.match]} characters"
         if self.match == "external_id" and self._exists_elsewhere(key):
             return unknown  # external ids are unique: it belongs to a team this import can't see
-        provisional = -(len(self.pending) + 1)
+        self._provisional -= 1
+        provisional = self._provisional
         self.pending[provisional] = key
         self.ids[folded] = provisional
         return provisional

@@ -26,6 +26,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _account_id(value: Any) -> int | None:
+    """The id an item names; None when it is no id (the validator then says so for the row)."""
+    try:
+        pk = int(str(value).strip())
+    except ValueError:
+        return None
+    return pk if 0 < pk < 2**63 else None  # larger ones overflow the database's integers
+
+
 def validate_items(
     items: Sequence[dict[str, Any]], *, team_ids: list[int] | None
 ) -> tuple[list[ValidRow], list[RowProblem]]:
@@ -41,9 +50,7 @@ def validate_items(
     )
     header = [*FIELDS, *(f"answers.{key}" for key in answer_keys)]
     plan = resolve_columns(mapping, [header], qualtrics=False)
-    account_ids = sorted(
-        {int(item["account"]) for item in items if item.get("account") is not None}
-    )
+    account_ids = sorted({pk for item in items if (pk := _account_id(item.get("account")))})
     directory = AccountDirectory(match="id", team_ids=team_ids, only=account_ids)
     validator = RowValidator(
         plan,

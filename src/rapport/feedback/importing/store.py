@@ -116,17 +116,34 @@ def contact_ids(rows: list[ValidRow]) -> dict[tuple[int, str], int]:
     return found
 
 
-def write_rows(rows: list[ValidRow], *, job_id: int | None, dry_run: bool) -> BatchOutcome:
-    """Insert new rows, update changed ones, skip unchanged ones; move the rollups."""
-    existing = find_existing((row.source_system, row.external_id) for row in rows)
-    contacts = contact_ids(rows)
+def existing_response(pk: int) -> Existing:
+    """One stored response by id (a response recorded without an external id has no key)."""
+    return Existing(*Response.objects.filter(pk=pk).values_list("pk", *COMPARED).get())
+
+
+def write_rows(
+    rows: list[ValidRow],
+    *,
+    job_id: int | None,
+    dry_run: bool,
+    existing: dict[tuple[str, str], Existing] | None = None,
+    contacts: dict[tuple[int, str], int | None] | None = None,
+) -> BatchOutcome:
+    """Insert new rows, update changed ones, skip unchanged ones; move the rollups.
+
+    A caller that has already found the stored rows or the contacts passes them."""
+    if existing is None:
+        existing = find_existing((row.source_system, row.external_id) for row in rows)
+    if contacts is None:
+        contacts = dict(contact_ids(rows))
     outcome = BatchOutcome()
     inserts: list[tuple[tuple[Any, ...], str, str]] = []
     updates: list[tuple[tuple[Any, ...], int]] = []
     removed: list[ScoreRow] = []
     added: list[ScoreRow] = []
     for row in rows:
-        contact = contacts.get((row.account_id, row.contact_email)) if row.contact_email else None
+        # contact_ids() has no key without an e-mail; a caller's may (a contact kept as it was).
+        contact = contacts.get((row.account_id, row.contact_email))
         values = (row.account_id, row.channel, row.submitted_at, contact, row.nps, row.csat,
                   row.ces, row.answers, row.comment)  # fmt: skip
         old = existing.get((row.source_system, row.external_id))

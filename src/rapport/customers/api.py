@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.db.models import Model
 from django.http import HttpRequest
-from ninja import Field, FilterLookup, FilterSchema, ModelSchema, Query, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, ModelSchema, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -109,7 +109,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
     account = call_service(
         lambda: services.create_account(actor=request.user, fields=fields, via="api")
     )
-    return 201, account
+    return Status(201, account)
 
 
 @router.get("/accounts/{account_id}", response=AccountOut)
@@ -133,7 +133,7 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountPatch)
 def delete_account(request: HttpRequest, account_id: int) -> Any:
     account = selectors.get_account(request.user, account_id)
     call_service(lambda: services.delete_account(actor=request.user, account=account, via="api"))
-    return 204, None
+    return Status(204, None)
 
 
 # --- records that belong to an account ------------------------------------------------------
@@ -307,7 +307,7 @@ def _register_related(
                     actor=request.user, model=model, account=account, fields=fields, via="api"
                 )
             )
-        return 201, instance
+        return Status(201, instance)
 
     @router.patch(
         f"/{path}/{{pk}}",
@@ -350,7 +350,7 @@ def _register_related(
         call_service(
             lambda: services.delete_related(actor=request.user, instance=instance, via="api")
         )
-        return 204, None
+        return Status(204, None)
 
 
 _register_related("contacts", Contact, ContactIn, ContactOut)

@@ -7,8 +7,9 @@ messages as the import page; a rejected item is named by its index in the reques
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import F
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Field, File, Form, ModelSchema, Query, Router, Schema
+from ninja import Field, File, Form, ModelSchema, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -97,13 +98,15 @@ class ResponseFilters(Schema):
     has_comment: bool | None = None
 
 
-def _rejected(problems: list[RowProblem]) -> tuple[int, dict[str, Any]]:
+def _rejected(problems: list[RowProblem]) -> Status[dict[str, Any]]:
     errors = [
         {"row": p.row_number, "column": p.column, "value": p.value, "reason": p.reason}
         for p in problems
     ]
     rows = len({p.row_number for p in problems})
-    return 422, {"detail": f"{rows} item(s) rejected; nothing was written", "errors": errors}
+    return Status(
+        422, {"detail": f"{rows} item(s) rejected; nothing was written", "errors": errors}
+    )
 
 
 @router.get("/responses", response=list[ResponseOut])
@@ -131,7 +134,7 @@ def create_response(request: HttpRequest, payload: ResponseIn) -> Any:
         )
     except services.ItemsRejected as rejected:
         return _rejected(rejected.problems)
-    return (201 if created else 200), response
+    return Status(201 if created else 200, response)
 
 
 @router.post(
@@ -176,7 +179,7 @@ def update_response(request: HttpRequest, response_id: int, payload: ResponsePat
 def delete_response(request: HttpRequest, response_id: int) -> Any:
     response = selectors.get_response(request.user, response_id)
     call_service(lambda: services.delete_response(actor=request.user, response=response))
-    return 204, None
+    return Status(204, None)
 
 
 # --- imports --------------------------------------------------------------------------------
@@ -230,7 +233,7 @@ def upload_import(
             via="api",
         )
     )
-    return 202, job
+    return Status(202, job)
 
 
 @router.get("/imports", response=list[ImportOut])
@@ -247,14 +250,14 @@ def get_import(request: HttpRequest, import_id: int) -> Any:
 @router.post("/imports/{import_id}/resume", response={202: ImportOut, 403: Message, 422: Message})
 def resume_import(request: HttpRequest, import_id: int) -> Any:
     job = selectors.get_import(request.user, import_id)
-    return 202, call_service(lambda: services.resume_import(actor=request.user, job=job))
+    return Status(202, call_service(lambda: services.resume_import(actor=request.user, job=job)))
 
 
 @router.get("/imports/{import_id}/errors", response=list[RowErrorOut])
 @paginate
 def import_errors(request: HttpRequest, import_id: int) -> Any:
     return selectors.import_errors(request.user, import_id).values(
-        "value", "reason", "column", row="row_number"
+        "value", "reason", "column", row=F("row_number")
     )
 
 

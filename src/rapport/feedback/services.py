@@ -46,8 +46,9 @@ class ImportRequestError(ValueError):
     """The request to import is wrong (file, format, mapping, size): nothing was started."""
 
 
-class ItemsRejected(ValueError):
-    """Some API items are invalid; nothing was written."""
+class ItemsRejected(Exception):
+    """Some API items are invalid; nothing was written. Not a ValueError: it carries a
+    problem per item, which callers report in full rather than as one message."""
 
     def __init__(self, problems: list[RowProblem]) -> None:
         self.problems = problems

@@ -118,6 +118,30 @@ def test_contact_is_found_by_email_in_the_rows_account(accounts, world):
     }
 
 
+def test_a_row_with_more_cells_than_the_header_is_rejected_not_cut(accounts, world):
+    job = import_lines(
+        world.user,
+        "account;external_id;submitted_at;nps;comment",
+        "A-1;r1;2025-03-04 10:00;9;late; again",  # an unquoted delimiter in the comment
+        "A-1;r2;2025-03-04 10:00;9;fine;;",  # trailing empty cells are harmless
+        "A-1;r3;2025-03-04 10:00;9",  # missing cells are empty
+    )
+    assert errors(job) == [
+        (
+            2,
+            "",
+            " again",
+            "the row has 6 cells but the header has 5 columns; "
+            "quote values that contain the delimiter",
+        )
+    ]
+    assert counts(job) == (3, 2, 0, 0, 1)
+    assert sorted(Response.objects.values_list("external_id", "comment")) == [
+        ("r2", "fine"),
+        ("r3", ""),
+    ]
+
+
 # --- whole-file problems -----------------------------------------------------------------------
 
 
@@ -141,6 +165,27 @@ def test_header_only_succeeds_with_nothing_to_import(accounts, world):
     assert counts(job) == (0, 0, 0, 0, 0)
     assert import_summary(job) == "The file has a header but no data rows: nothing to import."
     _assert_nothing_written()
+
+
+def test_more_header_rows_than_the_file_has(accounts, world):
+    job = import_lines(world.user, HEADER, "A-1,r1,2025-03-04,9,,,", mapping={"header_rows": 3})
+    assert (job.status, job.error) == (
+        ImportStatus.FAILED,
+        "the header should have 3 rows but the file has 2",
+    )
+    _assert_nothing_written()
+
+
+def test_a_file_that_is_not_valid_utf8_after_the_sample_fails_naming_the_row(accounts, world):
+    filler = "".join(f"A-1,r{i},2025-03-04 10:00,9,,,{'x' * 80}\n" for i in range(1000))
+    content = (HEADER + "\n" + filler).encode() + b"A-1,bad,2025-03-04 10:00,9,,,caf\xe9\n"
+    assert len(content) > 64 * 1024  # the encoding is guessed from the first 64 KB
+    job = import_bytes(world.user, content)
+    assert job.status == ImportStatus.FAILED
+    assert job.error == (
+        "row 1002: the file is not valid UTF-8 text from this row on; "
+        "save it as UTF-8 and import it again"
+    )
 
 
 def test_missing_required_column_names_it_and_writes_nothing(accounts, world):

@@ -230,6 +230,14 @@ class RowValidator:
         answer_columns = self.plan.answers
         for number, cells in rows:
             if len(cells) != width:
+                extra = next((cell for cell in cells[width:] if cell.strip()), None)
+                if extra is not None:  # dropping it would lose data, often half a value
+                    reason = (
+                        f"the row has {len(cells)} cells but the header has {width} columns; "
+                        "quote values that contain the delimiter"
+                    )
+                    problems.append(RowProblem(number, "", extra, reason))
+                    continue
                 cells = (cells + [""] * width)[:width]
             cells.append("")
             (account_key, external_id, submitted, nps, csat, ces, comment, channel, email,

@@ -110,7 +110,7 @@ def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
     silence_cut = timezone.now() - timedelta(days=DM_SILENCE_DAYS)
     queryset = (
         accounts_for(user)
-        .select_related("team", "owner")
+        .select_related("team")
         .annotate(
             nps_value=snapshot_value("nps"),
             csat_value=snapshot_value("csat"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,10 +33,18 @@ class Estimate:
         )
 
 
+# Quantiles are cached: a page of 50 accounts asks for the same few hundred times, and one
+# scipy ppf call costs about as much as rendering a table row.
+@functools.lru_cache(maxsize=64)
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     return float(_st.norm.ppf(0.5 + confidence / 2))
+
+
+@functools.lru_cache(maxsize=4096)
+def _t(confidence: float, df: int) -> float:
+    return float(_st.t.ppf(0.5 + confidence / 2, df))
 
 
 def _check_counts(k: int, n: int) -> None:
@@ -103,7 +112,7 @@ def mean_t(n: int, total: float, total_sq: float, confidence: float = 0.95) -> E
     if n == 1:
         return Estimate(mean, -math.inf, math.inf, n, confidence)
     var = max((total_sq - total * total / n) / (n - 1), 0.0)
-    t = float(_st.t.ppf(0.5 + confidence / 2, n - 1))
+    t = _t(confidence, n - 1)
     half = t * math.sqrt(var / n)
     return Estimate(mean, mean - half, mean + half, n, confidence)
 

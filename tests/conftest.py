@@ -71,3 +71,15 @@ def api_token(world: World) -> str:
 @pytest.fixture
 def api_client(api_token: str) -> Client:
     return Client(headers={"Authorization": f"Bearer {api_token}"})
+
+
+@pytest.fixture
+def worker_pass(monkeypatch):
+    """One pass of `rapport worker`. The worker closes stale connections between tasks, which
+    on PostgreSQL would close the test's own connection (its transaction holds the data)."""
+    from rapport.core.worker import run_worker
+
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    return lambda: run_worker(once=True)

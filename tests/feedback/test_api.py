@@ -127,7 +127,7 @@ def test_other_team_response_is_404(api_client, world, accounts):
 
 
 def test_upload_import_status_and_errors(
-    api_client, world, accounts, django_capture_on_commit_callbacks
+    api_client, world, accounts, django_capture_on_commit_callbacks, worker_pass
 ):
     content = csv_bytes(HEADER, "A-1,r1,2025-03-04 10:00,9,4,6,fine", "A-1,r2,2025-03-04,12,4,6,")
     with django_capture_on_commit_callbacks(execute=True):
@@ -137,9 +137,8 @@ def test_upload_import_status_and_errors(
     assert created.status_code == 202, created.content
     job_id = created.json()["id"]
     assert created.json()["status"] == "pending"
-    from rapport.core.worker import run_worker
 
-    run_worker(once=True)
+    worker_pass()
     status = api_client.get(f"/api/v1/imports/{job_id}").json()
     assert (status["status"], status["rows_read"], status["rows_inserted"]) == ("succeeded", 2, 1)
     assert status["summary"].startswith("2 rows read: 1 inserted")

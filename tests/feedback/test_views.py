@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from rapport.core.worker import run_worker
 from rapport.feedback.models import ImportJob, ImportStatus, Response
 from tests.factories import MembershipFactory, UserFactory
 from tests.feedback.helpers import HEADER, csv_bytes
@@ -37,7 +36,9 @@ def upload(django_capture_on_commit_callbacks):
     return post
 
 
-def test_upload_queues_a_job_that_the_worker_runs(user_client, world, accounts, upload):
+def test_upload_queues_a_job_that_the_worker_runs(
+    user_client, world, accounts, upload, worker_pass
+):
     response = upload(user_client, BAD_FILE)
     job = ImportJob.objects.get()
     assert response.status_code == 302
@@ -48,7 +49,7 @@ def test_upload_queues_a_job_that_the_worker_runs(user_client, world, accounts, 
     assert "Waiting for a worker" in page
     assert 'hx-trigger="every 1s"' in page  # the status card polls while the job waits
 
-    run_worker(once=True)
+    worker_pass()
 
     job.refresh_from_db()
     assert job.status == ImportStatus.SUCCEEDED
@@ -63,13 +64,13 @@ def test_upload_queues_a_job_that_the_worker_runs(user_client, world, accounts, 
     assert "no account with external id &#x27;B-1&#x27;" in page
 
 
-def test_errors_csv_neutralises_formulas(user_client, world, accounts, upload):
+def test_errors_csv_neutralises_formulas(user_client, world, accounts, upload, worker_pass):
     upload(
         user_client,
         csv_bytes(HEADER, "A-1,r2,2025-03-04 10:00,11,4,6,x", "=1+1,r3,2025-03-04,1,1,1,"),
     )
     job = ImportJob.objects.get()
-    run_worker(once=True)
+    worker_pass()
     download = user_client.get(reverse("feedback:import-errors-csv", args=[job.pk]))
     body = b"".join(download.streaming_content).decode()
     assert download["Content-Disposition"] == f'attachment; filename="import-{job.pk}-errors.csv"'
@@ -110,7 +111,9 @@ def test_other_users_imports_are_404(world, accounts, client, user_client, uploa
     assert "feedback.csv" not in client.get(reverse("feedback:imports")).content.decode()
 
 
-def test_failed_import_resumes_from_the_page(user_client, world, accounts, monkeypatch, upload):
+def test_failed_import_resumes_from_the_page(
+    user_client, world, accounts, monkeypatch, upload, worker_pass
+):
     upload(user_client, BAD_FILE)
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error="killed")
@@ -120,7 +123,7 @@ def test_failed_import_resumes_from_the_page(user_client, world, accounts, monke
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == ImportStatus.PENDING
-    run_worker(once=True)
+    worker_pass()
     job.refresh_from_db()
     assert job.status == ImportStatus.SUCCEEDED
     assert Response.objects.filter(import_job=job).count() == 1
@@ -140,10 +143,10 @@ def test_import_list_query_count_does_not_grow(user_client, world, accounts, upl
     assert queries() == few
 
 
-def test_mapping_file_is_used(user_client, world, accounts, upload):
+def test_mapping_file_is_used(user_client, world, accounts, upload, worker_pass):
     mapping = {"columns": {"account": "Client", "submitted_at": "When"}, "date_format": "%d/%m/%Y"}
     content = csv_bytes("Client,When,nps", "A-1,04/03/2025,10")
     upload(user_client, content, mapping=SimpleUploadedFile("m.json", json.dumps(mapping).encode()))
-    run_worker(once=True)
+    worker_pass()
     stored = Response.objects.get()
     assert (stored.nps, stored.submitted_at.date().isoformat()) == (10, "2025-03-04")

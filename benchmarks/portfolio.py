@@ -1,0 +1,272 @@
+"""Portfolio benchmark: the portfolio page (precomputed snapshots) against a naive GROUP BY.
+
+    rapport bench portfolio [--accounts 2000] [--responses 1000000] [--repeat 50] [--keep]
+
+Builds the accounts and their responses directly (executemany), then rebuilds rollups and
+snapshots with rapport.analytics.services.rebuild_rollups(). Measured: server time of GET on the
+portfolio page (django.test.Client, force_login as a user who sees every team) across sort
+orders and pages. Baseline: one GROUP BY over the raw responses computing, for every account,
+NPS and CSAT for the last 90 days and the 90 before (the figures the page shows), timed the same
+number of times. Goals: naive/page at least 50×; page p95 at most 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from itertools import cycle
+from typing import Any
+
+import numpy as np
+
+from benchmarks._common import (
+    Timing,
+    fail,
+    heading,
+    ms,
+    setup_django,
+    stopwatch,
+    temp_data_dir,
+    verdict,
+)
+
+GOAL_RATIO = 50.0
+GOAL_P95 = 0.100
+TEAMS = ("Enterprise", "Public Sector", "Mid-Market", "International")
+SEGMENTS = ("Retail", "Financial services", "Healthcare", "Logistics", "Public sector")
+TIERS = ("strategic", "key", "growth", "maintain")
+SORTS = ("name", "value", "nps", "csat", "renewal", "overdue", "last_contact", "tier")
+INSERT_BATCH = 50_000
+NAIVE_SQL = """
+SELECT account_id,
+  SUM(CASE WHEN submitted_at >= %(cur)s AND nps IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at >= %(cur)s AND nps >= 9 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at >= %(cur)s AND nps <= 6 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at < %(cur)s AND nps IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at < %(cur)s AND nps >= 9 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at < %(cur)s AND nps <= 6 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at >= %(cur)s AND csat IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at >= %(cur)s AND csat >= 4 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at < %(cur)s AND csat IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN submitted_at < %(cur)s AND csat >= 4 THEN 1 ELSE 0 END)
+FROM feedback_response
+WHERE submitted_at >= %(prev)s AND submitted_at < %(end)s
+GROUP BY account_id
+"""
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="rapport bench portfolio", description=__doc__)
+    parser.add_argument("--accounts", type=int, default=2_000)
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=24, help="history the responses span")
+    parser.add_argument("--repeat", type=int, default=50, help="timed requests (and baselines)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
+    return parser.parse_args(argv)
+
+
+def portfolio_url() -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("customers:portfolio")
+    except NoReverseMatch:
+        return None
+
+
+def build_register(accounts: int, seed: int) -> tuple[Any, list[int]]:
+    """Teams, a user who sees them all, accounts and their open/closed commitments."""
+    from rapport.core.models import Membership, Role, Team, User
+    from rapport.customers.models import Account, Commitment
+
+    rng = random.Random(seed)
+    teams = Team.objects.bulk_create(
+        [Team(name=name, slug=name.lower().replace(" ", "-")) for name in TEAMS]
+    )
+    user = User.objects.create_user("bench", "bench@example.com", None)
+    Membership.objects.bulk_create(
+        [Membership(user=user, team=team, role=Role.MANAGER) for team in teams]
+    )
+    now = datetime.now(UTC)
+    today = now.date()
+    created = Account.objects.bulk_create(
+        [
+            Account(
+                name=f"{rng.choice(('Northgate', 'Kestrel', 'Tamar', 'Severn', 'Oakridge'))}"
+                f" {rng.choice(('Foods', 'Logistics', 'Bank', 'Council', 'Health'))} {i:05d}",
+                external_id=f"ACC-{i:05d}",
+                team=teams[i % len(teams)],
+                tier=rng.choice(TIERS),
+                segment=rng.choice(SEGMENTS),
+                annual_value=Decimal(rng.randint(40, 5000) * 1000),
+                cost_to_serve=Decimal(rng.randint(4, 900) * 1000),
+                renewal_date=today + timedelta(days=rng.randint(-30, 700)),
+                last_contact_at=now - timedelta(days=rng.randint(0, 60)),
+                last_decision_maker_contact_at=now - timedelta(days=rng.randint(0, 200)),
+            )
+            for i in range(1, accounts + 1)
+        ],
+        batch_size=1000,
+    )
+    Commitment.objects.bulk_create(
+        [
+            Commitment(
+                account=account,
+                description="Send the revised service improvement plan",
+                due_date=today + timedelta(days=rng.randint(-120, 60)),
+                status=rng.choice(("open", "open", "kept", "broken")),
+            )
+            for account in created
+            for _ in range(3)
+        ],
+        batch_size=1000,
+    )
+    return user, [a.pk for a in created]
+
+
+def build_responses(account_ids: list[int], count: int, months: int, seed: int) -> None:
+    """Insert responses with executemany (Django's SQLite datetime text format, UTC)."""
+    from django.db import connection, transaction
+
+    rng = np.random.default_rng(seed)
+    ids = np.array(account_ids)
+    weights = rng.lognormal(0, 0.6, len(ids))
+    account = ids[rng.choice(len(ids), count, p=weights / weights.sum())]
+    baseline = dict(zip(account_ids, rng.normal(0.74, 0.06, len(ids)).tolist(), strict=True))
+    s = np.array([baseline[a] for a in account.tolist()]) + rng.normal(0, 0.13, count)
+    nps = np.clip(np.rint(10 * s + 0.6 + rng.normal(0, 1.1, count)), 0, 10).astype(int)
+    csat = np.clip(np.rint(1 + 4 * s + rng.normal(0, 0.35, count)), 1, 5).astype(int)
+    ces = np.clip(np.rint(1 + 6 * s + rng.normal(0, 0.6, count)), 1, 7).astype(int)
+    answered = rng.random((count, 3)) < np.array([0.82, 0.88, 0.5])
+    end = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=1)
+    span = int(months * 30.44 * 86400)
+    stamps = np.datetime64(end, "s") - rng.integers(0, span, count).astype("timedelta64[s]")
+    submitted = np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").tolist()
+    now = end.isoformat(" ")
+
+    def value(mask: np.ndarray, scores: np.ndarray, i: int) -> int | None:
+        return int(scores[i]) if mask[i] else None
+
+    sql = (
+        "INSERT INTO feedback_response (account_id, channel, submitted_at, nps, csat, ces,"
+        " answers, comment, source_system, external_id, created_at, updated_at)"
+        " VALUES (%s, 'survey', %s, %s, %s, %s, '{}', '', 'bench', %s, %s, %s)"
+    )
+    acc = account.tolist()
+    a_nps, a_csat, a_ces = answered[:, 0], answered[:, 1], answered[:, 2]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, count, INSERT_BATCH):
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        acc[i],
+                        submitted[i],
+                        value(a_nps, nps, i),
+                        value(a_csat, csat, i),
+                        value(a_ces, ces, i),
+                        f"bench-{i:07d}",
+                        now,
+                        now,
+                    )
+                    for i in range(start, min(count, start + INSERT_BATCH))
+                ],
+            )
+
+
+def naive_figures() -> dict[int, tuple[float | None, ...]]:
+    """NPS and CSAT (top-2 %) per account, this 90 days and the 90 before, from raw rows."""
+    from django.db import connection
+    from django.utils import timezone
+
+    end = timezone.now()
+    params = {
+        "cur": (end - timedelta(days=90)).strftime("%Y-%m-%d %H:%M:%S"),
+        "prev": (end - timedelta(days=180)).strftime("%Y-%m-%d %H:%M:%S"),
+        "end": end.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+    def nps(n: int, promoters: int, detractors: int) -> float | None:
+        return 100 * (promoters - detractors) / n if n else None
+
+    def pct(n: int, top: int) -> float | None:
+        return 100 * top / n if n else None
+
+    with connection.cursor() as cursor:
+        cursor.execute(NAIVE_SQL, params)
+        rows = cursor.fetchall()
+    return {
+        r[0]: (nps(r[1], r[2], r[3]), nps(r[4], r[5], r[6]), pct(r[7], r[8]), pct(r[9], r[10]))
+        for r in rows
+    }
+
+
+def time_page(user: Any, url: str, pages: int, repeat: int) -> Timing:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    variants = [
+        f"{url}?sort={sort}&dir={direction}&page={page}"
+        for sort in SORTS
+        for direction, page in (("", 1), ("desc", 2), ("", max(1, pages // 2)), ("desc", pages))
+    ]
+    for target in variants[:3]:  # warm-up: templates, sessions, the SQLite page cache
+        client.get(target)
+    samples = []
+    for _, target in zip(range(repeat), cycle(variants), strict=False):
+        started = time.perf_counter()
+        response = client.get(target)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {target} answered {response.status_code}")
+    return Timing(tuple(samples))
+
+
+def time_naive(repeat: int) -> tuple[Timing, int]:
+    samples = []
+    figures: dict[int, tuple[float | None, ...]] = {}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        figures = naive_figures()
+        samples.append(time.perf_counter() - started)
+    return Timing(tuple(samples)), len(figures)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    heading(f"portfolio benchmark: {args.accounts:,} accounts, {args.responses:,} responses")
+    with temp_data_dir(args.keep) as root:
+        with stopwatch("migrate a fresh database"):
+            setup_django(root)
+        url = portfolio_url()
+        if url is None:
+            return fail("the portfolio page (URL name 'customers:portfolio') does not resolve yet")
+        from django.conf import settings
+
+        from rapport.analytics.services import rebuild_rollups
+
+        with stopwatch("create teams, user, accounts and commitments"):
+            user, account_ids = build_register(args.accounts, args.seed)
+        with stopwatch(f"insert {args.responses:,} responses (executemany)"):
+            build_responses(account_ids, args.responses, args.months, args.seed)
+        with stopwatch("rebuild rollups and snapshots"):
+            rebuild_rollups()
+
+        pages = max(1, -(-args.accounts // settings.RAPPORT_PAGE_SIZE))
+        page = time_page(user, url, pages, args.repeat)
+        naive, accounts_seen = time_naive(args.repeat)
+        print(f"  page   GET {url} (sorts × pages): {page.describe()}")
+        print(f"  naive  GROUP BY over raw responses ({accounts_seen:,} accounts): "
+              f"{naive.describe()}")  # fmt: skip
+        ratio = naive.mean / page.mean
+        print()
+        ok = verdict("ratio naive/page (means)", f"{ratio:.1f}×", f">= {GOAL_RATIO:.0f}×",
+                     ratio >= GOAL_RATIO)  # fmt: skip
+        ok &= verdict("page p95", ms(page.p95), f"<= {ms(GOAL_P95)}", page.p95 <= GOAL_P95)
+        print(f"\n{'PASS' if ok else 'FAIL'}: portfolio benchmark", flush=True)
+        return 0 if ok else 1

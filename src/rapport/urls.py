@@ -6,6 +6,7 @@ from rapport.api.router import api
 urlpatterns = [
     path("", include("rapport.core.urls")),
     path("", include("rapport.customers.urls")),
+    path("", include("rapport.analytics.urls")),
     path("feedback/", include("rapport.feedback.urls")),
     path("", include("rapport.api.urls")),
     path("api/v1/", api.urls),

@@ -1,13 +1,25 @@
-"""/api/v1/metrics: a metric per period for an account, a team or the whole portfolio."""
+"""/api/v1/metrics (a metric per period for an account, team or portfolio) and an account's
+analytics: control chart, 90-day variance by channel, key drivers."""
 
-from datetime import date
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from rapport.analytics import selectors
+from rapport.analytics.channel_variance import VARIANCE_METRICS, channel_variance
+from rapport.analytics.control_charts import (
+    AccountControlChart,
+    ChartOptions,
+    PeriodChoice,
+    chart_metric,
+    control_chart,
+    parse_rules,
+)
+from rapport.analytics.key_drivers import key_drivers
 
 router = Router(tags=["metrics"])
 
@@ -62,4 +74,266 @@ def metrics(request: HttpRequest, query: Query[MetricQuery]) -> Any:
         "period": query.period,
         "min_n": settings.RAPPORT_MIN_N,
         "points": [{"period_start": p.period_start, **p.value.as_dict()} for p in points],
+    }
+
+
+# --- /accounts/{id}/control-chart, /variance, /drivers ---------------------------------------
+
+
+def _bad_request(error: ValueError) -> HttpError:
+    return HttpError(400, str(error))
+
+
+class IntervalOut(Schema):
+    value: float
+    low: float
+    high: float
+
+
+class ControlPointOut(Schema):
+    period_start: date
+    n: int
+    value: float = Field(description="percent of the period's responses in the category")
+    low: float = Field(description="Wilson 95 % interval, percent")
+    high: float
+    enough: bool = Field(description="false below the minimum n: drawn, never judged")
+    lcl: float | None
+    ucl: float | None
+    in_baseline: bool
+    rules: list[int] = Field(description="Nelson rules this point breaks")
+    direction: str | None
+
+
+class SignalOut(Schema):
+    period_start: date
+    rules: list[int]
+    direction: str
+    text: str
+
+
+class LimitsOut(Schema):
+    source: str = Field(description="stored (agreed), default (first weeks) or preview")
+    centre: float
+    k: float
+    baseline_start: date
+    baseline_end: date
+    baseline_points: int
+    baseline_responses: int
+    set_by: str
+    set_at: datetime | None
+
+
+class ControlChartOut(Schema):
+    account_id: int
+    metric: str
+    title: str
+    meaning: str
+    higher_is_better: bool
+    chart: str = "p"
+    period: str
+    period_note: str
+    rules: list[int]
+    rule_set: str
+    min_n: int
+    window_start: date
+    window_end: date
+    limits: LimitsOut | None
+    points: list[ControlPointOut]
+    signals: list[SignalOut]
+    message: str
+
+
+def _control_chart_out(chart: AccountControlChart) -> dict[str, Any]:
+    return {
+        "account_id": chart.account_id,
+        "metric": chart.metric.key,
+        "title": chart.metric.title,
+        "meaning": chart.metric.meaning,
+        "higher_is_better": chart.metric.higher_is_better,
+        "period": chart.period,
+        "period_note": chart.period_note,
+        "rules": list(chart.rules.enabled),
+        "rule_set": chart.rules.label,
+        "min_n": chart.min_n,
+        "window_start": chart.window_start,
+        "window_end": chart.window_end,
+        "limits": asdict(chart.limits) if chart.limits else None,
+        "points": [{**asdict(p), "rules": list(p.rules)} for p in chart.points],
+        "signals": [{**asdict(s), "rules": list(s.rules)} for s in chart.signals],
+        "message": chart.message,
+    }
+
+
+@router.get("/accounts/{account_id}/control-chart", response=ControlChartOut, tags=["analytics"])
+def account_control_chart(
+    request: HttpRequest,
+    account_id: int,
+    metric: str = Query("csat", description="csat, nps (detractor share) or ces"),
+    period: str = Query("auto", description="auto, week or month"),
+    months: int = Query(24, description="window: 12 or 24 months"),
+    rules: str = Query(
+        "default",
+        description="default, western-electric, nelson, or Nelson rule numbers such as 1,2,5",
+    ),
+    baseline_start: date | None = None,
+    baseline_end: date | None = None,
+) -> Any:
+    """A p-chart of the account's metric with phase I or agreed (phase II) limits and the
+    points that break the chosen rules, each explained in a sentence."""
+    try:
+        options = ChartOptions(
+            period=_period_choice(period),
+            months=months,
+            rules=parse_rules([rules]),
+            baseline_start=baseline_start,
+            baseline_end=baseline_end,
+        )
+        chart_metric(metric)
+    except ValueError as error:
+        raise _bad_request(error) from None
+    chart = control_chart(request.user, account_id=account_id, metric=metric, options=options)
+    return _control_chart_out(chart)
+
+
+def _period_choice(value: str) -> PeriodChoice:
+    if value not in ("auto", "week", "month"):
+        raise ValueError(f"period must be auto, week or month, not {value!r}")
+    return "week" if value == "week" else "month" if value == "month" else "auto"
+
+
+class MetricValueOut(Schema):
+    n: int
+    value: float | None
+    low: float | None
+    high: float | None
+    enough: bool
+
+
+class EffectOut(Schema):
+    value: float
+    low: float
+    high: float
+    shown: float = Field(description="rounded so the shown parts add up to the shown total")
+
+
+class ChannelOut(Schema):
+    channel: str
+    label: str
+    previous: MetricValueOut
+    current: MetricValueOut
+    previous_share: float
+    current_share: float
+    mix: EffectOut
+    rate: EffectOut
+    total: EffectOut
+    to_target: EffectOut | None
+
+
+class TargetOut(Schema):
+    value: float
+    source: str
+
+
+class VarianceOut(Schema):
+    account_id: int
+    metric: str
+    label: str
+    previous_start: date
+    previous_end: date
+    current_start: date
+    current_end: date
+    current: MetricValueOut
+    previous: MetricValueOut
+    min_n: int
+    enough: bool
+    message: str
+    change: EffectOut | None
+    change_label: str
+    mix: EffectOut | None
+    rate: EffectOut | None
+    target: TargetOut | None
+    gap: EffectOut | None
+    channels: list[ChannelOut]
+
+
+@router.get("/accounts/{account_id}/variance", response=VarianceOut, tags=["analytics"])
+def account_variance(
+    request: HttpRequest,
+    account_id: int,
+    metric: str = Query("csat", description="csat or nps"),
+) -> Any:
+    """The change between the previous and the last 90 days split into channel mix and rates
+    within channels (adding up exactly), and each channel's part of the gap to target."""
+    if metric not in VARIANCE_METRICS:
+        raise HttpError(400, f"metric must be one of {', '.join(VARIANCE_METRICS)}, not {metric!r}")
+    result = channel_variance(request.user, account_id=account_id, metric=metric)
+    data = asdict(result)
+    data["channels"] = [{**c, "channel": c["key"]} for c in data["channels"]]
+    return data
+
+
+class DriverOut(Schema):
+    aspect: str
+    label: str
+    share_of_r_squared: IntervalOut = Field(description="percent, bootstrap 95 % interval")
+    raw_weight: IntervalOut
+    correlation: IntervalOut = Field(description="Pearson r, Fisher 95 % interval")
+
+
+class LeftOutOut(Schema):
+    aspect: str
+    label: str
+    n: int
+
+
+class DriversOut(Schema):
+    account_id: int
+    metric: str
+    outcome_label: str
+    start: date
+    end: date
+    n: int
+    min_n: int
+    enough: bool
+    message: str
+    r_squared: float | None
+    drivers: list[DriverOut]
+    left_out: list[LeftOutOut]
+
+
+@router.get("/accounts/{account_id}/drivers", response=DriversOut, tags=["analytics"])
+def account_drivers(
+    request: HttpRequest,
+    account_id: int,
+    metric: str = Query("nps", description="the outcome: nps (0–10 answer) or csat"),
+    months: int = Query(24, description="responses from the last 12 or 24 months"),
+) -> Any:
+    """Johnson's relative weights of the other answers on the outcome, with bootstrap
+    intervals and plain correlations."""
+    try:
+        result = key_drivers(request.user, account_id=account_id, outcome=metric, months=months)
+    except ValueError as error:
+        raise _bad_request(error) from None
+    return {
+        "account_id": result.account_id,
+        "metric": result.outcome,
+        "outcome_label": result.outcome_label,
+        "start": result.start,
+        "end": result.end,
+        "n": result.n,
+        "min_n": result.min_n,
+        "enough": result.enough,
+        "message": result.message,
+        "r_squared": result.r_squared,
+        "drivers": [
+            {
+                "aspect": d.key,
+                "label": d.label,
+                "share_of_r_squared": asdict(d.share),
+                "raw_weight": asdict(d.raw_weight),
+                "correlation": asdict(d.correlation),
+            }
+            for d in result.drivers
+        ],
+        "left_out": [{"aspect": x.key, "label": x.label, "n": x.n} for x in result.left_out],
     }

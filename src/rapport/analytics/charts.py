@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
 
 import altair as alt
 import vl_convert as vlc
 
+from rapport.analytics.channel_variance import ChannelVariance
+from rapport.analytics.control_charts import AccountControlChart, bucket_floor
+from rapport.analytics.key_drivers import KeyDrivers
 from rapport.analytics.metrics import metric_def
 from rapport.analytics.selectors import SeriesPoint
 
@@ -20,7 +25,7 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
     labelled as too few responses, so nobody reads a trend into them.
     """
     definition = metric_def(metric)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "period": p.period_start.isoformat(),
             "value": p.value.value,
@@ -78,3 +83,227 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
     )
     svg: str = vlc.vegalite_to_svg(chart.to_dict())
     return svg
+
+
+# --- control charts, variance waterfall, key drivers -----------------------------------------
+
+ACCENT, BAD, GOOD, GREY, LIMIT = "#1f5fbf", "#b3261e", "#1a7f4b", "#8a93a3", "#9a6700"
+STATUS_DOMAIN = ["within limits", "signal (rule break)", "too few responses, not judged"]
+STATUS_RANGE = [ACCENT, BAD, GREY]
+
+
+def _svg(chart: alt.TopLevelMixin) -> str:
+    svg: str = vlc.vegalite_to_svg(
+        chart.configure(font=FONT).configure_view(strokeWidth=0).to_dict()
+    )
+    return svg
+
+
+def _halfway(starts: Sequence[date], period: str) -> list[tuple[str, str]]:
+    """Each point's span, from half-way after the previous point to half-way to the next,
+    so per-point limits draw as steps that meet between points."""
+    typical = timedelta(days=7 if period == "week" else 30)
+    spans = []
+    for i, start in enumerate(starts):
+        before = start - (start - starts[i - 1]) / 2 if i else start - typical / 2
+        after = start + (starts[i + 1] - start) / 2 if i + 1 < len(starts) else start + typical / 2
+        spans.append((before.isoformat(), after.isoformat()))
+    return spans
+
+
+def control_chart_svg(chart: AccountControlChart, *, width: int = 860) -> str:
+    """p-chart: points per period, centre line, stepped UCL/LCL, signals in red, small periods
+    hollow grey without limits, and the baseline window shaded."""
+    if not chart.points or chart.limits is None:
+        return ""
+    limits = chart.limits
+    spans = _halfway([p.period_start for p in chart.points], chart.period)
+    rows: list[dict[str, Any]] = [
+        {
+            "period": p.period_start.isoformat(),
+            "x0": x0,
+            "x1": x1,
+            "value": p.value,
+            "lcl": p.lcl,
+            "ucl": p.ucl,
+            "status": STATUS_DOMAIN[1] if p.rules else STATUS_DOMAIN[0 if p.enough else 2],
+        }
+        for p, (x0, x1) in zip(chart.points, spans, strict=True)
+    ]
+    data = alt.Data(values=rows)
+    shown = [v for r in rows for v in (r["value"], r["lcl"], r["ucl"]) if v is not None]
+    low = max(0.0, min([*shown, limits.centre]) - 5)
+    high = min(100.0, max([*shown, limits.centre]) + 5)
+    x = alt.X(
+        "period:T",
+        title=None,
+        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=12, grid=False),
+        scale=alt.Scale(domain=[rows[0]["x0"], rows[-1]["x1"]]),
+    )
+    y = alt.Y(
+        "value:Q",
+        title=f"% {chart.metric.short.lower() if chart.metric.key == 'nps' else 'of responses'}",
+        scale=alt.Scale(domain=[low, high], nice=False),
+    )
+    status = alt.Color(
+        "status:N",
+        scale=alt.Scale(domain=STATUS_DOMAIN, range=STATUS_RANGE),
+        legend=alt.Legend(
+            title=None, orient="bottom", direction="horizontal", columnPadding=24, labelLimit=320
+        ),
+    )
+    first = bucket_floor(chart.period, limits.baseline_start).isoformat()
+    baseline = (
+        alt.Chart(alt.Data(values=[{"start": first, "end": limits.baseline_end.isoformat()}]))
+        .mark_rect(color=ACCENT, opacity=0.07)
+        .encode(x="start:T", x2="end:T")
+    )
+    baseline_label = (
+        alt.Chart(alt.Data(values=[{"start": first, "label": "baseline"}]))
+        .mark_text(align="left", baseline="top", dx=4, dy=4, color=ACCENT, fontSize=11)
+        .encode(x="start:T", y=alt.value(0), text="label:N")
+    )
+    judged = alt.Chart(data).transform_filter(alt.datum.ucl != None)  # noqa: E711 (Vega null)
+    limit_lines = judged.mark_rule(color=LIMIT, strokeDash=[4, 3], strokeWidth=1.3)
+    ucl = limit_lines.encode(x="x0:T", x2="x1:T", y="ucl:Q")
+    lcl = limit_lines.encode(x="x0:T", x2="x1:T", y="lcl:Q")
+    centre = (
+        alt.Chart(alt.Data(values=[{"centre": limits.centre}]))
+        .mark_rule(color="#5b6577", strokeWidth=1.2)
+        .encode(y="centre:Q")
+    )
+    line = judged.mark_line(color=ACCENT, strokeWidth=1, opacity=0.6).encode(x=x, y=y)
+    dots = judged.mark_point(filled=True, size=34, opacity=1).encode(
+        x=x, y=y, color=status, shape=alt.value("circle")
+    )
+    signals = (
+        alt.Chart(data)
+        .transform_filter(alt.datum.status == STATUS_DOMAIN[1])
+        .mark_point(filled=False, size=190, strokeWidth=2, color=BAD)
+        .encode(x=x, y=y)
+    )
+    sparse = (
+        alt.Chart(data)
+        .transform_filter(alt.datum.status == STATUS_DOMAIN[2])
+        .mark_point(filled=False, size=30, strokeWidth=1.2)
+        .encode(x=x, y=y, color=status)
+    )
+    last = next((r for r in reversed(rows) if r["ucl"] is not None), None)
+    labels = []
+    if last is not None:
+        ends = [
+            {"x": last["x1"], "y": last["ucl"], "t": f"UCL {last['ucl']:.0f} %"},
+            {"x": last["x1"], "y": limits.centre, "t": f"CL {limits.centre:.0f} %"},
+            {"x": last["x1"], "y": last["lcl"], "t": f"LCL {last['lcl']:.0f} %"},
+        ]
+        labels.append(
+            alt.Chart(alt.Data(values=ends))
+            .mark_text(align="left", dx=4, fontSize=11, color="#5b6577")
+            .encode(x="x:T", y="y:Q", text="t:N")
+        )
+    layered = alt.layer(
+        baseline, baseline_label, centre, ucl, lcl, line, sparse, dots, signals, *labels
+    ).properties(width=width, height=250)
+    return _svg(layered)
+
+
+def waterfall_svg(variance: ChannelVariance, *, width: int = 620) -> str:
+    """Previous 90 days → channel mix → each channel's rate → last 90 days, as floating bars."""
+    if not variance.enough or variance.mix is None:
+        return ""
+    unit = " %" if variance.unit == "%" else ""
+    previous = round(variance.previous.value or 0.0, 1)
+    steps: list[tuple[str, float]] = [("Channel mix", variance.mix.shown)]
+    steps += [(f"Rate: {row.label}", row.rate.shown) for row in variance.channels]
+    rows: list[dict[str, Any]] = [
+        {"step": "Previous 90 days", "start": 0.0, "end": previous, "kind": "level"}
+    ]
+    level = previous
+    for label, delta in steps:
+        rows.append({"step": label, "start": level, "end": level + delta, "kind": _kind(delta)})
+        level = round(level + delta, 1)
+    rows.append({"step": "Last 90 days", "start": 0.0, "end": level, "kind": "level"})
+    for r in rows:
+        delta = r["end"] - r["start"]
+        r["text"] = f"{r['end']:.1f}{unit}" if r["kind"] == "level" else _signed(delta)
+        r["tx"] = max(r["start"], r["end"])
+    span = [v for r in rows if r["kind"] != "level" for v in (r["start"], r["end"])]
+    span += [previous, level]
+    lo, hi = min(span), max(span)
+    pad = max(2.0, (hi - lo) * 0.35)
+    scale = alt.Scale(domain=[lo - pad, hi + pad], nice=False, clamp=True)
+    order = [r["step"] for r in rows]
+    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelPadding=6))
+    colour = alt.Color(
+        "kind:N",
+        scale=alt.Scale(domain=["level", "up", "down", "none"], range=[GREY, GOOD, BAD, GREY]),
+        legend=None,
+    )
+    base = alt.Chart(alt.Data(values=rows))
+    bars = base.mark_bar(height=16).encode(
+        y=y,
+        x=alt.X(
+            "start:Q",
+            scale=scale,
+            title=f"{variance.label}: levels and changes in points",
+            axis=alt.Axis(tickCount=8, format=".0f"),
+        ),
+        x2="end:Q",
+        color=colour,
+    )
+    text = base.mark_text(align="left", dx=5, fontSize=11, color="#1d2430").encode(
+        y=y, x=alt.X("tx:Q", scale=scale), text="text:N"
+    )
+    chart = (bars + text).properties(
+        width=width, height=28 * len(rows), padding={"left": 24, "bottom": 10, "right": 10}
+    )
+    return _svg(chart)
+
+
+def _signed(delta: float) -> str:
+    if round(delta, 1) == 0:
+        return "0.0"
+    return f"{delta:+.1f}".replace("-", "−")
+
+
+def _kind(delta: float) -> str:
+    return "up" if delta > 0 else "down" if delta < 0 else "none"
+
+
+def drivers_svg(analysis: KeyDrivers, *, width: int = 520) -> str:
+    """Share of explained variance per aspect, with its bootstrap 95 % interval as whiskers."""
+    if not analysis.enough or not analysis.drivers:
+        return ""
+    rows: list[dict[str, Any]] = [
+        {
+            "aspect": d.label,
+            "share": d.share.value,
+            "low": d.share.low,
+            "high": d.share.high,
+            "text": f"{d.share.value:.0f} %",
+        }
+        for d in analysis.drivers
+    ]
+    order = [r["aspect"] for r in rows]
+    y = alt.Y("aspect:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    scale = alt.Scale(domain=[0, 100])
+    base = alt.Chart(alt.Data(values=rows))
+    bars = base.mark_bar(color=ACCENT, height=18, opacity=0.85).encode(
+        y=y, x=alt.X("share:Q", scale=scale, title="% of explained variance (R²)")
+    )
+    whiskers = base.mark_rule(color="#1d2430", strokeWidth=1.5).encode(
+        y=y, x=alt.X("low:Q", scale=scale), x2="high:Q"
+    )
+    caps = [
+        base.mark_tick(color="#1d2430", thickness=1.5, size=12).encode(
+            y=y, x=alt.X(f"{end}:Q", scale=scale)
+        )
+        for end in ("low", "high")
+    ]
+    text = base.mark_text(align="left", dx=4, dy=-11, fontSize=11).encode(
+        y=y, x=alt.X("high:Q", scale=scale), text="text:N"
+    )
+    chart = alt.layer(bars, whiskers, *caps, text).properties(
+        width=width, height=42 * len(rows), padding={"left": 24}
+    )
+    return _svg(chart)

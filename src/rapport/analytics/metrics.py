@@ -155,3 +155,15 @@ def compare(
         return Change("flat", diff, "no significant change")
     word = "up" if diff > 0 else "down"
     return Change(word, diff, f"significantly {word} {abs(diff):.1f}")
+
+
+def difference_interval(
+    metric: str, current: Mapping[str, float], previous: Mapping[str, float]
+) -> tuple[float, float, float]:
+    """current - previous on the display scale with the 95 % interval `compare()` tests with."""
+    scale = metric_def(metric).scale
+    cur = estimate(metric, current, min_n=1).value or 0.0
+    prev = estimate(metric, previous, min_n=1).value or 0.0
+    se = scale * math.sqrt(_variance_of_mean(metric, current) + _variance_of_mean(metric, previous))
+    diff = cur - prev
+    return diff, diff - 1.959964 * se, diff + 1.959964 * se

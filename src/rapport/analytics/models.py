@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from rapport.customers.models import Account
@@ -76,3 +77,43 @@ class AccountSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} for account {self.account_id} as of {self.as_of}"
+
+
+class ControlLimitSet(models.Model):
+    """Phase I control limits agreed for one account's metric, reused to judge later periods.
+
+    Rows are never edited: agreeing a new baseline adds a row and the newest one is in force,
+    so the history of limits stays readable next to the audit trail.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=64)
+    chart = models.CharField(max_length=12)  # stats.spc.ChartKind
+    # ControlLimits.to_dict(): centre, sigma, subgroup size, number of baseline points, k.
+    limits = models.JSONField()
+    baseline_start = models.DateField()
+    baseline_end = models.DateField()
+    # The subgroup period the baseline points were taken in, and the responses they held.
+    period = models.CharField(max_length=5, choices=Period.choices)
+    baseline_responses = models.IntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "metric", "-created_at"], name="limitset_current_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(baseline_start__lte=models.F("baseline_end")),
+                name="limitset_baseline_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.metric} limits for account {self.account_id} "
+            f"({self.baseline_start}–{self.baseline_end})"
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -99,27 +99,29 @@ def _count_commitments(condition: Q) -> Coalesce:
     return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
 
 
-def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
-    """Accounts for the portfolio table, annotated with what it shows and sorts on.
-
-    Metric figures come from AccountSnapshot (precomputed), never from raw responses.
-    """
+def _portfolio_annotations(today: date) -> dict[str, Any]:
     from rapport.analytics.public import snapshot_value
 
-    today = timezone.localdate()
+    return {
+        "nps_value": snapshot_value("nps"),
+        "csat_value": snapshot_value("csat"),
+        "open_commitments": _count_commitments(Q(status=CommitmentStatus.OPEN)),
+        "overdue_commitments": _count_commitments(
+            Q(status=CommitmentStatus.OPEN, due_date__lt=today)
+        ),
+    }
+
+
+def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
+    """The ids of the portfolio's accounts, filtered and in the order asked for.
+
+    Only the sort key is computed here: a deep page of OFFSET pagination would otherwise
+    evaluate every column's subquery for all the rows it skips. `portfolio_rows` fetches the
+    figures for the one page shown. Metric figures come from AccountSnapshot, never from raw
+    responses.
+    """
     silence_cut = timezone.now() - timedelta(days=DM_SILENCE_DAYS)
-    queryset = (
-        accounts_for(user)
-        .select_related("team")
-        .annotate(
-            nps_value=snapshot_value("nps"),
-            csat_value=snapshot_value("csat"),
-            open_commitments=_count_commitments(Q(status=CommitmentStatus.OPEN)),
-            overdue_commitments=_count_commitments(
-                Q(status=CommitmentStatus.OPEN, due_date__lt=today)
-            ),
-        )
-    )
+    queryset = accounts_for(user)
     if filters.q:
         queryset = queryset.filter(Q(name__icontains=filters.q) | Q(external_id=filters.q))
     if filters.team:
@@ -134,9 +136,25 @@ def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
             | Q(last_decision_maker_contact_at__lt=silence_cut)
         )
     order = PORTFOLIO_SORTS.get(filters.sort, PORTFOLIO_SORTS["name"])
+    key = order[0].lstrip("-")
+    annotations = _portfolio_annotations(timezone.localdate())
+    if key in annotations:
+        queryset = queryset.annotate(**{key: annotations[key]})
     if filters.descending:
         order = tuple(o[1:] if o.startswith("-") else f"-{o}" for o in order[:1]) + order[1:]
     return queryset.order_by(*order, "pk")
+
+
+def portfolio_rows(user: Actor, account_ids: list[int]) -> list[Account]:
+    """The accounts of one portfolio page, in the given order, with what the table shows."""
+    accounts = (
+        accounts_for(user)
+        .filter(pk__in=account_ids)
+        .select_related("team")
+        .annotate(**_portfolio_annotations(timezone.localdate()))
+    )
+    by_id = {account.pk: account for account in accounts}
+    return [by_id[pk] for pk in account_ids if pk in by_id]
 
 
 def portfolio_choices(user: Actor) -> dict[str, list[Any]]:

@@ -37,9 +37,9 @@ def _filters(request: HttpRequest) -> selectors.PortfolioFilters:
 
 def portfolio(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    paginator = Paginator(selectors.portfolio(request.user, filters), settings.RAPPORT_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    accounts = list(page.object_list)
+    ordered_ids = selectors.portfolio(request.user, filters).values_list("pk", flat=True)
+    page = Paginator(ordered_ids, settings.RAPPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    accounts = selectors.portfolio_rows(request.user, list(page.object_list))
     snapshots = analytics.snapshots_for([a.pk for a in accounts], METRICS_SHOWN)
     rows = [
         {

@@ -191,10 +191,12 @@ def control_chart_svg(chart: AccountControlChart, *, width: int = 860) -> str:
     last = next((r for r in reversed(rows) if r["ucl"] is not None), None)
     labels = []
     if last is not None:
+        # At the right edge, with the limits of the latest judged point.
+        edge = rows[-1]["x1"]
         ends = [
-            {"x": last["x1"], "y": last["ucl"], "t": f"UCL {last['ucl']:.0f} %"},
-            {"x": last["x1"], "y": limits.centre, "t": f"CL {limits.centre:.0f} %"},
-            {"x": last["x1"], "y": last["lcl"], "t": f"LCL {last['lcl']:.0f} %"},
+            {"x": edge, "y": last["ucl"], "t": f"UCL {last['ucl']:.0f} %"},
+            {"x": edge, "y": limits.centre, "t": f"CL {limits.centre:.0f} %"},
+            {"x": edge, "y": last["lcl"], "t": f"LCL {last['lcl']:.0f} %"},
         ]
         labels.append(
             alt.Chart(alt.Data(values=ends))

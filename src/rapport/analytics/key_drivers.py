@@ -27,8 +27,8 @@ from rapport.stats import drivers
 
 # outcome → (what it is, the typed answers that may explain it)
 DRIVER_OUTCOMES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "nps": ("Likelihood to recommend (0–10)", ("csat", "ces")),
-    "csat": ("Satisfaction, CSAT (1–5)", ("ces",)),
+    "nps": ("likelihood to recommend (0–10)", ("csat", "ces")),
+    "csat": ("satisfaction (CSAT, 1–5)", ("ces",)),
 }
 TYPED_LABELS = {"nps": "Likelihood to recommend (0–10)", "csat": "CSAT (1–5)", "ces": "CES (1–7)"}
 N_RESAMPLES = 1000

@@ -40,7 +40,12 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
     if not rows:
         return ""
     data = alt.Data(values=rows)
-    x = alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    # Ticks on month boundaries, at most about eight: a count alone puts several ticks in one
+    # month on a short series, each labelled with the same month.
+    first, last = points[0].period_start, points[-1].period_start
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    ticks = {"interval": "month", "step": max(1, -(-months // 8))}
+    x = alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=ticks))
     title = f"{definition.label}{' (%)' if definition.unit == '%' else ''}"
     enough = alt.datum.status == "enough responses"
     band = (
@@ -75,14 +80,7 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
             shape=alt.Shape("status:N", legend=alt.Legend(title=None, orient="bottom")),
         )
     )
-    chart = (
-        (band + line + sparse)
-        .properties(width=width, height=220)
-        .configure(font=FONT)
-        .configure_view(strokeWidth=0)
-    )
-    svg: str = vlc.vegalite_to_svg(chart.to_dict())
-    return svg
+    return _svg((band + line + sparse).properties(width=width, height=220))
 
 
 # --- control charts, variance waterfall, key drivers -----------------------------------------

@@ -34,13 +34,13 @@ def snapshots_for(
     result = {}
     rows = AccountSnapshot.objects.filter(
         account_id__in=list(account_ids), metric__in=list(metrics)
-    )
-    for snap in rows:
-        result[(snap.account_id, snap.metric)] = SnapshotView(
-            current=estimate(snap.metric, snap.current, min_n=min_n),
-            previous=estimate(snap.metric, snap.previous, min_n=min_n),
-            change=compare(snap.metric, snap.current, snap.previous, min_n=min_n),
-            monthly=snap.monthly,
+    ).values_list("account_id", "metric", "current", "previous", "monthly")  # no model objects
+    for account_id, metric, current, previous, monthly in rows:
+        result[(account_id, metric)] = SnapshotView(
+            current=estimate(metric, current, min_n=min_n),
+            previous=estimate(metric, previous, min_n=min_n),
+            change=compare(metric, current, previous, min_n=min_n),
+            monthly=monthly,
         )
     return result
 

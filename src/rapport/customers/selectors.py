@@ -99,17 +99,18 @@ def _count_commitments(condition: Q) -> Coalesce:
     return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
 
 
-def _portfolio_annotations(today: date) -> dict[str, Any]:
+def _portfolio_annotation(name: str, today: date) -> Any:
+    """One of the computed columns the portfolio shows and may sort on."""
     from rapport.analytics.public import snapshot_value
 
-    return {
-        "nps_value": snapshot_value("nps"),
-        "csat_value": snapshot_value("csat"),
-        "open_commitments": _count_commitments(Q(status=CommitmentStatus.OPEN)),
-        "overdue_commitments": _count_commitments(
-            Q(status=CommitmentStatus.OPEN, due_date__lt=today)
-        ),
-    }
+    if name in ("nps_value", "csat_value"):
+        return snapshot_value(name.removesuffix("_value"))
+    if name == "open_commitments":
+        return _count_commitments(Q(status=CommitmentStatus.OPEN))
+    return _count_commitments(Q(status=CommitmentStatus.OPEN, due_date__lt=today))
+
+
+PORTFOLIO_ANNOTATIONS = ("nps_value", "csat_value", "open_commitments", "overdue_commitments")
 
 
 def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
@@ -137,9 +138,8 @@ def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
         )
     order = PORTFOLIO_SORTS.get(filters.sort, PORTFOLIO_SORTS["name"])
     key = order[0].lstrip("-")
-    annotations = _portfolio_annotations(timezone.localdate())
-    if key in annotations:
-        queryset = queryset.annotate(**{key: annotations[key]})
+    if key in PORTFOLIO_ANNOTATIONS:
+        queryset = queryset.annotate(**{key: _portfolio_annotation(key, timezone.localdate())})
     if filters.descending:
         order = tuple(o[1:] if o.startswith("-") else f"-{o}" for o in order[:1]) + order[1:]
     return queryset.order_by(*order, "pk")
@@ -147,11 +147,12 @@ def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
 
 def portfolio_rows(user: Actor, account_ids: list[int]) -> list[Account]:
     """The accounts of one portfolio page, in the given order, with what the table shows."""
+    today = timezone.localdate()
     accounts = (
         accounts_for(user)
         .filter(pk__in=account_ids)
         .select_related("team")
-        .annotate(**_portfolio_annotations(timezone.localdate()))
+        .annotate(**{name: _portfolio_annotation(name, today) for name in PORTFOLIO_ANNOTATIONS})
     )
     by_id = {account.pk: account for account in accounts}
     return [by_id[pk] for pk in account_ids if pk in by_id]

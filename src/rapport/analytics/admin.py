@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from rapport.analytics.models import AccountSnapshot, ControlLimitSet, MetricRollup
-from rapport.core.admin import ReadOnlyAdmin
+from rapport.analytics.models import (
+    AccountHealth,
+    AccountSnapshot,
+    ControlLimitSet,
+    HealthWeights,
+    LoyaltyProposal,
+    MetricRollup,
+)
+from rapport.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(MetricRollup)
@@ -39,3 +46,30 @@ class ControlLimitSetAdmin(ReadOnlyAdmin):
     list_filter = ("metric",)
     search_fields = ("account__name",)
     list_select_related = ("account", "created_by")
+
+
+# Health scores are derived; weights are set on the weights page, whose service validates
+# them and rescores the team's accounts, so both are read-only here.
+@admin.register(AccountHealth)
+class AccountHealthAdmin(ReadOnlyAdmin):
+    list_display = ("account", "as_of", "score", "band", "risk_count")
+    list_filter = ("band",)
+    search_fields = ("account__name",)
+    list_select_related = ("account",)
+
+
+@admin.register(HealthWeights)
+class HealthWeightsAdmin(ReadOnlyAdmin):
+    list_display = ("team", "green_from", "amber_from", "renewal_days", "updated_by", "updated_at")
+    list_select_related = ("team", "updated_by")
+
+
+@admin.register(LoyaltyProposal)
+class LoyaltyProposalAdmin(AuditedAdmin):
+    list_display = ("title", "team", "status", "owner", "created_at")
+    list_filter = ("status", "team")
+    search_fields = ("title",)
+    list_select_related = ("team", "owner")
+    autocomplete_fields = ("owner",)
+    # The segment is validated by the service; shown, not edited, here.
+    readonly_fields = ("segment", "created_by", "created_at")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from rapport.core.models import Team
 from rapport.customers.models import Account
 
 
@@ -117,3 +118,103 @@ class ControlLimitSet(models.Model):
             f"{self.metric} limits for account {self.account_id} "
             f"({self.baseline_start}–{self.baseline_end})"
         )
+
+
+class HealthWeights(models.Model):
+    """How one team weighs the health components, and where its bands start.
+
+    Weights are keyed by component (analytics.health.COMPONENTS), so a component added later
+    (complaints, QA) needs no migration: until it is weighed here it gets its default weight.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="health_weights")
+    weights = models.JSONField(default=dict)
+    green_from = models.PositiveSmallIntegerField(default=70)
+    amber_from = models.PositiveSmallIntegerField(default=50)
+    renewal_days = models.PositiveSmallIntegerField(default=90)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "health weights"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amber_from__lt=models.F("green_from"), green_from__lte=100),
+                name="healthweights_bands_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Health weights of {self.team}"
+
+
+class AccountHealth(models.Model):
+    """The latest health score of an account with its components and risk reasons.
+
+    Rebuilt by analytics.health_services.refresh_health (daily and for accounts an import
+    touched), so the portfolio heatmap and risk list page on it in a fixed number of queries.
+    `baseline` remembers the component scores of the first refresh of each recent month;
+    "a falling component" is measured against the newest of them at least 28 days old
+    (its date in `baseline_as_of`).
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="health")
+    as_of = models.DateField()
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=5, blank=True, default="")  # green | amber | red | ""
+    components = models.JSONField(default=list)
+    risks = models.JSONField(default=list)
+    risk_count = models.PositiveSmallIntegerField(default=0)
+    # ",code,code," of the reasons, so the risk list can filter by reason on any database.
+    risk_codes = models.CharField(max_length=200, blank=True, default="")
+    baseline = models.JSONField(default=dict)  # {"history": [{"as_of", "scores": {key: score}}]}
+    baseline_as_of = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "account health"
+        indexes = [
+            models.Index(fields=["band", "score"], name="health_band_score_idx"),
+            models.Index(fields=["risk_count", "score"], name="health_risk_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Health of account {self.account_id} as of {self.as_of}: {self.score}"
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    RUNNING = "running", "Running"
+    DECLINED = "declined", "Declined"
+
+
+class LoyaltyProposal(models.Model):
+    """A proposed long-term relationship programme for a segment of one team's accounts."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    # analytics.customer_types.SegmentDefinition.as_dict(): tiers, value bands, health bands,
+    # loyalty classes; an empty list means "any".
+    segment = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["team", "status"], name="loyalty_team_status_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -11,6 +11,7 @@ from rapport.customers.models import (
     Commitment,
     Communication,
     Contact,
+    CostEntry,
     Expectation,
     ExternalParty,
 )
@@ -77,3 +78,12 @@ class CommunicationAdmin(AccountRecordAdmin):
     list_select_related = ["account", "logged_by"]
     autocomplete_fields = ["account", "contacts", "logged_by"]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(CostEntry)
+class CostEntryAdmin(AccountRecordAdmin):
+    list_display = ("date", "account", "kind", "amount", "currency", "hours", "created_by")
+    list_filter = ("kind",)
+    list_select_related = ["account", "created_by"]
+    autocomplete_fields = ["account", "created_by"]
+    date_hierarchy = "date"

@@ -290,3 +290,60 @@ class Communication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class CostKind(models.TextChoices):
+    SERVICE_HOURS = "service_hours", "Service hours"
+    DISCOUNT = "discount", "Discount"
+    CREDIT = "credit", "Credit"
+    OTHER = "other", "Other"
+
+
+class CostEntry(models.Model):
+    """A dated cost of serving the account, on top of its planned annual cost to serve.
+
+    Amounts are costs (never negative) in the account's currency; service hours also
+    record the hours, so a rate can be read back.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="cost_entries")
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=CostKind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="GBP")
+    hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name_plural = "cost entries"
+        indexes = [models.Index(fields=["account", "date"], name="costentry_account_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="costentry_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gte=0),
+                name="costentry_hours_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency} on {self.date}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.kind == CostKind.SERVICE_HOURS and self.hours is None:
+            errors["hours"] = "Give the hours for a service-hours entry."
+        account = getattr(self, "account", None) if self.account_id else None
+        if account is not None and self.currency != account.currency:
+            # No exchange rates are kept, so a margin can only add amounts of one currency.
+            errors["currency"] = f"Use the account's currency ({account.currency})."
+        if errors:
+            raise ValidationError(errors)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.feedback",
     "rapport.analytics",
+    "rapport.enrichment",
     "rapport.api",
 ]
 

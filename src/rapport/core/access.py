@@ -29,15 +29,23 @@ class Capability(StrEnum):
     EDIT_RELATIONSHIP = "edit_relationship"  # contacts, expectations, commitments, communications
     IMPORT_FEEDBACK = "import_feedback"
     RECORD_FEEDBACK = "record_feedback"
+    LABEL_COMMENTS = "label_comments"  # confirm or correct a comment's themes
+    MANAGE_THEMES = "manage_themes"  # edit the theme taxonomy, train the classifier
 
 
 _ALL = set(Capability)
 ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.ADMIN: _ALL,
     Role.MANAGER: _ALL,
-    Role.ACCOUNT_MANAGER: _ALL,
-    Role.ANALYST: {Capability.VIEW, Capability.IMPORT_FEEDBACK, Capability.RECORD_FEEDBACK},
-    Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK},
+    Role.ACCOUNT_MANAGER: _ALL - {Capability.MANAGE_THEMES},
+    Role.ANALYST: {
+        Capability.VIEW,
+        Capability.IMPORT_FEEDBACK,
+        Capability.RECORD_FEEDBACK,
+        Capability.LABEL_COMMENTS,
+        Capability.MANAGE_THEMES,
+    },
+    Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK, Capability.LABEL_COMMENTS},
     Role.AGENT: {Capability.VIEW, Capability.RECORD_FEEDBACK},
 }
 

@@ -20,8 +20,10 @@ log = logging.getLogger("rapport.worker")
 def run_periodic() -> None:
     """Work driven by time rather than by a queued task."""
     from rapport.analytics.services import ensure_snapshots_current
+    from rapport.enrichment.public import enqueue_if_pending
 
     ensure_snapshots_current()
+    enqueue_if_pending()  # comments that arrived outside an import (API, manual notes)
 
 
 def run_worker(*, once: bool = False, interval: float = 1.0) -> int:

@@ -23,6 +23,7 @@ from rapport.analytics.services import ScoreRow, apply_changes, refresh_snapshot
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
+from rapport.enrichment.public import enrich_after_import
 from rapport.feedback.importing import ImportFailed
 from rapport.feedback.importing.items import validate_items
 from rapport.feedback.importing.mapping import MappingError, load_mapping, parse_mapping
@@ -235,6 +236,7 @@ def _finish(job: ImportJob, run: ImportRun, *, resumed: bool, error: str) -> Non
             )
         if accounts:
             refresh_snapshots(account_ids=accounts)
+        enrich_after_import(job.pk)  # comment analysis in the background (enrichment app)
     record_audit(
         actor=job.created_by,
         action=AuditAction.IMPORT,

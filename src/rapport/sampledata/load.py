@@ -100,6 +100,9 @@ def load_demo(
         + f"\n  planned in {planned - started:.1f} s, written and rolled up ({read:,} responses)"
         f" in {finished - planned:.1f} s\n"
     )
+    from rapport.enrichment.services import enrich_for_demo
+
+    enrich_for_demo(stdout=stdout)  # comment analysis: themes, sentiment, redaction
     return CREDENTIALS
 
 

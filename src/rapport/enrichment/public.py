@@ -1,0 +1,28 @@
+"""What other apps may use from comment analysis.
+
+Imports are deferred: the text models (scikit-learn, VADER) load only when analysis runs,
+not whenever feedback code is imported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def enrich_after_import(job_id: int) -> None:
+    """Queue comment analysis once the import's transaction commits (`rapport worker` runs it)."""
+    from django.db import transaction
+
+    def queue() -> None:
+        from rapport.enrichment.services import start_enrichment
+
+        start_enrichment(actor=None, reason=f"import {job_id}")
+
+    transaction.on_commit(queue)
+
+
+def enqueue_if_pending() -> Any:
+    """Periodic: queue analysis for comments that arrived outside an import."""
+    from rapport.enrichment.services import enqueue_if_pending as enqueue
+
+    return enqueue()

@@ -1,0 +1,460 @@
+"""Every write of comment analysis: enrich batches, run enrichment jobs, label comments.
+
+Enrichment is idempotent: a comment is analysed again only when it has no analysis, its
+analysis was made by another model version (taxonomy, classifier or sentiment model changed),
+or the response changed after it was analysed. Themes a person set are never replaced.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from rapport.core.access import Actor, Capability, require
+from rapport.core.models import AuditAction
+from rapport.core.services import record_audit
+from rapport.customers.public import contact_names_by_account
+from rapport.enrichment.models import (
+    CommentAnalysis,
+    EnrichmentJob,
+    JobKind,
+    JobStatus,
+    ModelKind,
+    ResponseTheme,
+    Theme,
+    ThemeSource,
+    TrainedModel,
+)
+from rapport.enrichment.rollups import ThemeDelta
+from rapport.enrichment.taxonomy import TaxonomyInForce, current_taxonomy
+from rapport.feedback.models import Response
+from rapport.text.language import detect
+from rapport.text.redact import NameMatcher, Redacted, redact
+from rapport.text.sentiment import SentimentModel, analyse
+from rapport.text.themes import ThemeModel, combine, rank_for_labelling
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+MIN_MODEL_CONFIDENCE = 0.5
+VERSION_PREFIX = "e1"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelsInForce:
+    taxonomy: TaxonomyInForce
+    theme_model_id: int | None
+    theme_model: ThemeModel | None
+    sentiment_model_id: int | None
+    sentiment_model: SentimentModel | None
+
+    @property
+    def version(self) -> str:
+        themes = self.theme_model_id or "-"
+        sentiment = self.sentiment_model_id or "vader"
+        return f"{VERSION_PREFIX};tax:{self.taxonomy.version};themes:{themes};sent:{sentiment}"
+
+
+@functools.lru_cache(maxsize=4)
+def _theme_model(pk: int) -> ThemeModel:
+    return ThemeModel.from_bytes(bytes(TrainedModel.objects.get(pk=pk).artefact))
+
+
+@functools.lru_cache(maxsize=4)
+def _sentiment_model(pk: int) -> SentimentModel:
+    return SentimentModel.from_bytes(bytes(TrainedModel.objects.get(pk=pk).artefact))
+
+
+def models_in_force() -> ModelsInForce:
+    """The taxonomy and the newest active trained models (loaded once per process)."""
+    current: dict[str, int] = {}
+    newest_first = TrainedModel.objects.filter(active=True).order_by("-trained_at", "-pk")
+    for kind, pk in newest_first.values_list("kind", "pk"):
+        current.setdefault(kind, pk)
+    theme_id = current.get(ModelKind.THEMES)
+    sentiment_id = current.get(ModelKind.SENTIMENT)
+    return ModelsInForce(
+        taxonomy=current_taxonomy(),
+        theme_model_id=theme_id,
+        theme_model=_theme_model(theme_id) if theme_id else None,
+        sentiment_model_id=sentiment_id,
+        sentiment_model=_sentiment_model(sentiment_id) if sentiment_id else None,
+    )
+
+
+def pending_responses(version: str) -> QuerySet[Response]:
+    """Responses with a comment whose analysis is missing, of another version, or older."""
+    return Response.objects.exclude(comment="").filter(
+        Q(analysis__isnull=True)
+        | ~Q(analysis__model_version=version)
+        | Q(updated_at__gt=F("analysis__analysed_at"))
+    )
+
+
+def orphan_analyses() -> QuerySet[CommentAnalysis]:
+    """Analyses whose response was deleted or whose comment was emptied."""
+    return CommentAnalysis.objects.filter(Q(response__isnull=True) | Q(response__comment=""))
+
+
+def _theme_keys(rows: Sequence[ResponseTheme], slugs: dict[int, str]) -> list[str]:
+    return [slugs[r.theme_id] for r in rows]
+
+
+@dataclass
+class BatchResult:
+    analysed: int = 0
+    labels_kept: int = 0
+
+
+def enrich_responses(response_ids: Sequence[int], *, models: ModelsInForce) -> BatchResult:
+    """Analyse these responses' comments if they need it; one transaction."""
+    with transaction.atomic():
+        return _enrich_locked(list(response_ids), models)
+
+
+def _enrich_locked(ids: list[int], models: ModelsInForce) -> BatchResult:
+    version = models.version
+    # Locking the responses (PostgreSQL; SQLite serialises writers) and re-checking that they
+    # are pending makes two workers on the same batch harmless: the second finds nothing.
+    rows = list(
+        pending_responses(version)
+        .filter(pk__in=ids)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", "account_id", "submitted_at", "comment")
+    )
+    result = BatchResult()
+    if not rows:
+        return result
+    themes = models.taxonomy.themes
+    theme_ids = {slug: t.pk for slug, t in themes.items()}
+    slugs = {t.pk: slug for slug, t in themes.items()}
+    active = {slug for slug, t in themes.items() if t.active}
+    existing = {
+        a.response_id: a
+        for a in CommentAnalysis.objects.filter(response_id__in=[r[0] for r in rows])
+    }
+    old_themes: dict[int, list[ResponseTheme]] = defaultdict(list)
+    for rt in ResponseTheme.objects.filter(analysis__in=list(existing.values())):
+        old_themes[rt.analysis_id].append(rt)
+
+    texts = [r[3] for r in rows]
+    redactions = _redact_by_account(rows)
+    redacted = [r.text for r in redactions]
+    languages = detect(texts)
+    sentiments = analyse(texts, model=models.sentiment_model)
+    hits = models.taxonomy.taxonomy.match(texts)
+    model = models.theme_model
+    # The classifier reads redacted text: it was trained on redacted text, so no personal
+    # data ends up in its vocabulary.
+    predictions = (
+        model.predict(redacted, min_confidence=MIN_MODEL_CONFIDENCE) if model else [()] * len(rows)
+    )
+    assigned = combine(hits, predictions)
+    uncertainty: dict[int, float] = {}
+    if model is not None:
+        uncertainty = {c.index: c.uncertainty for c in rank_for_labelling(model, redacted)}
+
+    delta = ThemeDelta()
+    now = timezone.now()
+    keep: list[CommentAnalysis] = []
+    fresh: list[tuple[CommentAnalysis, list[tuple[str, float, str]]]] = []
+    for i, (pk, account_id, submitted_at, _comment) in enumerate(rows):
+        old = existing.get(pk)
+        if old is not None:
+            delta.add(
+                account_id=old.account_id,
+                submitted_at=old.submitted_at,
+                compound=old.compound,
+                theme_keys=_theme_keys(old_themes[old.pk], slugs),
+                sign=-1,
+            )
+        sentiment = sentiments[i]
+        analysis = old if old is not None and old.labelled_at else CommentAnalysis(response_id=pk)
+        analysis.account_id = account_id
+        analysis.submitted_at = submitted_at
+        analysis.language = languages[i].code
+        analysis.language_confidence = languages[i].confidence
+        analysis.compound = round(float(sentiment.compound), 4)
+        analysis.label = sentiment.label
+        analysis.sentences = [
+            [s.start, s.end, round(float(s.compound), 4), s.label] for s in sentiment.sentences
+        ]
+        analysis.redacted = redacted[i]
+        analysis.pii_kinds = sorted({f.kind for f in redactions[i].found})
+        analysis.uncertainty = uncertainty.get(i)
+        analysis.model_version = version
+        analysis.analysed_at = now
+        if analysis.labelled_at:
+            keys = _theme_keys(old_themes[analysis.pk], slugs)
+            analysis.themes_found = len(keys)
+            keep.append(analysis)
+            result.labels_kept += 1
+        else:
+            found = [
+                (a.theme, a.confidence, str(a.source)) for a in assigned[i] if a.theme in active
+            ]
+            keys = [theme for theme, _, _ in found]
+            analysis.themes_found = len(found)
+            fresh.append((analysis, found))
+        delta.add(
+            account_id=account_id,
+            submitted_at=submitted_at,
+            compound=analysis.compound,
+            theme_keys=keys,
+            sign=+1,
+        )
+    replaced = [a.pk for pk, a in existing.items() if not a.labelled_at]
+    if replaced:
+        CommentAnalysis.objects.filter(pk__in=replaced).delete()  # and their themes
+    if keep:
+        CommentAnalysis.objects.bulk_update(keep, fields=_UPDATED_FIELDS, batch_size=500)
+    created = CommentAnalysis.objects.bulk_create([a for a, _ in fresh], batch_size=500)
+    ResponseTheme.objects.bulk_create(
+        [
+            ResponseTheme(
+                analysis_id=analysis.pk,
+                theme_id=theme_ids[theme],
+                confidence=confidence,
+                source=source,
+            )
+            for analysis, (_, found) in zip(created, fresh, strict=True)
+            for theme, confidence, source in found
+        ],
+        batch_size=1000,
+    )
+    delta.flush()
+    result.analysed = len(rows)
+    return result
+
+
+_UPDATED_FIELDS = [
+    "account",
+    "submitted_at",
+    "language",
+    "language_confidence",
+    "compound",
+    "label",
+    "sentences",
+    "redacted",
+    "pii_kinds",
+    "themes_found",
+    "uncertainty",
+    "model_version",
+    "analysed_at",
+]
+
+
+def _redact_by_account(rows: Sequence[tuple[int, int, object, str]]) -> list[Redacted]:
+    """Each comment redacted with the names of its own account's contacts."""
+    by_account: dict[int, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_account[row[1]].append(i)
+    names = contact_names_by_account(list(by_account))
+    out: list[Redacted] = [Redacted("", ())] * len(rows)
+    for account_id, indexes in by_account.items():
+        matcher = NameMatcher.from_names(names.get(account_id, []))
+        found = redact([rows[i][3] for i in indexes], names=matcher)
+        for i, red in zip(indexes, found, strict=True):
+            out[i] = red
+    return out
+
+
+def remove_orphans(*, slugs: dict[int, str], limit: int = BATCH) -> int:
+    """Take the analyses of deleted or emptied comments out of the rollups; returns how many."""
+    with transaction.atomic():
+        orphans = list(orphan_analyses().select_for_update(of=("self",)).order_by("pk")[:limit])
+        if not orphans:
+            return 0
+        themes: dict[int, list[ResponseTheme]] = defaultdict(list)
+        for rt in ResponseTheme.objects.filter(analysis__in=orphans):
+            themes[rt.analysis_id].append(rt)
+        delta = ThemeDelta()
+        for a in orphans:
+            delta.add(
+                account_id=a.account_id,
+                submitted_at=a.submitted_at,
+                compound=a.compound,
+                theme_keys=_theme_keys(themes[a.pk], slugs),
+                sign=-1,
+            )
+        CommentAnalysis.objects.filter(pk__in=[a.pk for a in orphans]).delete()
+        delta.flush()
+        return len(orphans)
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def start_enrichment(
+    *, actor: Actor | None, reason: str, created_by: Actor | None = None
+) -> EnrichmentJob:
+    """Queue an enrichment run (one waiting run at a time: it takes whatever is pending)."""
+    by = created_by or actor
+    if actor is not None:
+        require(actor, Capability.MANAGE_THEMES, None)
+    waiting = EnrichmentJob.objects.filter(kind=JobKind.ENRICH, status=JobStatus.PENDING).first()
+    if waiting is not None:
+        return waiting
+    job = EnrichmentJob.objects.create(
+        kind=JobKind.ENRICH,
+        reason=reason[:40],
+        created_by=by if by is not None and by.is_authenticated else None,
+    )
+    from rapport.enrichment.tasks import run_enrichment
+
+    transaction.on_commit(lambda: run_enrichment.enqueue(job.pk))
+    return job
+
+
+def enqueue_if_pending() -> EnrichmentJob | None:
+    """Periodic (worker): queue a run when comments wait, e.g. from the API or manual notes."""
+    if EnrichmentJob.objects.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING]).exists():
+        return None
+    version = models_in_force().version
+    if not (pending_responses(version).exists() or orphan_analyses().exists()):
+        return None
+    return start_enrichment(actor=None, reason="new comments")
+
+
+Progress = Callable[[EnrichmentJob], None]
+
+
+def run_enrichment_job(
+    *, job_id: int, batch: int = BATCH, on_progress: Progress | None = None
+) -> EnrichmentJob:
+    """Analyse every pending comment in batches, each its own transaction, counting progress."""
+    job = EnrichmentJob.objects.get(pk=job_id)
+    if job.status == JobStatus.SUCCEEDED:
+        return job
+    models = models_in_force()
+    version = models.version
+    job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
+    job.model_version = version
+    job.total = pending_responses(version).count() + orphan_analyses().count()
+    job.done = job.analysed = job.removed = job.labels_kept = 0
+    job.save()
+    slugs = {t.pk: slug for slug, t in models.taxonomy.themes.items()}
+    try:
+        while removed := remove_orphans(slugs=slugs, limit=batch):
+            job.removed += removed
+            job.done += removed
+        last = 0
+        while True:
+            ids = list(
+                pending_responses(version)
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            result = enrich_responses(ids, models=models)
+            last = ids[-1]
+            job.analysed += result.analysed
+            job.labels_kept += result.labels_kept
+            job.done = min(job.total, job.done + len(ids))
+            job.save(update_fields=["done", "analysed", "removed", "labels_kept"])
+            if on_progress:
+                on_progress(job)
+    except Exception as error:
+        log.exception("enrichment job %s failed", job.pk)
+        job.status, job.error = JobStatus.FAILED, f"unexpected error: {error}"
+    else:
+        job.status = JobStatus.SUCCEEDED
+        job.done = job.total = max(job.total, job.done)
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def label_response(
+    *, actor: Actor, response: Response, theme_slugs: Sequence[str], via: str = "web"
+) -> CommentAnalysis:
+    """Confirm or correct a comment's themes. The label is kept across every later run."""
+    require(actor, Capability.LABEL_COMMENTS, response.account.team_id)
+    if not response.comment:
+        raise ValueError("this response has no comment to label")
+    wanted = list(dict.fromkeys(theme_slugs))
+    themes = {t.slug: t for t in Theme.objects.filter(slug__in=wanted)}
+    unknown = [s for s in wanted if s not in themes]
+    if unknown:
+        raise ValueError(f"unknown themes: {', '.join(unknown)}")
+    analysis = CommentAnalysis.objects.filter(response=response).first()
+    if analysis is None:
+        enrich_responses([response.pk], models=models_in_force())
+        analysis = CommentAnalysis.objects.get(response=response)
+    old = list(ResponseTheme.objects.filter(analysis=analysis).select_related("theme"))
+    delta = ThemeDelta()
+    for keys, sign in (([r.theme.slug for r in old], -1), (wanted, +1)):
+        delta.add(
+            account_id=analysis.account_id,
+            submitted_at=analysis.submitted_at,
+            compound=analysis.compound,
+            theme_keys=keys,
+            sign=sign,
+        )
+    ResponseTheme.objects.filter(analysis=analysis).delete()
+    user = actor if actor.is_authenticated else None
+    ResponseTheme.objects.bulk_create(
+        [
+            ResponseTheme(
+                analysis=analysis,
+                theme=themes[slug],
+                confidence=1.0,
+                source=ThemeSource.PERSON,
+                corrected_by=user,
+            )
+            for slug in wanted
+        ]
+    )
+    analysis.labelled_by, analysis.labelled_at = user, timezone.now()
+    analysis.themes_found = len(wanted)
+    analysis.save(update_fields=["labelled_by", "labelled_at", "themes_found"])
+    delta.flush()
+    before = sorted(r.theme.slug for r in old)
+    record_audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=analysis,
+        changed_fields=["themes"],
+        team_id=response.account.team_id,
+        via=via,
+        detail="themes confirmed" if before == sorted(wanted) else "themes corrected",
+    )
+    return analysis
+
+
+def enrich_for_demo(*, stdout: TextIO) -> EnrichmentJob:
+    """The demo's comments analysed in the foreground, with a progress line."""
+    from rapport.enrichment.taxonomy import install_standard_taxonomy
+
+    install_standard_taxonomy(actor=None)
+    started = time.perf_counter()
+    job = EnrichmentJob.objects.create(kind=JobKind.ENRICH, reason="demo")
+
+    def progress(job: EnrichmentJob) -> None:
+        stdout.write(f"\r  analysing comments: {job.done:,} of {job.total:,}")
+        stdout.flush()
+
+    job = run_enrichment_job(job_id=job.pk, on_progress=progress)
+    seconds = time.perf_counter() - started
+    rate = job.analysed / seconds if seconds else 0
+    stdout.write(
+        f"\r  analysed {job.analysed:,} comments (sentiment, language, themes, redaction)"
+        f" in {seconds:.1f} s, {rate:,.0f} a second\n"
+    )
+    return job

@@ -173,6 +173,11 @@ def account_feedback(request: HttpRequest, account_id: int) -> HttpResponse:
     filters = FeedbackFilters.from_query(request.GET)
     paginator = Paginator(responses_for_account(account, filters), 20)
     page = paginator.get_page(request.GET.get("page"))
+    from rapport.enrichment.public import analyses_for
+
+    analyses = analyses_for([r.pk for r in page])  # sentiment and themes, two queries
+    for response in page:
+        response.text_analysis = analyses.get(response.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "customers/_feedback.html",

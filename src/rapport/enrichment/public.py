@@ -26,3 +26,10 @@ def enqueue_if_pending() -> Any:
     from rapport.enrichment.services import enqueue_if_pending as enqueue
 
     return enqueue()
+
+
+def analyses_for(response_ids: list[int]) -> dict[int, Any]:
+    """Analyses (with themes) of responses the caller fetched through a scoped selector."""
+    from rapport.enrichment.selectors import analyses_for as select
+
+    return select(response_ids)

@@ -1,0 +1,274 @@
+"""Every read of comment analysis, scoped to the actor. Dashboards read ThemeRollup only."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import F, Prefetch, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.core.access import Actor, scope
+from rapport.customers.models import Account
+from rapport.enrichment.models import (
+    CommentAnalysis,
+    EnrichmentJob,
+    ModelKind,
+    ResponseTheme,
+    Theme,
+    ThemeRollup,
+    TrainedModel,
+)
+from rapport.enrichment.rollups import ALL
+from rapport.feedback.models import Response
+from rapport.stats.intervals import wilson
+
+WINDOW_DAYS = 90
+Z95 = 1.959964
+
+
+def themes() -> list[Theme]:
+    """The organisation's taxonomy (every signed-in user may read it)."""
+    return list(Theme.objects.order_by("position", "pk"))
+
+
+def current_theme_model() -> TrainedModel | None:
+    return (
+        TrainedModel.objects.filter(kind=ModelKind.THEMES, active=True)
+        .defer("artefact")
+        .order_by("-trained_at", "-pk")
+        .first()
+    )
+
+
+def recent_jobs(limit: int = 5) -> list[EnrichmentJob]:
+    return list(EnrichmentJob.objects.order_by("-created_at", "-pk")[:limit])
+
+
+def theme_counts(actor: Actor, *, days: int = WINDOW_DAYS, as_of: date | None = None) -> dict:
+    """Per theme key: comments with it in the visible accounts over the window (from rollups)."""
+    as_of = as_of or timezone.localdate()
+    rows = scope(
+        ThemeRollup.objects.filter(
+            period="day", period_start__gt=as_of - timedelta(days=days), period_start__lte=as_of
+        ),
+        actor,
+        team_field="account__team",
+    )
+    return {r["key"]: r["n"] for r in rows.values("key").annotate(n=Sum("n")).order_by()}
+
+
+def _analyses(actor: Actor) -> QuerySet[CommentAnalysis]:
+    return scope(
+        CommentAnalysis.objects.filter(response__isnull=False),
+        actor,
+        team_field="account__team",
+    )
+
+
+def _with_themes(queryset: QuerySet[CommentAnalysis]) -> QuerySet[CommentAnalysis]:
+    return queryset.select_related("account").prefetch_related(
+        Prefetch(
+            "themes",
+            queryset=ResponseTheme.objects.select_related("theme").order_by("-confidence"),
+        )
+    )
+
+
+def labelling_queue(
+    actor: Actor, *, limit: int = 20, account_id: int | None = None
+) -> list[CommentAnalysis]:
+    """Unlabelled comments the actor may see, the ones a label would teach most first.
+
+    With a classifier: highest uncertainty (1 - margin between the two likeliest themes)
+    first. Without one: comments where the rules found no theme, then fewest themes, newest.
+    """
+    rows = _analyses(actor).filter(labelled_at__isnull=True)
+    if account_id is not None:
+        rows = rows.filter(account_id=account_id)
+    ordered = rows.order_by(
+        F("uncertainty").desc(nulls_last=True), "themes_found", "-submitted_at", "-pk"
+    )
+    return list(_with_themes(ordered)[:limit])
+
+
+def labelled_count(actor: Actor) -> int:
+    return _analyses(actor).filter(labelled_at__isnull=False).count()
+
+
+def get_response_for_analysis(actor: Actor, response_id: int) -> Response:
+    """The response if the actor may see it; else 404."""
+    response = (
+        scope(Response.objects.select_related("account"), actor, team_field="account__team")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        raise Http404("No such response.")
+    return response
+
+
+def analysis_of(actor: Actor, response_id: int) -> CommentAnalysis:
+    found = _with_themes(_analyses(actor).filter(response_id=response_id)).first()
+    if found is None:
+        raise Http404("This response has no analysed comment.")
+    return found
+
+
+def analyses_for(response_ids: Sequence[int]) -> dict[int, CommentAnalysis]:
+    """Analyses of responses the caller already fetched through a scoped selector."""
+    rows = _with_themes(CommentAnalysis.objects.filter(response_id__in=list(response_ids)))
+    return {a.response_id: a for a in rows if a.response_id is not None}
+
+
+# --- themes that moved ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    k: int
+    n: int
+    value: float | None  # 0..1
+    low: float | None
+    high: float | None
+    sentiment: float | None  # mean compound of the comments with the theme
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeMove:
+    slug: str
+    name: str
+    current: Share
+    previous: Share
+    difference: float | None  # percentage points
+    diff_low: float | None
+    diff_high: float | None
+    significant: bool
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeMovers:
+    as_of: date
+    current_start: date
+    previous_start: date
+    comments: int
+    previous_comments: int
+    enough: bool
+    moves: tuple[ThemeMove, ...]
+
+
+def _share(k: int, n: int, total: float) -> Share:
+    if n == 0:
+        return Share(k, n, None, None, None, None)
+    est = wilson(k, n)
+    return Share(k, n, est.value, est.low, est.high, total / k if k else None)
+
+
+def theme_movers(
+    account: Account, *, as_of: date | None = None, days: int = WINDOW_DAYS, limit: int = 8
+) -> ThemeMovers:
+    """Share of comments per theme, the last `days` against the `days` before, largest
+    change first; a change is significant when its 95 % interval excludes zero (same test as
+    metrics.compare). Two queries, from day rollups."""
+    as_of = as_of or timezone.localdate()
+    current_start = as_of - timedelta(days=days - 1)
+    previous_start = current_start - timedelta(days=days)
+    sums: dict[str, dict[str, list[float]]] = defaultdict(
+        lambda: {"cur": [0, 0.0], "prev": [0, 0.0]}
+    )
+    rows = ThemeRollup.objects.filter(
+        account=account, period="day", period_start__gte=previous_start, period_start__lte=as_of
+    )
+    for rec in rows.values_list("key", "period_start", "n", "total"):
+        key, start, n, total = rec
+        side = "cur" if start >= current_start else "prev"
+        sums[key][side][0] += n
+        sums[key][side][1] += total
+    n_cur, n_prev = int(sums[ALL]["cur"][0]), int(sums[ALL]["prev"][0])
+    min_n = settings.RAPPORT_MIN_N
+    enough = n_cur >= min_n and n_prev >= min_n
+    names = dict(Theme.objects.values_list("slug", "name"))
+    moves = []
+    for key, parts in sums.items():
+        if key == ALL or key not in names:
+            continue
+        k_cur, k_prev = int(parts["cur"][0]), int(parts["prev"][0])
+        current, previous = (
+            _share(k_cur, n_cur, parts["cur"][1]),
+            _share(k_prev, n_prev, parts["prev"][1]),
+        )
+        difference = low = high = None
+        significant = False
+        label = "too few comments to compare"
+        if enough and current.value is not None and previous.value is not None:
+            p1, p2 = k_cur / n_cur, k_prev / n_prev
+            se = math.sqrt(p1 * (1 - p1) / n_cur + p2 * (1 - p2) / n_prev)
+            difference = 100 * (p1 - p2)
+            low, high = difference - 100 * Z95 * se, difference + 100 * Z95 * se
+            significant = se > 0 and abs(p1 - p2) > Z95 * se
+            word = "up" if difference > 0 else "down"
+            label = (
+                f"significantly {word} {abs(difference):.1f} points"
+                if significant
+                else "no significant change"
+            )
+        moves.append(
+            ThemeMove(key, names[key], current, previous, difference, low, high, significant, label)
+        )
+    moves.sort(key=lambda m: (-(abs(m.difference) if m.difference is not None else -1), m.name))
+    return ThemeMovers(
+        as_of, current_start, previous_start, n_cur, n_prev, enough, tuple(moves[:limit])
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    period_start: date
+    comments: int
+    mentions: int
+    share: float | None
+    sentiment: float | None
+
+
+def theme_trend(
+    account: Account, *, period: str = "month", periods: int = 12, as_of: date | None = None
+) -> dict[str, list[TrendPoint]]:
+    """Per theme key ("*" = all comments): comments, mentions, share and mean sentiment by
+    period over the last `periods` periods. One query."""
+    as_of = as_of or timezone.localdate()
+    if period == "month":
+        first = as_of.replace(day=1)
+        for _ in range(periods - 1):
+            first = (first - timedelta(days=1)).replace(day=1)
+    else:
+        first = as_of - timedelta(days=as_of.weekday()) - timedelta(weeks=periods - 1)
+    rows = ThemeRollup.objects.filter(
+        account=account, period=period, period_start__gte=first, period_start__lte=as_of
+    ).order_by("period_start")
+    by_key: dict[str, dict[date, tuple[int, float]]] = defaultdict(dict)
+    for key, start, n, total in rows.values_list("key", "period_start", "n", "total"):
+        by_key[key][start] = (n, total)
+    starts = sorted(by_key.get(ALL, {}))
+    result: dict[str, list[TrendPoint]] = {}
+    for key, buckets in by_key.items():
+        points = []
+        for start in starts:
+            comments, _ = by_key[ALL].get(start, (0, 0.0))
+            k, total = buckets.get(start, (0, 0.0))
+            points.append(
+                TrendPoint(
+                    start,
+                    comments,
+                    k if key != ALL else comments,
+                    (k / comments) if comments and key != ALL else None,
+                    (total / k) if k else None,
+                )
+            )
+        result[key] = points
+    return result

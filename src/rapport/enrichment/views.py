@@ -1,0 +1,181 @@
+"""Themes page (taxonomy, classifier, jobs), labelling queue, and the analytics section."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from rapport.core.access import Capability, scope_of
+from rapport.enrichment import selectors, services, taxonomy, training
+from rapport.enrichment.models import JobStatus, Theme
+
+
+def _phrases(text: str) -> list[str]:
+    return [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
+
+
+def themes_page(request: HttpRequest) -> HttpResponse:
+    can_manage = scope_of(request.user).can(Capability.MANAGE_THEMES, None)
+    counts = selectors.theme_counts(request.user)
+    comments = counts.get("*", 0)
+    rows = [
+        {
+            "theme": t,
+            "count": counts.get(t.slug, 0),
+            "share": (100 * counts.get(t.slug, 0) / comments) if comments else None,
+        }
+        for t in selectors.themes()
+    ]
+    model = selectors.current_theme_model()
+    jobs = selectors.recent_jobs()
+    context = {
+        "rows": rows,
+        "comments": comments,
+        "can_manage": can_manage,
+        "can_label": scope_of(request.user).can(Capability.LABEL_COMMENTS, None),
+        "model": model,
+        "model_themes": [(s, (model.metrics.get("themes") or {}).get(s, {})) for s in model.themes]
+        if model
+        else [],
+        "readiness": training.readiness(),
+        "jobs": jobs,
+        "busy": any(j.status in (JobStatus.PENDING, JobStatus.RUNNING) for j in jobs),
+    }
+    if request.headers.get("HX-Request") and request.GET.get("part") == "jobs":
+        return render(request, "enrichment/_jobs.html", context)
+    return render(request, "enrichment/themes.html", context)
+
+
+def _manage_only(request: HttpRequest) -> None:
+    if not scope_of(request.user).can(Capability.MANAGE_THEMES, None):
+        raise PermissionDenied("Only managers and analysts edit the taxonomy.")
+
+
+@require_POST
+def theme_add(request: HttpRequest) -> HttpResponse:
+    _manage_only(request)
+    try:
+        theme = taxonomy.create_theme(
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            phrases=_phrases(request.POST.get("phrases", "")),
+            exclude=_phrases(request.POST.get("exclude", "")),
+            description=request.POST.get("description", ""),
+        )
+    except ValueError as error:
+        messages.error(request, f"The theme was not added: {error}")
+    else:
+        messages.success(request, f"Theme “{theme.name}” added; comments are being re-analysed.")
+    return redirect("enrichment:themes")
+
+
+@require_POST
+def theme_edit(request: HttpRequest, theme_id: int) -> HttpResponse:
+    _manage_only(request)
+    theme = get_object_or_404(Theme, pk=theme_id)
+    try:
+        taxonomy.update_theme(
+            actor=request.user,
+            theme=theme,
+            name=request.POST.get("name", theme.name),
+            phrases=_phrases(request.POST.get("phrases", "")),
+            exclude=_phrases(request.POST.get("exclude", "")),
+            description=request.POST.get("description", theme.description),
+            active=request.POST.get("active") == "1",
+        )
+    except ValueError as error:
+        messages.error(request, f"“{theme.name}” was not changed: {error}")
+    else:
+        messages.success(request, f"“{theme.name}” saved.")
+    return redirect(f"{reverse('enrichment:themes')}#theme-{theme.pk}")
+
+
+@require_POST
+def install_standard(request: HttpRequest) -> HttpResponse:
+    _manage_only(request)
+    added = taxonomy.install_standard_taxonomy(actor=request.user)
+    if added:
+        services.start_enrichment(actor=request.user, reason="standard taxonomy")
+    messages.success(request, f"{added} standard themes added.")
+    return redirect("enrichment:themes")
+
+
+@require_POST
+def train_now(request: HttpRequest) -> HttpResponse:
+    _manage_only(request)
+    try:
+        training.start_training(actor=request.user)
+    except ValueError as error:
+        messages.error(request, f"Not trained: {error}")
+    else:
+        messages.success(request, "Training started in the background; this page updates.")
+    return redirect("enrichment:themes")
+
+
+def label_queue(request: HttpRequest) -> HttpResponse:
+    if not scope_of(request.user).can(Capability.LABEL_COMMENTS, None):
+        raise PermissionDenied("Your role does not label comments.")
+    queue = selectors.labelling_queue(request.user, limit=20)
+    context = {
+        "queue": queue,
+        "themes": [t for t in selectors.themes() if t.active],
+        "labelled": selectors.labelled_count(request.user),
+        "model": selectors.current_theme_model(),
+    }
+    return render(request, "enrichment/label.html", context)
+
+
+@require_POST
+def label(request: HttpRequest, response_id: int) -> HttpResponse:
+    response = selectors.get_response_for_analysis(request.user, response_id)  # 404 first
+    slugs = request.POST.getlist("themes")
+    try:
+        services.label_response(actor=request.user, response=response, theme_slugs=slugs)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("enrichment:label")
+    if request.headers.get("HX-Request"):
+        analysis = selectors.analysis_of(request.user, response_id)
+        return render(request, "enrichment/_labelled.html", {"a": analysis})
+    messages.success(request, "Label saved.")
+    return redirect("enrichment:label")
+
+
+def account_themes(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The "Themes that moved most" section of an account's analytics page (HTMX partial)."""
+    from datetime import date
+
+    from rapport.customers.selectors import get_account
+
+    account = get_account(request.user, account_id)  # 404 for another team's account
+    as_of = None
+    if request.GET.get("to"):
+        try:
+            as_of = date.fromisoformat(request.GET["to"])
+        except ValueError:
+            as_of = None
+    movers = selectors.theme_movers(account, as_of=as_of)
+    trend = selectors.theme_trend(account, periods=12, as_of=as_of)
+    months = [p.period_start for p in trend.get("*", [])]
+    totals = {p.period_start: p.comments for p in trend.get("*", [])}
+    rows = []
+    for move in movers.moves:
+        shares = {p.period_start: p.share for p in trend.get(move.slug, [])}
+        cells = [{"share": shares.get(m) or 0.0, "n": totals.get(m, 0)} for m in months]
+        rows.append({"name": move.name, "cells": cells})
+    context = {
+        "account": account,
+        "movers": movers,
+        "months": months,
+        "trend_rows": rows,
+        "month_totals": [totals.get(m, 0) for m in months],
+        "chosen": request.GET.get("to", ""),
+    }
+    template = "enrichment/_account_themes.html"
+    if not request.headers.get("HX-Request"):
+        template = "enrichment/account_themes.html"
+    return render(request, template, context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.analytics import views
+from rapport.analytics import health_views, views
 
 app_name = "analytics"
 
@@ -11,4 +11,9 @@ urlpatterns = [
         views.set_baseline,
         name="set-baseline",
     ),
+    path("accounts/<int:account_id>/health/", health_views.account_health, name="health"),
+    path("portfolio/health/", health_views.portfolio_health, name="portfolio-health"),
+    path("portfolio/types/", health_views.customer_types, name="customer-types"),
+    path("portfolio/types/proposals/", health_views.proposal_create, name="proposal-create"),
+    path("teams/<int:team_id>/health-weights/", health_views.health_weights, name="health-weights"),
 ]

@@ -14,6 +14,7 @@ from rapport.customers.models import (
     Commitment,
     Communication,
     Contact,
+    CostEntry,
     Expectation,
     ExternalParty,
 )
@@ -150,3 +151,23 @@ RELATED_FORMS: dict[str, type[RelatedForm]] = {
     "commitments": CommitmentForm,
     "communications": CommunicationForm,
 }
+
+
+class CostEntryForm(forms.ModelForm):
+    """A dated cost on the account's Health & profit tab; currency is the account's."""
+
+    class Meta:
+        model = CostEntry
+        fields = ["date", "kind", "amount", "hours", "note"]
+        widgets = {"date": DATE}
+        help_texts = {"hours": "Needed for service hours.", "amount": "A cost, 0 or more."}
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.fields["amount"].label = f"Amount ({account.currency})"
+
+    def _post_clean(self) -> None:
+        self.instance.account = self.account
+        self.instance.currency = self.account.currency
+        super()._post_clean()  # type: ignore[misc]

@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from rapport.sampledata import people, relationship
+from rapport.sampledata import costs, people, relationship
 from rapport.sampledata.plan import DemoPlan, Incident, planned_response_count
 from rapport.sampledata.responses import plan_responses
 
@@ -83,6 +83,8 @@ def generate(
         tz,
     )
     relationship.apply_recency(plan.accounts, plan.contacts, plan.communications)
+    plan.cost_entries = costs.plan_cost_entries(rng("costs"), plan.accounts, plan.incidents, today)
+    plan.proposals = costs.plan_proposals(plan.accounts)
     plan.responses = plan_responses(
         seed=seed,
         count=count,

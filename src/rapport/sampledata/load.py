@@ -11,6 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
+from rapport.analytics.health_services import refresh_health
+from rapport.analytics.models import LoyaltyProposal
 from rapport.analytics.services import rebuild_rollups
 from rapport.core.models import AuditAction, AuditEvent, Membership, Team, User
 from rapport.customers.models import (
@@ -19,6 +21,7 @@ from rapport.customers.models import (
     Commitment,
     Communication,
     Contact,
+    CostEntry,
     Expectation,
     ExternalParty,
 )
@@ -92,6 +95,7 @@ def load_demo(
     with transaction.atomic():
         write_plan(plan)
         read = rebuild_rollups()
+        refresh_health()
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(
@@ -187,6 +191,7 @@ def write_plan(plan: DemoPlan) -> None:
     contact_ids = {c.external_id: c.pk for c in contacts}
     _write_relationship(plan, account_ids, user_ids, contact_ids)
     _write_responses(plan, account_ids, user_ids, contact_ids)
+    _write_costs(plan, account_ids, user_ids, teams)
     AuditEvent.objects.create(
         actor_id=user_ids[ADMIN_USERNAME],
         action=AuditAction.IMPORT,
@@ -313,3 +318,39 @@ def _write_responses(
             ],
             batch_size=BATCH,
         )
+
+
+def _write_costs(
+    plan: DemoPlan, account_ids: dict[str, int], user_ids: dict[str, int], teams: dict[str, int]
+) -> None:
+    _bulk(
+        CostEntry,
+        (
+            CostEntry(
+                account_id=account_ids[e.account],
+                date=e.date,
+                kind=e.kind,
+                amount=e.amount,
+                currency="GBP",
+                hours=e.hours,
+                note=e.note,
+                created_by_id=user_ids[e.created_by],
+            )
+            for e in plan.cost_entries
+        ),
+    )
+    _bulk(
+        LoyaltyProposal,
+        (
+            LoyaltyProposal(
+                team_id=teams[p.team],
+                title=p.title,
+                description=p.description,
+                segment=p.segment,
+                status=p.status,
+                owner_id=user_ids[p.owner],
+                created_by_id=user_ids[p.owner],
+            )
+            for p in plan.proposals
+        ),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-rapport-2026"  # noqa: S105 - published demo credentials
@@ -172,6 +173,8 @@ class DemoPlan:
     communications: list[CommunicationPlan] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     responses: list[ResponsePlan] = field(default_factory=list)
+    cost_entries: list[Any] = field(default_factory=list)  # sampledata.costs.CostEntryPlan
+    proposals: list[Any] = field(default_factory=list)  # sampledata.costs.ProposalPlan
 
     def counts(self) -> dict[str, int]:
         return {
@@ -185,6 +188,8 @@ class DemoPlan:
             "commitments": len(self.commitments),
             "communications": len(self.communications),
             "responses": len(self.responses),
+            "cost_entries": len(self.cost_entries),
+            "loyalty_proposals": len(self.proposals),
         }
 
 

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from rapport.analytics.api import router as metrics_router
 from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
+from rapport.enrichment.api import router as themes_router
 from rapport.feedback.api import router as feedback_router
 
 api = NinjaAPI(
@@ -22,3 +23,4 @@ api = NinjaAPI(
 api.add_router("", customers_router)
 api.add_router("", metrics_router)
 api.add_router("", feedback_router)
+api.add_router("", themes_router)

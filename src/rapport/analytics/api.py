@@ -337,3 +337,8 @@ def account_drivers(
         ],
         "left_out": [{"aspect": x.key, "label": x.label, "n": x.n} for x in result.left_out],
     }
+
+
+from rapport.analytics.health_api import router as health_router  # noqa: E402
+
+router.add_router("", health_router)

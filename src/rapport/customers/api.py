@@ -359,3 +359,8 @@ _register_related("external-parties", ExternalParty, ExternalPartyIn, ExternalPa
 _register_related("expectations", Expectation, ExpectationIn, ExpectationOut)
 _register_related("commitments", Commitment, CommitmentIn, CommitmentOut)
 _register_related("communications", Communication, CommunicationIn, CommunicationOut)
+
+
+from rapport.customers.cost_api import router as cost_router  # noqa: E402
+
+router.add_router("", cost_router)

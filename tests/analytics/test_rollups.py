@@ -143,3 +143,92 @@ def test_metrics_api_scopes(api_client, world, responses):
         {"scope": "team", "id": world.team.pk, "metric": "nps", "period": "month"},
     ).json()
     assert sum(p["n"] for p in team["points"]) == sum(1 for r in responses if r.nps is not None)
+
+
+def _direct_sums(period: str) -> dict:
+    """Every sum per (account, metric, bucket), from metrics.contributions() row by row."""
+    index = {"day": 0, "week": 1, "month": 2}[period]
+    result: dict = {}
+    for r in Response.objects.all():
+        start = bucket_starts(r.submitted_at)[index]
+        for metric, sums in metrics.contributions(r.nps, r.csat, r.ces, r.answers):
+            key = (r.account_id, metric, start)
+            result[key] = tuple(a + b for a, b in zip(result.get(key, (0,) * 7), sums, strict=True))
+    return result
+
+
+def _stored_sums(period: str) -> dict:
+    return {
+        (r.account_id, r.metric, r.period_start): tuple(getattr(r, f) for f in metrics.SUM_FIELDS)
+        for r in MetricRollup.objects.filter(period=period)
+        if r.n
+    }
+
+
+# Local midnights around London's clock changes and the ends of weeks, months and years.
+EDGES = (
+    "2024-12-31T23:59:59+00:00",  # Tuesday 31 December, GMT
+    "2025-03-29T23:30:00+00:00",  # Saturday 29 March, GMT
+    "2025-03-30T00:59:59+00:00",  # Sunday 30 March 00:59 GMT, a second before the change
+    "2025-03-30T01:00:00+00:00",  # Sunday 30 March 02:00 BST
+    "2025-03-30T23:30:00+00:00",  # Monday 31 March 00:30 BST: a new day and a new week
+    "2025-05-31T23:30:00+00:00",  # Sunday 1 June 00:30 BST: a new month
+    "2025-10-25T23:30:00+00:00",  # Sunday 26 October 00:30 BST
+    "2025-10-26T23:30:00+00:00",  # Sunday 26 October 23:30 GMT, after the change
+    "2025-10-26T23:59:59+00:00",  # still Sunday 26 October
+    "2025-10-27T00:00:00+00:00",  # Monday 27 October: a new week
+)
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_every_score_and_local_edge_rolls_up_like_contributions(world, period):
+    """Each possible NPS, CSAT and CES value, on both sides of each local edge."""
+    rng = random.Random(period)
+    rows = []
+    for i, moment in enumerate(EDGES):
+        for nps in (None, *range(11)):
+            rows.append(
+                ResponseFactory(
+                    account=world.account if i % 2 else world.other_account,
+                    submitted_at=dt.datetime.fromisoformat(moment),
+                    nps=nps,
+                    csat=rng.choice([None, 1, 2, 3, 4, 5]),
+                    ces=rng.choice([None, 1, 2, 3, 4, 5, 6, 7]),
+                    answers={"ease": rng.choice([1, 2.5, 4])} if nps == 5 else {},
+                )
+            )
+    apply_changes(added=[_row(r) for r in rows])
+    assert _stored_sums(period) == _direct_sums(period)
+    MetricRollup.objects.all().delete()
+    rebuild_rollups()
+    assert _stored_sums(period) == _direct_sums(period)
+
+
+def test_changes_that_cancel_out_leave_the_buckets_as_they_were(responses):
+    before = _stored_sums("day")
+    rows = [_row(r) for r in responses[:50]]
+    apply_changes(removed=rows, added=rows)
+    assert _stored_sums("day") == before
+    apply_changes(removed=rows)
+    apply_changes(added=rows)
+    assert _stored_sums("day") == before
+
+
+def test_headline_value_is_the_estimate_without_its_interval():
+    rng = random.Random(5)
+    for metric in ("nps", "csat", "ces", "ease"):
+        for _ in range(50):
+            promoters, passives, detractors = (rng.randint(0, 40) for _ in range(3))
+            n = promoters + passives + detractors
+            total = rng.randint(n, 7 * n) if n else 0
+            sums = {
+                "n": n,
+                "total": total,
+                "total_sq": total * 7,
+                "promoters": promoters,
+                "passives": passives,
+                "detractors": detractors,
+                "top2": rng.randint(0, n),
+            }
+            expected = metrics.estimate(metric, sums, min_n=1).value
+            assert metrics.headline_value(metric, sums) == expected

@@ -107,6 +107,22 @@ def estimate(metric: str, sums: Mapping[str, float], *, min_n: int) -> MetricVal
     return MetricValue(metric, n, est.value, low, high, n >= min_n)
 
 
+def headline_value(metric: str, sums: Mapping[str, float]) -> float | None:
+    """`estimate(...).value` without the interval: no quantile is needed, so snapshot
+    refreshes (after every import) never load scipy. Same arithmetic as stats.intervals."""
+    n = int(sums.get("n", 0) or 0)
+    if n == 0:
+        return None
+    definition = metric_def(metric)
+    if definition.headline == "nps":
+        value = int(sums["promoters"]) / n - int(sums["detractors"]) / n
+    elif definition.headline == "top2":
+        value = int(sums["top2"]) / n
+    else:
+        value = float(sums["total"]) / n
+    return value * definition.scale
+
+
 def add_sums(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     return {f: (a.get(f, 0) or 0) + (b.get(f, 0) or 0) for f in SUM_FIELDS}
 

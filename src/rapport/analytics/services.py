@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import cache
+from datetime import date, timedelta
+from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, F, FloatField, Q, Sum, When
 from django.utils import timezone
 
-from rapport.analytics.metrics import METRICS, SUM_FIELDS, contributions, estimate
+from rapport.analytics.metrics import METRICS, SUM_FIELDS, headline_value
 from rapport.analytics.models import AccountSnapshot, ControlLimitSet, MetricRollup, Period
+from rapport.analytics.rollup_sql import RollupDelta, ScoreRow
+from rapport.analytics.rollup_sql import bucket_starts as bucket_starts  # re-exported
 from rapport.core.access import Actor, Capability, require
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
@@ -27,75 +27,11 @@ SPARK_MONTHS = 12
 SNAPSHOT_METRICS = tuple(METRICS)
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreRow:
-    """The part of a response that rollups depend on."""
-
-    account_id: int
-    submitted_at: datetime
-    nps: int | None
-    csat: int | None
-    ces: int | None
-    answers: dict[str, Any] | None
-
-
-@cache
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def bucket_starts(moment: datetime) -> tuple[date, date, date]:
-    """Day, ISO week (Monday) and month buckets of a moment, in the organisation's time zone."""
-    day = moment.astimezone(_zone()).date()
-    return day, day - timedelta(days=day.weekday()), day.replace(day=1)
-
-
-_PERIODS = (Period.DAY.value, Period.WEEK.value, Period.MONTH.value)
-_UPSERT = """
-INSERT INTO analytics_metricrollup
-    (account_id, metric, period, period_start,
-     n, total, total_sq, promoters, passives, detractors, top2)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (account_id, metric, period, period_start) DO UPDATE SET
-""" + ",\n".join(f"    {f} = analytics_metricrollup.{f} + excluded.{f}" for f in SUM_FIELDS)
-
-
-class RollupDelta:
-    """Signed sums per bucket, accumulated in memory and written in one statement batch."""
-
-    def __init__(self) -> None:
-        self._sums: dict[tuple[int, str, str, date], list[float]] = defaultdict(lambda: [0.0] * 7)
-        self.accounts: set[int] = set()
-
-    def add(self, row: ScoreRow, sign: int = 1) -> None:
-        starts = bucket_starts(row.submitted_at)
-        for metric, sums in contributions(row.nps, row.csat, row.ces, row.answers):
-            for period, start in zip(_PERIODS, starts, strict=True):
-                acc = self._sums[(row.account_id, metric, period, start)]
-                for i, value in enumerate(sums):
-                    acc[i] += sign * value
-        self.accounts.add(row.account_id)
-
-    def flush(self) -> None:
-        """Write the accumulated deltas; call inside the transaction that wrote the rows."""
-        params = [
-            (*key, int(s[0]), s[1], s[2], int(s[3]), int(s[4]), int(s[5]), int(s[6]))
-            for key, s in self._sums.items()
-            if any(s)
-        ]
-        if params:
-            with connection.cursor() as cursor:
-                cursor.executemany(_UPSERT, params)
-        self._sums.clear()
-
-
 def apply_changes(*, removed: Iterable[ScoreRow] = (), added: Iterable[ScoreRow] = ()) -> set[int]:
     """Move rollups from the old versions of rows to their new versions; return touched accounts."""
     delta = RollupDelta()
-    for row in removed:
-        delta.add(row, -1)
-    for row in added:
-        delta.add(row, +1)
+    delta.add_rows(removed, -1)
+    delta.add_rows(added, +1)
     delta.flush()
     return delta.accounts
 
@@ -108,12 +44,11 @@ def rebuild_rollups(*, chunk_size: int = 20_000) -> int:
     MetricRollup.objects.all().delete()
     delta = RollupDelta()
     count = 0
-    for row in iter_score_rows(chunk_size=chunk_size):
-        delta.add(row)
-        count += 1
-        if count % chunk_size == 0:
-            delta.flush()
-    delta.flush()
+    rows = iter_score_rows(chunk_size=chunk_size)
+    while chunk := list(islice(rows, chunk_size)):
+        delta.add_rows(chunk)
+        delta.flush()
+        count += len(chunk)
     refresh_snapshots()
     return count
 
@@ -169,9 +104,9 @@ def _monthly(
         rows = rows.filter(account_id__in=list(account_ids))
     result: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for rec in rows.values("account_id", "metric", "period_start", *SUM_FIELDS):
-        est = estimate(rec["metric"], rec, min_n=1)
+        value = headline_value(rec["metric"], rec)
         result[(rec["account_id"], rec["metric"])].append(
-            {"month": rec["period_start"].isoformat(), "n": rec["n"], "value": est.value}
+            {"month": rec["period_start"].isoformat(), "n": rec["n"], "value": value}
         )
     return result
 
@@ -192,7 +127,7 @@ def refresh_snapshots(
     for account_id in ids:
         for metric in SNAPSHOT_METRICS:
             sums = windows.get((account_id, metric), {"current": {}, "previous": {}})
-            current = estimate(metric, sums["current"], min_n=min_n)
+            enough = int(sums["current"].get("n", 0) or 0) >= min_n
             snapshots.append(
                 AccountSnapshot(
                     account_id=account_id,
@@ -200,7 +135,7 @@ def refresh_snapshots(
                     as_of=as_of,
                     current=sums["current"],
                     previous=sums["previous"],
-                    value=current.value if current.enough else None,
+                    value=headline_value(metric, sums["current"]) if enough else None,
                     monthly=monthly.get((account_id, metric), []),
                 )
             )

@@ -14,7 +14,7 @@ def enrich_after_import(job_id: int) -> None:
     from django.db import transaction
 
     def queue() -> None:
-        from rapport.enrichment.services import start_enrichment
+        from rapport.enrichment.queueing import start_enrichment
 
         start_enrichment(actor=None, reason=f"import {job_id}")
 

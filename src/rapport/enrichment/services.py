@@ -34,6 +34,7 @@ from rapport.enrichment.models import (
     ThemeSource,
     TrainedModel,
 )
+from rapport.enrichment.queueing import start_enrichment as start_enrichment  # re-exported
 from rapport.enrichment.rollups import ThemeDelta
 from rapport.enrichment.taxonomy import TaxonomyInForce, current_taxonomy
 from rapport.feedback.models import Response
@@ -293,27 +294,6 @@ def remove_orphans(*, slugs: dict[int, str], limit: int = BATCH) -> int:
 
 
 # --- jobs -------------------------------------------------------------------------------------
-
-
-def start_enrichment(
-    *, actor: Actor | None, reason: str, created_by: Actor | None = None
-) -> EnrichmentJob:
-    """Queue an enrichment run (one waiting run at a time: it takes whatever is pending)."""
-    by = created_by or actor
-    if actor is not None:
-        require(actor, Capability.MANAGE_THEMES, None)
-    waiting = EnrichmentJob.objects.filter(kind=JobKind.ENRICH, status=JobStatus.PENDING).first()
-    if waiting is not None:
-        return waiting
-    job = EnrichmentJob.objects.create(
-        kind=JobKind.ENRICH,
-        reason=reason[:40],
-        created_by=by if by is not None and by.is_authenticated else None,
-    )
-    from rapport.enrichment.tasks import run_enrichment
-
-    transaction.on_commit(lambda: run_enrichment.enqueue(job.pk))
-    return job
 
 
 def enqueue_if_pending() -> EnrichmentJob | None:

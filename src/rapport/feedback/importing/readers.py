@@ -18,9 +18,6 @@ from datetime import date, datetime, time
 from itertools import chain, islice
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from rapport.feedback.importing import ImportFailed
 
 SAMPLE_BYTES = 64 * 1024
@@ -169,6 +166,10 @@ def _first_undecodable_row(path: Path, encoding: str, delimiter: str, *, after: 
 def _xlsx_rows(
     path: Path, sheet: str
 ) -> Iterator[tuple[NumberedRows, Callable[[], int], str, str]]:
+    # Imported here: CSV imports (most of them) need not pay openpyxl's start-up time.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):

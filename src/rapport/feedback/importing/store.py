@@ -1,8 +1,9 @@
-"""The SQL of one batch: find the rows that exist, insert and update with executemany.
+"""The SQL of one chunk of rows: find the rows that exist, insert and update with executemany.
 
 At a million rows the ORM's per-object cost would dominate, so rows go in as parameter
-tuples. Rollups move in the same transaction as the rows (analytics.services.apply_changes),
-from the old version of each updated row to its new version.
+tuples. Rollups move in the same transaction as the rows, from the old version of each
+updated row to its new version: into the caller's RollupDelta (an import writes it once per
+batch of chunks), or written at once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from rapport.analytics.services import ScoreRow, apply_changes
+from rapport.analytics.rollup_sql import RollupDelta
 from rapport.customers.models import Contact
 from rapport.feedback.importing.rows import RowProblem, ValidRow
 from rapport.feedback.models import ImportJob, ImportRowError, Response
@@ -77,22 +78,35 @@ def _chunks(values: list[Any], reserved: int = 1) -> Iterable[list[Any]]:
 
 
 def find_existing(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Existing]:
-    """The stored responses with these (source_system, external_id) keys: one query a chunk."""
+    """The stored responses with these (source_system, external_id) keys: one query a chunk,
+    and one more for the contents of the rows found."""
     by_source: dict[str, list[str]] = defaultdict(list)
     for source, external_id in keys:
         by_source[source].append(external_id)
+    table = connection.ops.quote_name(Response._meta.db_table)
+    pks: list[int] = []
+    with connection.cursor() as cursor:
+        for source, external_ids in by_source.items():
+            for chunk in _chunks(external_ids, reserved=1):
+                # Plain SQL: the ORM prepares each of a million ids as a lookup value, which
+                # costs more than the query. NOT (external_id = '') repeats the unique
+                # index's condition so that SQLite uses that index.
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE source_system = %s"  # noqa: S608 (names are ours)
+                    f" AND external_id IN ({', '.join(['%s'] * len(chunk))})"
+                    " AND NOT (external_id = '')",
+                    [source, *chunk],
+                )
+                pks.extend(pk for (pk,) in cursor.fetchall())
     found: dict[tuple[str, str], Existing] = {}
-    for source, external_ids in by_source.items():
-        for chunk in _chunks(external_ids):
-            rows = (
-                Response.objects.filter(source_system=source, external_id__in=chunk)
-                # Repeats the unique index's condition so the database can use that index.
-                .exclude(external_id="")
-                .order_by()
-                .values_list("external_id", "pk", *COMPARED)
-            )
-            for external_id, *values in rows:
-                found[(source, external_id)] = Existing(*values)
+    for chunk in _chunks(pks, reserved=0):
+        rows = (
+            Response.objects.filter(pk__in=chunk)
+            .order_by()
+            .values_list("source_system", "external_id", "pk", *COMPARED)
+        )
+        for source, external_id, *values in rows:
+            found[(source, external_id)] = Existing(*values)
     return found
 
 
@@ -128,10 +142,13 @@ def write_rows(
     dry_run: bool,
     existing: dict[tuple[str, str], Existing] | None = None,
     contacts: dict[tuple[int, str], int | None] | None = None,
+    rollups: RollupDelta | None = None,
 ) -> BatchOutcome:
     """Insert new rows, update changed ones, skip unchanged ones; move the rollups.
 
-    A caller that has already found the stored rows or the contacts passes them."""
+    A caller that has already found the stored rows or the contacts passes them. With
+    `rollups` the changes are added to it for the caller to flush; without, they are written
+    and `accounts` of the outcome says whose rollups moved."""
     if existing is None:
         existing = find_existing((row.source_system, row.external_id) for row in rows)
     if contacts is None:
@@ -139,8 +156,8 @@ def write_rows(
     outcome = BatchOutcome()
     inserts: list[tuple[tuple[Any, ...], str, str]] = []
     updates: list[tuple[tuple[Any, ...], int]] = []
-    removed: list[ScoreRow] = []
-    added: list[ScoreRow] = []
+    removed: list[Existing] = []
+    added: list[ValidRow] = []
     for row in rows:
         # contact_ids() has no key without an e-mail; a caller's may (a contact kept as it was).
         contact = contacts.get((row.account_id, row.contact_email))
@@ -154,15 +171,17 @@ def write_rows(
             continue
         else:
             updates.append((values, old.pk))
-            removed.append(
-                ScoreRow(old.account_id, old.submitted_at, old.nps, old.csat, old.ces, old.answers)
-            )
-        added.append(ScoreRow(row.account_id, row.submitted_at, row.nps, row.csat, row.ces,
-                              row.answers))  # fmt: skip
+            removed.append(old)
+        added.append(row)
     outcome.inserted, outcome.updated = len(inserts), len(updates)
     if not dry_run:
         _execute(inserts, updates, job_id)
-        outcome.accounts = apply_changes(removed=removed, added=added)
+        delta = RollupDelta() if rollups is None else rollups
+        delta.add_rows(removed, -1)
+        delta.add_rows(added, +1)
+        if rollups is None:
+            delta.flush()
+            outcome.accounts = delta.accounts
     return outcome
 
 

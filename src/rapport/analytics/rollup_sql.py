@@ -1,0 +1,245 @@
+"""Rollup deltas: signed sums per account × metric × bucket, added up in bulk and upserted.
+
+An import batch of random dates touches about as many buckets as it has rows (one per metric
+and day, week and month), so what a batch costs is the number of buckets it writes and the
+cost of each write. Rows are therefore kept as compact columns, summed per bucket with numpy
+(sort once per period, not a dict lookup per row and bucket) and written with multi-row
+`INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n …` statements, about 2.3 µs a bucket
+on SQLite against 3.8 µs for one executemany row (decision 2026-12, docs/decisions.md).
+
+The contribution of a typed score (NPS, CSAT, CES) is looked up in a table made by calling
+`metrics.contributions()` for each possible score, so there is one definition of what a
+response adds to each sum. Custom numeric answers are few and keyed by name; they are added
+up in a dict as before.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from itertools import chain, repeat
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+
+from rapport.analytics.metrics import METRICS, SUM_FIELDS, contributions
+from rapport.analytics.models import Period
+
+TYPED = ("nps", "csat", "ces")
+_ORDINAL_BITS = 20  # date ordinals stay below 2**20 until the year 2870
+_ORDINAL_MASK = (1 << _ORDINAL_BITS) - 1
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_COLUMNS = ("account_id", "metric", "period", "period_start", *SUM_FIELDS)
+_DELTA = "rollup_delta"  # a temporary table, per connection: filled, applied, emptied
+_CREATE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_DELTA} (account_id bigint, metric varchar(64),"
+    " period varchar(5), period_start date, n integer, total double precision,"
+    " total_sq double precision, promoters integer, passives integer, detractors integer,"
+    " top2 integer)"
+)
+_FILL = f"INSERT INTO {_DELTA} VALUES ({', '.join(['%s'] * len(_COLUMNS))})"  # noqa: S608
+# WHERE true: SQLite would otherwise read ON CONFLICT as a join's ON.
+_APPLY = (
+    f"INSERT INTO analytics_metricrollup ({', '.join(_COLUMNS)})"  # noqa: S608 (names are ours)
+    f" SELECT {', '.join(_COLUMNS)} FROM {_DELTA} WHERE true"
+    " ON CONFLICT (account_id, metric, period, period_start) DO UPDATE SET "
+    + ", ".join(f"{f} = analytics_metricrollup.{f} + excluded.{f}" for f in SUM_FIELDS)
+)
+_INT_SUMS = tuple(i for i, f in enumerate(SUM_FIELDS) if f not in ("total", "total_sq"))
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """The part of a response that rollups depend on."""
+
+    account_id: int
+    submitted_at: datetime
+    nps: int | None
+    csat: int | None
+    ces: int | None
+    answers: dict[str, Any] | None
+
+
+class Scored(Protocol):
+    """Anything with a response's scores: a ScoreRow, or an import's validated row."""
+
+    @property
+    def account_id(self) -> int: ...
+    @property
+    def submitted_at(self) -> datetime: ...
+    @property
+    def nps(self) -> int | None: ...
+    @property
+    def csat(self) -> int | None: ...
+    @property
+    def ces(self) -> int | None: ...
+    @property
+    def answers(self) -> dict[str, Any] | None: ...
+
+
+@cache
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def bucket_starts(moment: datetime) -> tuple[date, date, date]:
+    """Day, ISO week (Monday) and month buckets of a moment, in the organisation's time zone."""
+    day = moment.astimezone(_zone()).date()
+    return day, day - timedelta(days=day.weekday()), day.replace(day=1)
+
+
+def _score_table(metric: str) -> npt.NDArray[np.float64]:
+    """Row v: what a response scoring v adds to each sum, as contributions() says."""
+    high = METRICS[metric].high
+    table = np.zeros((high + 1, len(SUM_FIELDS)))
+    for value in range(METRICS[metric].low, high + 1):
+        scores = {name: value if name == metric else None for name in TYPED}
+        ((_, sums),) = contributions(scores["nps"], scores["csat"], scores["ces"], None)
+        table[value] = sums
+    return table
+
+
+_TABLES = {metric: _score_table(metric) for metric in TYPED}
+Row = tuple[Any, ...]  # the statement parameters of one bucket, in _COLUMNS order
+
+
+class RollupDelta:
+    """Signed sums of rows not yet written; `flush()` writes them inside the caller's
+    transaction. `accounts` collects the accounts whose rollups moved."""
+
+    def __init__(self) -> None:
+        self.accounts: set[int] = set()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._account = array("q")
+        self._day = array("q")  # local date ordinal
+        self._sign = array("b")
+        self._scores = {metric: array("b") for metric in TYPED}  # -1: not answered
+        self._custom: dict[tuple[int, str, str, date], list[float]] = defaultdict(
+            lambda: [0.0] * len(SUM_FIELDS)
+        )
+
+    def __len__(self) -> int:
+        return len(self._account) + len(self._custom)
+
+    def add(self, row: Scored, sign: int = 1) -> None:
+        self.add_rows([row], sign)
+
+    def add_rows(self, rows: Iterable[Scored], sign: int = 1) -> None:
+        """Column by column: per row this costs a time-zone conversion and a few appends."""
+        rows = list(rows)
+        zone = _zone()
+        accounts = [row.account_id for row in rows]
+        self._account.extend(accounts)
+        self._day.extend(row.submitted_at.astimezone(zone).toordinal() for row in rows)
+        self._sign.extend([sign] * len(rows))
+        for metric, scores in self._scores.items():
+            scores.extend(-1 if (v := getattr(row, metric)) is None else v for row in rows)
+        self.accounts.update(accounts)
+        for row in rows:
+            if row.answers:
+                self._add_custom(row, sign)
+
+    def _add_custom(self, row: Scored, sign: int) -> None:
+        starts = None
+        for metric, sums in contributions(None, None, None, row.answers):
+            starts = starts or bucket_starts(row.submitted_at)
+            for period, start in zip(Period.values, starts, strict=True):
+                acc = self._custom[(row.account_id, metric, period, start)]
+                for i, value in enumerate(sums):
+                    acc[i] += sign * value
+
+    def flush(self) -> None:
+        """Write the accumulated deltas; call inside the transaction that wrote the rows."""
+        with connection.cursor() as cursor:
+            cursor.execute(_CREATE)
+            # Apart: a custom answer may be named like a typed metric, and PostgreSQL lets one
+            # upsert change a row only once.
+            for rows in (self._typed_rows(), self._custom_rows()):
+                _apply(cursor, rows)
+        self._reset()
+
+    def _typed_rows(self) -> Iterator[Row]:
+        if not self._account:
+            return
+        accounts = np.frombuffer(self._account, dtype=np.int64)
+        days = np.frombuffer(self._day, dtype=np.int64)
+        signs = np.frombuffer(self._sign, dtype=np.int8).astype(np.float64)
+        # One sort of (account, day) keys; weeks and months then group the day groups.
+        day_keys, day_of_row = np.unique((accounts << _ORDINAL_BITS) | days, return_inverse=True)
+        ordinals = day_keys & _ORDINAL_MASK
+        week_keys = day_keys - (ordinals + 6) % 7  # date.weekday() is (ordinal + 6) % 7
+        months = (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]")
+        firsts = months.astype("datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
+        month_keys = (day_keys & ~_ORDINAL_MASK) | firsts
+        groupings = [
+            (Period.WEEK.value, *np.unique(week_keys, return_inverse=True)),
+            (Period.MONTH.value, *np.unique(month_keys, return_inverse=True)),
+        ]
+        for metric in TYPED:
+            scores = np.frombuffer(self._scores[metric], dtype=np.int8)
+            answered = scores >= 0
+            if not answered.any():
+                continue
+            weights = _TABLES[metric][scores[answered]] * signs[answered, None]
+            by_day = _group(day_of_row[answered], weights.T, len(day_keys))
+            yield from _rows(metric, Period.DAY.value, day_keys, by_day)
+            for period, keys, group_of_day in groupings:
+                yield from _rows(metric, period, keys, _group(group_of_day, by_day, len(keys)))
+
+    def _custom_rows(self) -> Iterator[Row]:
+        adapt = connection.ops.adapt_datefield_value
+        for (account, metric, period, start), sums in self._custom.items():
+            if any(sums):
+                yield (account, metric, period, adapt(start),
+                       *(int(v) if i in _INT_SUMS else v for i, v in enumerate(sums)))  # fmt: skip
+
+
+def _group(
+    group_of: npt.NDArray[np.intp], columns: npt.NDArray[np.float64], groups: int
+) -> npt.NDArray[np.float64]:
+    """Each column of per-item values summed per group (items numbered by group_of)."""
+    return np.stack([np.bincount(group_of, column, minlength=groups) for column in columns])
+
+
+def _rows(
+    metric: str, period: str, keys: npt.NDArray[np.int64], sums: npt.NDArray[np.float64]
+) -> Iterator[Row]:
+    """Statement parameters of the buckets that moved (sums that cancel out are not written),
+    made column by column: numpy, not a loop per value, turns the numbers into Python ones."""
+    moved = sums.any(axis=0)
+    keys, sums = keys[moved], sums[:, moved]
+    starts, start_of_row = np.unique(keys & _ORDINAL_MASK, return_inverse=True)
+    adapt = connection.ops.adapt_datefield_value
+    dates = np.array([adapt(date.fromordinal(o)) for o in starts.tolist()], dtype=object)
+    columns = [c.astype(np.int64) if i in _INT_SUMS else c for i, c in enumerate(sums)]
+    yield from zip(
+        (keys >> _ORDINAL_BITS).tolist(),
+        repeat(metric),
+        repeat(period),
+        dates[start_of_row].tolist(),
+        *(column.tolist() for column in columns),
+    )
+
+
+def _apply(cursor: CursorWrapper, rows: Iterator[Row]) -> None:
+    """Add the rows' sums to their buckets, creating the missing ones. Rows go into the
+    temporary table with one executemany (Django turns its %s marks into SQLite's once, not
+    once a row as it would for multi-row VALUES), then one statement upserts them all."""
+    first = next(rows, None)
+    if first is None:
+        return
+    # An iterator, not a list: Django's backends accept one, and memory stays flat.
+    cursor.executemany(_FILL, chain([first], rows))  # type: ignore[arg-type]
+    cursor.execute(_APPLY)
+    cursor.execute(f"DELETE FROM {_DELTA}")  # noqa: S608 (names are ours)

@@ -419,3 +419,12 @@ def test_delete_response(response, accounts, world):
     )
     assert_rollups_match()
     assert _snapshot(accounts["A-1"])["n"] == 0
+
+
+def test_an_import_rescores_the_health_of_the_accounts_it_touched(world, accounts):
+    from rapport.analytics.models import AccountHealth
+    from tests.feedback.helpers import SOME_ROWS, csv_bytes, import_bytes
+
+    import_bytes(world.user, csv_bytes(*SOME_ROWS))
+    scored = set(AccountHealth.objects.values_list("account_id", flat=True))
+    assert scored == {accounts["A-1"].pk, accounts["A-2"].pk}

@@ -19,10 +19,12 @@ log = logging.getLogger("rapport.worker")
 
 def run_periodic() -> None:
     """Work driven by time rather than by a queued task."""
+    from rapport.analytics.public import refresh_health_daily
     from rapport.analytics.services import ensure_snapshots_current
     from rapport.enrichment.public import enqueue_if_pending
 
     ensure_snapshots_current()
+    refresh_health_daily()  # after the snapshots: health reads them
     enqueue_if_pending()  # comments that arrived outside an import (API, manual notes)
 
 

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from rapport.analytics.public import refresh_account_health
 from rapport.analytics.services import ScoreRow, apply_changes, refresh_snapshots
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
@@ -236,6 +237,7 @@ def _finish(job: ImportJob, run: ImportRun, *, resumed: bool, error: str) -> Non
             )
         if accounts:
             refresh_snapshots(account_ids=accounts)
+            refresh_account_health(accounts)  # reads the snapshots just refreshed
         enrich_after_import(job.pk)  # comment analysis in the background (enrichment app)
     record_audit(
         actor=job.created_by,

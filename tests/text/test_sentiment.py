@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import random
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -138,7 +138,7 @@ def test_model_bytes_are_checked() -> None:
         SentimentModel.from_bytes(data[:-10] + b"0123456789")
 
 
-def pearson(a: object, b: object) -> float:
+def pearson(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
@@ -152,17 +152,23 @@ def test_vader_matches_the_reference_correlation(
 
 
 @pytest.mark.reference
-@pytest.mark.parametrize("gold", ["amazon_gold", "movie_gold"])
-def test_trained_model_beats_vader_out_of_fold(gold: str, request: pytest.FixtureRequest) -> None:
-    """On 1,200 snippets, 5-fold out-of-fold scores correlate better than VADER's.
+@pytest.mark.parametrize(("gold", "anchor"), [("amazon_gold", 0.59), ("movie_gold", 0.43)])
+def test_trained_model_beats_vader_out_of_fold(
+    gold: str, anchor: float, request: pytest.FixtureRequest
+) -> None:
+    """Every snippet of a gold set scored by a model from 10-fold CV that never saw it.
 
-    Amazon snippets are grouped by review (the id before "_") so that no fold tests on a
-    review it was trained on.
+    The goal is to beat VADER's published correlation with the human mean (0.59 Amazon, 0.43
+    movie); measured 0.754 and 0.746. Amazon snippets are grouped by review (the id before
+    "_"), so no snippet is scored by a model trained on other snippets of its own review;
+    each movie snippet is its own review.
     """
     data: Rated = request.getfixturevalue(gold)
-    rows = sorted(random.Random(1).sample(range(len(data.texts)), 1200))
-    texts = [data.texts[i] for i in rows]
-    ratings = [data.ratings[i] for i in rows]
-    groups = [data.ids[i].split("_")[0] for i in rows] if "_" in data.ids[0] else None
-    oof = cross_validated_scores(texts, ratings=ratings, rating_range=(-4, 4), groups=groups)
-    assert pearson(oof, ratings) > pearson(vader_compound(texts), ratings) + 0.03
+    groups = [i.split("_")[0] for i in data.ids] if "_" in data.ids[0] else None
+    oof = cross_validated_scores(
+        data.texts, ratings=data.ratings, rating_range=(-4, 4), folds=10, groups=groups
+    )
+    r = pearson(oof, data.ratings)
+    assert r > anchor
+    assert r > pearson(vader_compound(data.texts), data.ratings) + 0.15
+    assert r > 0.72  # regression floor under the measured figure

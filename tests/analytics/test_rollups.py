@@ -232,3 +232,15 @@ def test_headline_value_is_the_estimate_without_its_interval():
             }
             expected = metrics.estimate(metric, sums, min_n=1).value
             assert metrics.headline_value(metric, sums) == expected
+
+
+def test_quantiles_known_without_scipy_are_scipys():
+    """The import computes 95 % intervals without importing scipy; the figures are the same."""
+    from scipy import stats as scipy_stats
+
+    from rapport.stats import intervals
+
+    for confidence in intervals._Z_KNOWN:
+        assert intervals._z(confidence) == float(scipy_stats.norm.ppf(0.5 + confidence / 2))
+    for df in (1, 2, 10, 29, 100, 5000):
+        assert intervals._t(0.95, df) == float(scipy_stats.t.ppf(0.975, df))

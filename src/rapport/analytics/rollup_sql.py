@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from itertools import chain, repeat
+from itertools import chain, islice
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,6 @@ import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 from django.db import connection
-from django.db.backends.utils import CursorWrapper
 
 from rapport.analytics.metrics import METRICS, SUM_FIELDS, contributions
 from rapport.analytics.models import Period
@@ -40,6 +39,7 @@ _ORDINAL_MASK = (1 << _ORDINAL_BITS) - 1
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _COLUMNS = ("account_id", "metric", "period", "period_start", *SUM_FIELDS)
 _DELTA = "rollup_delta"  # a temporary table, per connection: filled, applied, emptied
+_PIECE_ROWS = 10_000  # buckets written at a time: about 2 MB of parameters
 _CREATE = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_DELTA} (account_id bigint, metric varchar(64),"
     " period varchar(5), period_start date, n integer, total double precision,"
@@ -109,7 +109,7 @@ def _score_table(metric: str) -> npt.NDArray[np.float64]:
 
 
 _TABLES = {metric: _score_table(metric) for metric in TYPED}
-Row = tuple[Any, ...]  # the statement parameters of one bucket, in _COLUMNS order
+Piece = tuple[str, list[tuple[Any, ...]]]  # a statement filling the temporary table, its rows
 
 
 class RollupDelta:
@@ -163,18 +163,21 @@ class RollupDelta:
         """Write the accumulated deltas; call inside the transaction that wrote the rows."""
         with connection.cursor() as cursor:
             cursor.execute(_CREATE)
-            # Apart: a custom answer may be named like a typed metric, and PostgreSQL lets one
-            # upsert change a row only once.
-            for rows in (self._typed_rows(), self._custom_rows()):
-                _apply(cursor, rows)
+            # A piece holds one metric and period, or custom answers only: PostgreSQL lets one
+            # upsert change a row once, and an answer may be named like a typed metric.
+            for fill, rows in chain(self._typed_pieces(), self._custom_pieces()):
+                cursor.executemany(fill, rows)
+                cursor.execute(_APPLY)
+                cursor.execute(f"DELETE FROM {_DELTA}")  # noqa: S608 (names are ours)
         self._reset()
 
-    def _typed_rows(self) -> Iterator[Row]:
+    def _typed_pieces(self) -> Iterator[Piece]:
         if not self._account:
             return
         accounts = np.frombuffer(self._account, dtype=np.int64)
         days = np.frombuffer(self._day, dtype=np.int64)
-        signs = np.frombuffer(self._sign, dtype=np.int8).astype(np.float64)
+        signs = np.frombuffer(self._sign, dtype=np.int8)
+        removals = bool((signs < 0).any())  # an import of new rows has none: skip the products
         # One sort of (account, day) keys; weeks and months then group the day groups.
         day_keys, day_of_row = np.unique((accounts << _ORDINAL_BITS) | days, return_inverse=True)
         ordinals = day_keys & _ORDINAL_MASK
@@ -191,55 +194,64 @@ class RollupDelta:
             answered = scores >= 0
             if not answered.any():
                 continue
-            weights = _TABLES[metric][scores[answered]] * signs[answered, None]
-            by_day = _group(day_of_row[answered], weights.T, len(day_keys))
-            yield from _rows(metric, Period.DAY.value, day_keys, by_day)
+            values, day = scores[answered], day_of_row[answered]
+            sign = signs[answered] if removals else 1
+            weights = (_TABLES[metric][values, i] * sign for i in range(len(SUM_FIELDS)))
+            by_day = _group(day, weights, len(day_keys))
+            yield from _pieces(metric, Period.DAY.value, day_keys, by_day)
             for period, keys, group_of_day in groupings:
-                yield from _rows(metric, period, keys, _group(group_of_day, by_day, len(keys)))
+                yield from _pieces(metric, period, keys, _group(group_of_day, by_day, len(keys)))
 
-    def _custom_rows(self) -> Iterator[Row]:
+    def _custom_pieces(self) -> Iterator[Piece]:
         adapt = connection.ops.adapt_datefield_value
-        for (account, metric, period, start), sums in self._custom.items():
-            if any(sums):
-                yield (account, metric, period, adapt(start),
-                       *(int(v) if i in _INT_SUMS else v for i, v in enumerate(sums)))  # fmt: skip
+        rows = (
+            (account, metric, period, adapt(start),
+             *(int(v) if i in _INT_SUMS else v for i, v in enumerate(sums)))
+            for (account, metric, period, start), sums in self._custom.items()
+            if any(sums)
+        )  # fmt: skip
+        while piece := list(islice(rows, _PIECE_ROWS)):
+            yield _FILL, piece
 
 
 def _group(
-    group_of: npt.NDArray[np.intp], columns: npt.NDArray[np.float64], groups: int
+    group_of: npt.NDArray[np.intp], columns: Iterable[npt.NDArray[Any]], groups: int
 ) -> npt.NDArray[np.float64]:
     """Each column of per-item values summed per group (items numbered by group_of)."""
-    return np.stack([np.bincount(group_of, column, minlength=groups) for column in columns])
+    sums = np.empty((len(SUM_FIELDS), groups))
+    for i, column in enumerate(columns):
+        sums[i] = np.bincount(group_of, column, minlength=groups)
+    return sums
 
 
-def _rows(
+def _pieces(
     metric: str, period: str, keys: npt.NDArray[np.int64], sums: npt.NDArray[np.float64]
-) -> Iterator[Row]:
-    """Statement parameters of the buckets that moved (sums that cancel out are not written),
-    made column by column: numpy, not a loop per value, turns the numbers into Python ones."""
-    moved = sums.any(axis=0)
-    keys, sums = keys[moved], sums[:, moved]
-    starts, start_of_row = np.unique(keys & _ORDINAL_MASK, return_inverse=True)
+) -> Iterator[Piece]:
+    """The buckets of one metric and period that moved (sums that cancel out are not written),
+    a piece at a time, made column by column: numpy, not a loop per value, turns the numbers
+    into Python ones. Sums the metric never has are left out (see _typed_fill)."""
+    fill, kept = _typed_fill(metric, period)
     adapt = connection.ops.adapt_datefield_value
-    dates = np.array([adapt(date.fromordinal(o)) for o in starts.tolist()], dtype=object)
-    columns = [c.astype(np.int64) if i in _INT_SUMS else c for i, c in enumerate(sums)]
-    yield from zip(
-        (keys >> _ORDINAL_BITS).tolist(),
-        repeat(metric),
-        repeat(period),
-        dates[start_of_row].tolist(),
-        *(column.tolist() for column in columns),
-    )
+    moved = np.flatnonzero(sums.any(axis=0))
+    for start in range(0, len(moved), _PIECE_ROWS):
+        piece = moved[start : start + _PIECE_ROWS]
+        starts, start_of_row = np.unique(keys[piece] & _ORDINAL_MASK, return_inverse=True)
+        dates = np.array([adapt(date.fromordinal(o)) for o in starts.tolist()], dtype=object)
+        columns = (
+            (sums[i, piece].astype(np.int64) if i in _INT_SUMS else sums[i, piece]).tolist()
+            for i in kept
+        )
+        accounts = (keys[piece] >> _ORDINAL_BITS).tolist()
+        yield fill, list(zip(accounts, dates[start_of_row].tolist(), *columns, strict=True))
 
 
-def _apply(cursor: CursorWrapper, rows: Iterator[Row]) -> None:
-    """Add the rows' sums to their buckets, creating the missing ones. Rows go into the
-    temporary table with one executemany (Django turns its %s marks into SQLite's once, not
-    once a row as it would for multi-row VALUES), then one statement upserts them all."""
-    first = next(rows, None)
-    if first is None:
-        return
-    # An iterator, not a list: Django's backends accept one, and memory stays flat.
-    cursor.executemany(_FILL, chain([first], rows))  # type: ignore[arg-type]
-    cursor.execute(_APPLY)
-    cursor.execute(f"DELETE FROM {_DELTA}")  # noqa: S608 (names are ours)
+@cache
+def _typed_fill(metric: str, period: str) -> tuple[str, tuple[int, ...]]:
+    """The statement that fills the temporary table with one typed metric's buckets of one
+    period, and the sums it takes as parameters. The metric, the period and the sums that are
+    always 0 for it (CSAT has no promoters) are written into the statement: our own names and
+    numbers, and fewer parameters to bind for each bucket."""
+    kept = tuple(int(i) for i in np.flatnonzero(_TABLES[metric].any(axis=0)))
+    sums = ("%s" if i in kept else "0" for i in range(len(SUM_FIELDS)))
+    values = ", ".join(("%s", f"'{metric}'", f"'{period}'", "%s", *sums))
+    return f"INSERT INTO {_DELTA} VALUES ({values})", kept  # noqa: S608 (names are ours)

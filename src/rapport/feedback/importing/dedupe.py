@@ -33,19 +33,19 @@ class SeenIds:
             dtype=np.int64,
             count=len(rows),
         )
-        earlier = self._first_rows(hashes).tolist()
-        first_in_batch: dict[int, int] = {}
-        kept: list[ValidRow] = []
-        problems: list[RowProblem] = []
-        for row, key, prior in zip(rows, hashes.tolist(), earlier, strict=True):
-            first = prior if prior >= 0 else first_in_batch.get(key)
-            if first is not None:
-                problems.append(_duplicate(row, first, column))
-            else:
-                first_in_batch[key] = row.row_number
-                kept.append(row)
-        self._add(first_in_batch)
-        return kept, problems
+        numbers = np.fromiter((row.row_number for row in rows), dtype=np.int64, count=len(rows))
+        # The first row of each id: seen in an earlier batch, else the first of this one.
+        keys, first_at, of_row = np.unique(hashes, return_index=True, return_inverse=True)
+        earlier = self._first_rows(keys)
+        first = np.where(earlier >= 0, earlier, numbers[first_at])[of_row]
+        repeats = np.flatnonzero(first != numbers).tolist()
+        new = earlier < 0
+        self._add(keys[new], numbers[first_at][new])
+        if not repeats:
+            return rows, []
+        problems = [_duplicate(rows[i], int(first[i]), column) for i in repeats]
+        skip = set(repeats)
+        return [row for i, row in enumerate(rows) if i not in skip], problems
 
     def _first_rows(self, hashes: np.ndarray) -> np.ndarray:
         found = np.full(len(hashes), -1, dtype=np.int64)  # rows are numbered from 0 or 1
@@ -54,19 +54,32 @@ class SeenIds:
             found = np.where(keys[at] == hashes, rows[at], found)
         return found
 
-    def _add(self, first_rows: dict[int, int]) -> None:
-        if not first_rows:
+    def _add(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """A run of new ids (keys sorted, as np.unique leaves them) with their first rows."""
+        if not len(keys):
             return
-        keys = np.fromiter(first_rows.keys(), dtype=np.int64, count=len(first_rows))
-        rows = np.fromiter(first_rows.values(), dtype=np.int64, count=len(first_rows))
-        order = np.argsort(keys)
-        self._runs.append((keys[order], rows[order]))
+        self._runs.append((keys, rows))
         # Merge while a run is at least half its elder's size: O(log n) runs, O(n log n) work.
         while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):
-            (keys_b, rows_b), (keys_a, rows_a) = self._runs.pop(), self._runs.pop()
-            keys = np.concatenate((keys_a, keys_b))
-            order = np.argsort(keys, kind="stable")
-            self._runs.append((keys[order], np.concatenate((rows_a, rows_b))[order]))
+            younger, elder = self._runs.pop(), self._runs.pop()
+            self._runs.append(_merge(elder, younger))
+
+
+def _merge(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted runs as one, placed by binary search rather than sorted again: the only
+    temporaries are b's positions and a mask, not copies of the whole (a million ids would
+    otherwise need some 40 MB for a moment)."""
+    (keys_a, rows_a), (keys_b, rows_b) = a, b
+    size = len(keys_a) + len(keys_b)
+    at_b = np.searchsorted(keys_a, keys_b) + np.arange(len(keys_b))
+    of_a = np.ones(size, dtype=bool)
+    of_a[at_b] = False
+    keys, rows = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    keys[at_b], rows[at_b] = keys_b, rows_b
+    keys[of_a], rows[of_a] = keys_a, rows_a
+    return keys, rows
 
 
 def _duplicate(row: ValidRow, first: int, column: str) -> RowProblem:

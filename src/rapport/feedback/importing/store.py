@@ -9,9 +9,9 @@ batch of chunks), or written at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -185,13 +185,27 @@ def write_rows(
     return outcome
 
 
+def moment_adapter() -> Callable[[datetime], Any]:
+    """Django's adapter for datetimes, or on SQLite its text made directly: the rows' moments
+    are aware UTC and SQLite keeps naive UTC text, so ISO format without "+00:00" is the same
+    text for a third of the cost (about a second a million rows)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor != "sqlite" or connection.timezone is not UTC:
+        return adapt
+
+    def moment(at: datetime) -> Any:
+        return at.isoformat(" ")[:-6] if at.tzinfo is UTC else adapt(at)
+
+    return moment
+
+
 def _execute(
     inserts: list[tuple[tuple[Any, ...], str, str]],
     updates: list[tuple[tuple[Any, ...], int]],
     job_id: int | None,
 ) -> None:
     ops = connection.ops
-    moment = ops.adapt_datetimefield_value
+    moment = moment_adapter()
     encoder = Response._meta.get_field("answers").encoder
 
     def json_value(value: dict[str, Any]) -> Any:

@@ -197,6 +197,30 @@ def baseline(app_db: Path, base_db: Path, csv_path: Path, accounts: int) -> tupl
     return count, seconds
 
 
+# `python -m rapport.cli …` that reports its own peak RSS on exit. The rusage of wait4 would
+# not do: Linux carries a process's peak across exec, so it would count the pages of this
+# process (hundreds of MB after writing a million-row CSV) that the child had between fork
+# and exec. VmHWM is the peak of the child's own address space.
+MEASURED_CLI = """
+import atexit, runpy, sys
+
+def report():
+    with open("/proc/self/status") as status:
+        peak = next((line.split()[1] for line in status if line.startswith("VmHWM:")), "")
+    print(f"VmHWM-kB {peak}", file=sys.stderr)
+
+atexit.register(report)
+sys.argv[0] = "rapport"
+runpy.run_module("rapport.cli", run_name="__main__")
+"""
+
+
+def own_peak_rss_mb(stderr: str) -> float | None:
+    """The child's peak RSS as MEASURED_CLI reported it (None where /proc is missing)."""
+    found = re.findall(r"^VmHWM-kB (\d+)$", stderr, flags=re.MULTILINE)
+    return int(found[-1]) / 1024 if found else None
+
+
 def import_command_exists() -> bool:
     try:
         spec = importlib.util.find_spec("rapport.feedback.cli")
@@ -238,7 +262,7 @@ def main(argv: list[str]) -> int:
                 "`rapport import feedback` is not available yet (rapport.feedback.cli.run_import"
                 " is missing); only the baseline was measured"
             )
-        command = [sys.executable, "-m", "rapport.cli", "import", "feedback", str(csv_path)]
+        command = [sys.executable, "-c", MEASURED_CLI, "import", "feedback", str(csv_path)]
         # The tasks backend the command has in production: work it queues (comment analysis
         # of the new rows) is left for `rapport worker`. bench_env's "immediate" backend would
         # run that analysis inside the measured command.
@@ -251,6 +275,7 @@ def main(argv: list[str]) -> int:
         with sqlite3.connect(sqlite_path(app_dir)) as conn:
             imported = conn.execute("SELECT COUNT(*) FROM feedback_response").fetchone()[0]
         rate = imported / run.seconds
+        peak_rss_mb = own_peak_rss_mb(run.stderr) or run.peak_rss_mb
         print(f"  measured  rapport import feedback: {imported:,} rows in {run.seconds:.2f} s"
               f" = {rate:,.0f} rows/s (whole command, start-up included)")  # fmt: skip
         if imported != args.rows:
@@ -262,8 +287,8 @@ def main(argv: list[str]) -> int:
             "ratio import/baseline", f"{ratio:.2f}", f">= {GOAL_RATIO:.2f}", ratio >= GOAL_RATIO
         )
         ok &= verdict(
-            "peak RSS of the import", f"{run.peak_rss_mb:.0f} MB", f"<= {GOAL_RSS_MB:.0f} MB",
-            run.peak_rss_mb <= GOAL_RSS_MB,
+            "peak RSS of the import", f"{peak_rss_mb:.0f} MB", f"<= {GOAL_RSS_MB:.0f} MB",
+            peak_rss_mb <= GOAL_RSS_MB,
         )  # fmt: skip
         print(f"\n{'PASS' if ok else 'FAIL'}: import benchmark", flush=True)
         return 0 if ok else 1

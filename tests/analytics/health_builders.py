@@ -37,7 +37,11 @@ def snapshot(account, metric: str, current: dict, previous: dict) -> None:
 
 
 def days_ago(days: int) -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=days)
+    """This time of day, `days` local calendar days ago. Subtracting days from now instead
+    crosses a DST change near midnight and lands on the neighbouring local date."""
+    now = timezone.localtime()
+    day = now.date() - dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, now.time().replace(tzinfo=None)))
 
 
 def known_account(account) -> None:

@@ -244,3 +244,19 @@ def test_quantiles_known_without_scipy_are_scipys():
         assert intervals._z(confidence) == float(scipy_stats.norm.ppf(0.5 + confidence / 2))
     for df in (1, 2, 10, 29, 100, 5000):
         assert intervals._t(0.95, df) == float(scipy_stats.t.ppf(0.975, df))
+
+
+def test_slices_and_pieces_of_a_flush_add_up_to_the_same_sums(world, monkeypatch, responses):
+    """A flush works a few accounts and a few buckets at a time; the sums do not depend on it."""
+    from rapport.analytics import rollup_sql
+
+    MetricRollup.objects.all().delete()
+    monkeypatch.setattr(rollup_sql, "_SLICE_ROWS", 7)
+    monkeypatch.setattr(rollup_sql, "_PIECE_ROWS", 3)
+    more = [
+        ResponseFactory(account=AccountFactory(team=world.team), nps=i % 11, csat=1 + i % 5)
+        for i in range(40)
+    ]
+    apply_changes(added=[_row(r) for r in [*responses, *more]])
+    for period in ("day", "week", "month"):
+        assert _stored_sums(period) == _direct_sums(period)

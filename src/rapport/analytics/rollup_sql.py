@@ -15,6 +15,7 @@ up in a dict as before.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -110,6 +111,10 @@ def _score_table(metric: str) -> npt.NDArray[np.float64]:
 
 _TABLES = {metric: _score_table(metric) for metric in TYPED}
 Piece = tuple[str, list[tuple[Any, ...]]]  # a statement filling the temporary table, its rows
+# A row as flush() sorts them: account, local day ordinal, sign, then each score (-1: none).
+_ROW = np.dtype([("account", np.int64), ("day", np.int32), ("sign", np.int8),
+                 *((metric, np.int8) for metric in TYPED)])  # fmt: skip
+_SLICE_ROWS = 50_000
 
 
 class RollupDelta:
@@ -174,33 +179,20 @@ class RollupDelta:
     def _typed_pieces(self) -> Iterator[Piece]:
         if not self._account:
             return
-        accounts = np.frombuffer(self._account, dtype=np.int64)
-        days = np.frombuffer(self._day, dtype=np.int64)
-        signs = np.frombuffer(self._sign, dtype=np.int8)
-        removals = bool((signs < 0).any())  # an import of new rows has none: skip the products
-        # One sort of (account, day) keys; weeks and months then group the day groups.
-        day_keys, day_of_row = np.unique((accounts << _ORDINAL_BITS) | days, return_inverse=True)
-        ordinals = day_keys & _ORDINAL_MASK
-        week_keys = day_keys - (ordinals + 6) % 7  # date.weekday() is (ordinal + 6) % 7
-        months = (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]")
-        firsts = months.astype("datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
-        month_keys = (day_keys & ~_ORDINAL_MASK) | firsts
-        groupings = [
-            (Period.WEEK.value, *np.unique(week_keys, return_inverse=True)),
-            (Period.MONTH.value, *np.unique(month_keys, return_inverse=True)),
-        ]
+        rows = np.empty(len(self._account), dtype=_ROW)
+        rows["account"] = np.frombuffer(self._account, dtype=np.int64)
+        rows["day"] = np.frombuffer(self._day, dtype=np.int64)
+        rows["sign"] = np.frombuffer(self._sign, dtype=np.int8)
         for metric in TYPED:
-            scores = np.frombuffer(self._scores[metric], dtype=np.int8)
-            answered = scores >= 0
-            if not answered.any():
-                continue
-            values, day = scores[answered], day_of_row[answered]
-            sign = signs[answered] if removals else 1
-            weights = (_TABLES[metric][values, i] * sign for i in range(len(SUM_FIELDS)))
-            by_day = _group(day, weights, len(day_keys))
-            yield from _pieces(metric, Period.DAY.value, day_keys, by_day)
-            for period, keys, group_of_day in groupings:
-                yield from _pieces(metric, period, keys, _group(group_of_day, by_day, len(keys)))
+            rows[metric] = np.frombuffer(self._scores[metric], dtype=np.int8)
+        # By account, a slice of accounts at a time: buckets never span accounts, so the
+        # temporaries are a slice's, not the batch's, and the upserts walk the index in order.
+        rows = rows[np.argsort(rows["account"])]
+        accounts = rows["account"]
+        # (Not np.unique: without return_inverse it imports numpy.ma, 11 MB.)
+        cuts = sorted({*np.searchsorted(accounts, accounts[::_SLICE_ROWS]).tolist(), len(rows)})
+        for start, stop in itertools.pairwise(cuts):
+            yield from _slice_pieces(rows[start:stop])
 
     def _custom_pieces(self) -> Iterator[Piece]:
         adapt = connection.ops.adapt_datefield_value
@@ -212,6 +204,34 @@ class RollupDelta:
         )  # fmt: skip
         while piece := list(islice(rows, _PIECE_ROWS)):
             yield _FILL, piece
+
+
+def _slice_pieces(rows: npt.NDArray[np.void]) -> Iterator[Piece]:
+    """The typed metrics' buckets of some accounts' rows (_ROW records)."""
+    removals = bool((rows["sign"] < 0).any())  # an import of new rows has none: no products
+    # One sort of (account, day) keys; weeks and months then group the day groups.
+    day_keys, day_of_row = np.unique((rows["account"] << _ORDINAL_BITS) | rows["day"],
+                                     return_inverse=True)  # fmt: skip
+    ordinals = day_keys & _ORDINAL_MASK
+    week_keys = day_keys - (ordinals + 6) % 7  # date.weekday() is (ordinal + 6) % 7
+    months = (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]")
+    firsts = months.astype("datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
+    month_keys = (day_keys & ~_ORDINAL_MASK) | firsts
+    groupings = [
+        (Period.WEEK.value, *np.unique(week_keys, return_inverse=True)),
+        (Period.MONTH.value, *np.unique(month_keys, return_inverse=True)),
+    ]
+    for metric in TYPED:
+        answered = rows[metric] >= 0
+        if not answered.any():
+            continue
+        values, day = rows[metric][answered], day_of_row[answered]
+        sign = rows["sign"][answered] if removals else 1
+        weights = (_TABLES[metric][values, i] * sign for i in range(len(SUM_FIELDS)))
+        by_day = _group(day, weights, len(day_keys))
+        yield from _pieces(metric, Period.DAY.value, day_keys, by_day)
+        for period, keys, group_of_day in groupings:
+            yield from _pieces(metric, period, keys, _group(group_of_day, by_day, len(keys)))
 
 
 def _group(

@@ -160,10 +160,11 @@ def write_rows(
     added: list[ValidRow] = []
     for row in rows:
         # contact_ids() has no key without an e-mail; a caller's may (a contact kept as it was).
-        contact = contacts.get((row.account_id, row.contact_email))
+        # (A new file's rows mostly find no contact and no stored row: no lookups then.)
+        contact = contacts.get((row.account_id, row.contact_email)) if contacts else None
         values = (row.account_id, row.channel, row.submitted_at, contact, row.nps, row.csat,
                   row.ces, row.answers, row.comment)  # fmt: skip
-        old = existing.get((row.source_system, row.external_id))
+        old = existing.get((row.source_system, row.external_id)) if existing else None
         if old is None:
             inserts.append((values, row.source_system, row.external_id))
         elif old[1:] == values:

@@ -1,7 +1,8 @@
 """External ids met earlier in the same file, so a repeated id is rejected naming the first row.
 
 A set of strings would grow by ~100 bytes a row; this keeps a 64-bit hash of each
-(source_system, external_id) with the row that first had it, 16 bytes a row, in sorted runs
+(source_system, external_id) with the row that first had it (32 bits: files of fewer than
+two billion rows), 12 bytes a row, in sorted runs
 merged as they grow (lookups are binary searches). Two different ids share a hash with
 probability about n²/2⁶⁵ (3 in a million for ten million rows), which would reject one row
 as a duplicate. Hashes are Python's own: they only need to be stable within one process,
@@ -33,7 +34,7 @@ class SeenIds:
             dtype=np.int64,
             count=len(rows),
         )
-        numbers = np.fromiter((row.row_number for row in rows), dtype=np.int64, count=len(rows))
+        numbers = np.fromiter((row.row_number for row in rows), dtype=np.int32, count=len(rows))
         # The first row of each id: seen in an earlier batch, else the first of this one.
         keys, first_at, of_row = np.unique(hashes, return_index=True, return_inverse=True)
         earlier = self._first_rows(keys)
@@ -76,7 +77,7 @@ def _merge(
     at_b = np.searchsorted(keys_a, keys_b) + np.arange(len(keys_b))
     of_a = np.ones(size, dtype=bool)
     of_a[at_b] = False
-    keys, rows = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    keys, rows = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int32)
     keys[at_b], rows[at_b] = keys_b, rows_b
     keys[of_a], rows[of_a] = keys_a, rows_a
     return keys, rows

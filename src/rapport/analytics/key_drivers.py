@@ -10,7 +10,7 @@ listed, so the analysis never silently rests on a handful of rows.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -59,7 +59,7 @@ class LeftOut:
 
 @dataclass(frozen=True, slots=True)
 class KeyDrivers:
-    account_id: int
+    account_id: int | None  # None: pooled over several accounts (a portfolio)
     outcome: str
     outcome_label: str
     start: date
@@ -77,14 +77,17 @@ def label_for(key: str) -> str:
     return TYPED_LABELS.get(key) or metric_def(key).label
 
 
-def _rows(account_id: int, outcome: str, start: date, end: date) -> list[tuple[Any, ...]]:
-    """The scores of the account's responses answering the outcome in the window (one query)."""
+def _rows(
+    account_ids: Iterable[int], outcome: str, start: date, end: date
+) -> list[tuple[Any, ...]]:
+    """The scores of the accounts' responses answering the outcome in the window (one query);
+    `account_ids` may be a queryset of ids, which becomes a subquery."""
     from rapport.feedback.models import Response
 
     zone = timezone.get_current_timezone()
     return list(
         Response.objects.filter(
-            account_id=account_id,
+            account_id__in=account_ids,
             submitted_at__gte=datetime.combine(start, time.min, zone),
             submitted_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone),
             **{f"{outcome}__isnull": False},
@@ -126,6 +129,21 @@ def key_drivers_for(
     account: Account, outcome: str, *, months: int = DEFAULT_MONTHS, today: date | None = None
 ) -> KeyDrivers:
     """Relative weights for an account the caller has fetched through `get_account`."""
+    return pooled_key_drivers(
+        [account.pk], outcome, months=months, today=today, account_id=account.pk
+    )
+
+
+def pooled_key_drivers(
+    account_ids: Iterable[int],
+    outcome: str,
+    *,
+    months: int = DEFAULT_MONTHS,
+    today: date | None = None,
+    account_id: int | None = None,
+) -> KeyDrivers:
+    """Relative weights over the responses of accounts the caller has scoped (a portfolio or
+    a team: the rows are pooled, so differences between accounts count as driver effects)."""
     if outcome not in DRIVER_OUTCOMES:
         raise ValueError(f"metric must be one of {', '.join(DRIVER_OUTCOMES)}, not {outcome!r}")
     if months not in WINDOW_MONTHS:
@@ -133,10 +151,10 @@ def key_drivers_for(
     end = today or timezone.localdate()
     start = end - timedelta(days=round(months * 365.25 / 12) - 1)
     min_n = settings.RAPPORT_MIN_N
-    records = [_values(r) for r in _rows(account.pk, outcome, start, end)]
+    records = [_values(r) for r in _rows(account_ids, outcome, start, end)]
     names, left_out = choose_predictors(records, outcome, min_n=min_n)
     result = KeyDrivers(
-        account_id=account.pk,
+        account_id=account_id,
         outcome=outcome,
         outcome_label=DRIVER_OUTCOMES[outcome][0],
         start=start,

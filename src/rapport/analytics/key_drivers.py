@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rapport.analytics.control_charts import DEFAULT_MONTHS, WINDOW_MONTHS
@@ -78,7 +79,7 @@ def label_for(key: str) -> str:
 
 
 def _rows(
-    account_ids: Iterable[int], outcome: str, start: date, end: date
+    account_ids: Iterable[int] | QuerySet[Any, Any], outcome: str, start: date, end: date
 ) -> list[tuple[Any, ...]]:
     """The scores of the accounts' responses answering the outcome in the window (one query);
     `account_ids` may be a queryset of ids, which becomes a subquery."""
@@ -135,7 +136,7 @@ def key_drivers_for(
 
 
 def pooled_key_drivers(
-    account_ids: Iterable[int],
+    account_ids: Iterable[int] | QuerySet[Any, Any],
     outcome: str,
     *,
     months: int = DEFAULT_MONTHS,

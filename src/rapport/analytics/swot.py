@@ -62,40 +62,67 @@ from rapport.stats.intervals import mean_t, wilson
 SWOT_MONTHS = 12
 QUADRANTS = ("strength", "weakness", "opportunity", "threat")
 
-RULES: dict[str, str] = {
-    "driver_strength": "Key driver scoring well: its share of R² is, at the lower end of its "
-    "interval, at least half an equal share, its correlation with the metric is significantly "
-    "positive, and its level (0–100 of its scale) is at or above the green band over its "
-    "whole interval.",
-    "driver_weakness": "Key driver scoring badly: key as above, and its level is below the amber "
-    "band over its whole interval.",
-    "driver_lever": "Key driver between the bands: raising it is the surest way to lift the "
-    "metric.",
-    "theme_lifts": "Responses whose comment mentions the theme score significantly higher on the "
-    "metric than the other commented responses (95 % interval of the difference above 0).",
-    "theme_lowers": "Responses whose comment mentions the theme score significantly lower on the "
-    "metric than the other commented responses (95 % interval of the difference below 0).",
-    "theme_warm": "No significant difference on the metric, but comments mentioning the theme "
-    "are significantly warmer (mean sentiment) than the other comments.",
-    "theme_cold": "No significant difference on the metric, but comments mentioning the theme "
-    "are significantly more negative (mean sentiment) than the other comments.",
-    "health_good": "Health component at or above the green band.",
-    "health_poor": "Health component below the amber band.",
-    "loyal": "90-day NPS of 30 or more (loyal): ask for references and expansion.",
-    "detractor_led": "90-day NPS below 0 (detractor-led).",
-    "partner": "Customer type Partner: healthy, loyal and valuable; a long-term relationship "
-    "candidate.",
-    "recover": "Customer type Recover: valuable and red or detractor-led.",
-    "advocate": "A decision maker's latest recommend answer is 9 or 10.",
-    "renewal_healthy": "Renewal within the watched days while health is green.",
-    "risk": "A risk reason of the health score (analytics.risk).",
-    "margin": "Margin negative over 12 months, or the last 6 months below the 6 before by "
-    "5 % of the annual value or more.",
-    "too_few": "Fewer responses than the minimum: not judged.",
-    "not_significant": "Examined: no significant effect, or between the bands.",
-    "no_scale": "Examined: no answer range is known for this custom answer, so its level is "
-    "not judged (set RAPPORT_ANSWER_SCALES).",
+SOURCE_LABELS = {
+    "driver": "Key drivers",
+    "theme": "Themes",
+    "health": "Health components",
+    "risk": "Risk reasons",
+    "margin": "Profitability",
+    "loyalty": "Health",
+    "contact": "People",
+    "renewal": "Risk reasons",
+    "accounts": "Accounts",
 }
+
+# code → (short name shown on each line, the rule in full)
+RULES: dict[str, tuple[str, str]] = {
+    "driver_strength": ("key driver, level in the green band",
+        "Key driver scoring well: its share of R² is, at the lower end of its interval, at least "
+        "half an equal share, its correlation with the metric is significantly positive, and its "
+        "level (0–100 of its scale) is at or above the green band over its whole interval."),
+    "driver_weakness": ("key driver, level below the amber band",
+        "Key driver scoring badly: key as above, and its level is below the amber band over its "
+        "whole interval."),
+    "driver_lever": ("key driver between the bands",
+        "Key driver whose level is neither clearly green nor clearly below amber: raising it is "
+        "the surest way to lift the metric."),
+    "theme_lifts": ("mentions go with a higher metric",
+        "Responses whose comment mentions the theme score significantly higher on the metric "
+        "than the other commented responses (95 % interval of the difference above 0)."),
+    "theme_lowers": ("mentions go with a lower metric",
+        "Responses whose comment mentions the theme score significantly lower on the metric "
+        "than the other commented responses (95 % interval of the difference below 0)."),
+    "theme_warm": ("warmer comments",
+        "No significant difference on the metric, but comments mentioning the theme are "
+        "significantly warmer (mean sentiment) than the other comments."),
+    "theme_cold": ("more negative comments",
+        "No significant difference on the metric, but comments mentioning the theme are "
+        "significantly more negative (mean sentiment) than the other comments."),
+    "health_good": ("health component green",
+        "Health component at or above the green band (for a portfolio: its mean over the "
+        "accounts, over its whole interval)."),
+    "health_poor": ("health component red",
+        "Health component below the amber band (for a portfolio: its mean over the accounts, "
+        "over its whole interval)."),
+    "loyal": ("loyal", "90-day NPS of 30 or more: ask for references and expansion."),
+    "detractor_led": ("detractor-led", "90-day NPS below 0."),
+    "partner": ("customer type Partner",
+        "Healthy, loyal and worth at least £100k: a long-term relationship candidate."),
+    "recover": ("customer type Recover", "Worth at least £100k and red or detractor-led."),
+    "advocate": ("advocate", "A decision maker's latest recommend answer is 9 or 10."),
+    "renewal_healthy": ("renewal while green",
+        "Renewal within the team's watched days while health is green."),
+    "risk": ("risk reason", "A risk reason of the health score (analytics.risk)."),
+    "margin": ("margin",
+        "Margin negative over 12 months, or the last 6 months below the 6 before by 5 % of "
+        "the annual value or more."),
+    "too_few": ("too few responses", "Fewer responses than the minimum: not judged."),
+    "not_significant": ("no significant effect",
+        "Examined: no significant effect, not a key driver, or between the bands."),
+    "no_scale": ("no known scale",
+        "No answer range is known for this custom answer, so its level is not judged (set "
+        "RAPPORT_ANSWER_SCALES, e.g. {\"ease_of_ordering\": [1, 5]})."),
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,18 +134,27 @@ class Figure:
     high: float | None = None
     unit: str = ""
     decimals: int = 0
+    signed: bool = False  # a difference: shown with its sign
+
+    def _fmt(self, x: float) -> str:
+        text = f"{x:.{self.decimals}f}"
+        # −0.00 would read as a tiny negative effect
+        return text.lstrip("-") if float(text) == 0 else text.replace("-", "−")
+
+    @property
+    def shown(self) -> str:
+        sign = "+" if self.signed and float(self._fmt(self.value).replace("−", "-")) > 0 else ""
+        return f"{sign}{self._fmt(self.value)} {self.unit}".rstrip()
+
+    @property
+    def interval(self) -> str:
+        if self.low is None or self.high is None:
+            return ""
+        return f"[{self._fmt(self.low)} to {self._fmt(self.high)}]"
 
     @property
     def text(self) -> str:
-        def fmt(x: float) -> str:
-            text = f"{x:.{self.decimals}f}"
-            # −0.00 would read as a tiny negative effect
-            return text.lstrip("-") if float(text) == 0 else text.replace("-", "−")
-
-        unit = f" {self.unit}" if self.unit else ""
-        if self.low is None or self.high is None:
-            return f"{fmt(self.value)}{unit}"
-        return f"{fmt(self.value)}{unit} [{fmt(self.low)} to {fmt(self.high)}]"
+        return f"{self.shown} {self.interval}".rstrip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +171,17 @@ class SwotLine:
     facts: tuple[str, ...] = ()
 
     @property
+    def source_label(self) -> str:
+        """The link's words: where the line's data is shown."""
+        return SOURCE_LABELS.get(self.source, "Data")
+
+    @property
+    def rule_label(self) -> str:
+        return RULES[self.rule][0]
+
+    @property
     def rule_text(self) -> str:
-        return RULES[self.rule]
+        return RULES[self.rule][1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,19 +357,35 @@ def _theme_verdict(t: ThemeFigures, metric: str, min_n: int) -> tuple[str, str, 
     metric_change = compare(metric, t.with_theme, t.without_theme, min_n=min_n)
     if metric_change.direction in ("up", "down"):
         diff, low, high = difference_interval(metric, t.with_theme, t.without_theme)
-        figure = Figure(diff, low, high, "NPS points" if metric == "nps" else "pp", 1)
+        figure = Figure(diff, low, high, "NPS points" if metric == "nps" else "pp", 1, True)
         word = "higher" if metric_change.direction == "up" else "lower"
         quadrant = "strength" if metric_change.direction == "up" else "weakness"
         rule = "theme_lifts" if metric_change.direction == "up" else "theme_lowers"
-        return quadrant, rule, figure, f"Responses mentioning it give a {word} {label}."
+        return (
+            quadrant,
+            rule,
+            figure,
+            (
+                f"Responses that mention {t.name.lower()} give a {word} {label} than the other "
+                "commented responses."
+            ),
+        )
     mood = compare(SENTIMENT, t.sentiment_with, t.sentiment_without, min_n=min_n)
     if mood.direction in ("up", "down"):
         diff, low, high = difference_interval(SENTIMENT, t.sentiment_with, t.sentiment_without)
-        figure = Figure(diff, low, high, "sentiment", 2)
+        figure = Figure(diff, low, high, "sentiment", 2, True)
         word = "warmer" if mood.direction == "up" else "more negative"
         quadrant = "strength" if mood.direction == "up" else "weakness"
         rule = "theme_warm" if mood.direction == "up" else "theme_cold"
-        return quadrant, rule, figure, f"Comments on it are {word} than the others."
+        return (
+            quadrant,
+            rule,
+            figure,
+            (
+                f"Comments on {t.name.lower()} are {word} than the other comments "
+                "(sentiment from −1 to 1)."
+            ),
+        )
     if metric_change.direction == "unknown" and mood.direction == "unknown":
         return "examined", "too_few", None, "Too few responses to judge it."
     return "examined", "not_significant", None, f"No significant difference in {label} or tone."

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.analytics import health_views, views
+from rapport.analytics import health_views, swot_views, views
 
 app_name = "analytics"
 
@@ -12,7 +12,9 @@ urlpatterns = [
         name="set-baseline",
     ),
     path("accounts/<int:account_id>/health/", health_views.account_health, name="health"),
+    path("accounts/<int:account_id>/swot/", swot_views.account_swot_page, name="swot"),
     path("portfolio/health/", health_views.portfolio_health, name="portfolio-health"),
+    path("portfolio/swot/", swot_views.portfolio_swot_page, name="portfolio-swot"),
     path("portfolio/types/", health_views.customer_types, name="customer-types"),
     path("portfolio/types/proposals/", health_views.proposal_create, name="proposal-create"),
     path("teams/<int:team_id>/health-weights/", health_views.health_weights, name="health-weights"),

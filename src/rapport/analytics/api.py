@@ -342,3 +342,7 @@ def account_drivers(
 from rapport.analytics.health_api import router as health_router  # noqa: E402
 
 router.add_router("", health_router)
+
+from rapport.analytics.swot_api import router as swot_router  # noqa: E402
+
+router.add_router("", swot_router)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+from django.template import Context, Template
 from django.utils import timezone
+from django.utils.html import format_html
 
+from rapport.core.templatetags.rapport import sparkline
 from rapport.customers.templatetags.portfolio import ago, day_month_year
 from tests.factories import AccountFactory, CommitmentFactory
 
@@ -39,3 +43,35 @@ def test_day_month_year_and_ago():
     assert ago(now - timedelta(days=45), now) == "45 days ago"
     assert ago(now - timedelta(days=200), now) == "6 months ago"
     assert ago(now - timedelta(days=800), now) == "2 years ago"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "sort=nps&dir=desc&page=3", "page=2&q=a+b&sort=tier", "dir=desc&q=%3Cb%3E&x=1&x=%26",
+     "q={0}&sort=name&sort=value", "team=2&page=1&silent=1"],
+)  # fmt: skip
+def test_sort_links_match_a_copy_of_the_query_with_sort_and_dir_set(rf, query):
+    request = rf.get(f"/?{query}")
+    rendered = Template(
+        '{% load rapport %}{% sort_link "name" "Account" %}|{% sort_link "nps" "NPS" %}'
+    ).render(Context({"request": request}))
+    expected = []
+    for key, label in (("name", "Account"), ("nps", "NPS")):
+        params = request.GET.copy()
+        current, descending = params.get("sort", "name"), params.get("dir") == "desc"
+        params["sort"] = key
+        params["dir"] = "desc" if current == key and not descending else "asc"
+        params.pop("page", None)
+        arrow = (" ▼" if descending else " ▲") if current == key else ""
+        expected.append(format_html('<a href="?{}">{}{}</a>', params.urlencode(), label, arrow))
+    assert rendered == "|".join(expected)
+
+
+def test_sparkline_draws_numbers_only_and_skips_missing_months():
+    points = [{"value": 10.0}, {"value": None}, {"value": 20.0}]
+    assert sparkline(points) == (
+        '<svg class="spark" width="90" height="22" viewBox="0 0 90 22" role="img" '
+        'aria-label="Monthly trend from 10 to 20"><polyline fill="none" stroke="#1f5fbf" '
+        'stroke-width="1.5" points="2.0,20.0 88.0,2.0"/></svg>'
+    )
+    assert sparkline([{"value": 5.0}, {"value": None}]) == '<span class="muted small">—</span>'

@@ -101,10 +101,10 @@ def estimate(metric: str, sums: Mapping[str, float], *, min_n: int) -> MetricVal
         est = intervals.wilson(int(sums["top2"]), n)
     else:
         est = intervals.mean_t(n, float(sums["total"]), float(sums["total_sq"]))
-    est = est.scaled(definition.scale)
-    low = est.low if est.low != float("-inf") else None
-    high = est.high if est.high != float("inf") else None
-    return MetricValue(metric, n, est.value, low, high, n >= min_n)
+    scale = definition.scale  # Estimate.scaled()'s arithmetic without another Estimate
+    low = est.low * scale if est.low != -math.inf else None
+    high = est.high * scale if est.high != math.inf else None
+    return MetricValue(metric, n, est.value * scale, low, high, n >= min_n)
 
 
 def headline_value(metric: str, sums: Mapping[str, float]) -> float | None:
@@ -163,8 +163,9 @@ def compare(
     if n_cur < min_n or n_prev < min_n:
         return Change("unknown", None, "too few responses to compare")
     scale = metric_def(metric).scale
-    cur = estimate(metric, current, min_n=min_n).value or 0.0
-    prev = estimate(metric, previous, min_n=min_n).value or 0.0
+    # The headline values only: the intervals of estimate() are not needed here.
+    cur = headline_value(metric, current) or 0.0
+    prev = headline_value(metric, previous) or 0.0
     diff = cur - prev
     se = math.sqrt(_variance_of_mean(metric, current) + _variance_of_mean(metric, previous))
     if se == 0 or abs(diff / scale) <= 1.959964 * se:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote_plus, urlencode
 
 from django import template
-from django.utils.html import escape, format_html
+from django.http import QueryDict
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -29,7 +34,7 @@ def metric(value: Any, *, unit: str = "", decimals: int | None = None) -> SafeSt
         return mark_safe('<span class="metric too-few" title="no responses">—</span>')
     if decimals is None:
         decimals = 1 if metric_def(value.metric).headline == "mean" else 0
-    figure = f"{_fixed(value.value, decimals)}{escape(unit)}"
+    figure = f"{_fixed(value.value, decimals)}{html.escape(unit)}"
     if not value.enough:
         return mark_safe(  # noqa: S308 - numbers and the escaped unit only
             '<span class="metric too-few" title="Fewer responses than the minimum: shown for '
@@ -43,48 +48,75 @@ def metric(value: Any, *, unit: str = "", decimals: int | None = None) -> SafeSt
     )
 
 
+@lru_cache(maxsize=64)
+def _spark_xs(width: int, last: int) -> tuple[str, ...]:
+    """A sparkline's x coordinates, formatted once per width and number of points."""
+    return tuple(f"{2 + (width - 4) * i / last:.1f}" for i in range(last + 1))
+
+
 @register.simple_tag
 def sparkline(points: Sequence[dict[str, Any]], width: int = 90, height: int = 22) -> SafeString:
-    """A tiny inline SVG line of monthly values (no axis: the table cell gives the scale)."""
-    values = [(i, p["value"]) for i, p in enumerate(points) if p.get("value") is not None]
+    """A tiny inline SVG line of monthly values (no axis: the table cell gives the scale).
+
+    Plain string formatting: the portfolio draws fifty of these, and everything in the markup
+    is a number (arithmetic on anything else fails before it), so there is nothing to escape.
+    """
+    values = [(i, v) for i, p in enumerate(points) if (v := p.get("value")) is not None]
     if len(values) < 2:
         return mark_safe('<span class="muted small">—</span>')
     ys = [v for _, v in values]
     low, high = min(ys), max(ys)
     span = (high - low) or 1.0
-    last = max(len(points) - 1, 1)
+    xs = _spark_xs(width, max(len(points) - 1, 1))
     coords = " ".join(
-        f"{2 + (width - 4) * i / last:.1f},{height - 2 - (height - 4) * (v - low) / span:.1f}"
-        for i, v in values
+        [f"{xs[i]},{height - 2 - (height - 4) * (v - low) / span:.1f}" for i, v in values]
     )
-    label = f"Monthly trend from {ys[0]:.0f} to {ys[-1]:.0f}"
-    return format_html(
-        '<svg class="spark" width="{}" height="{}" viewBox="0 0 {} {}" role="img" '
-        'aria-label="{}"><polyline fill="none" stroke="#1f5fbf" stroke-width="1.5" '
-        'points="{}"/></svg>',
-        width,
-        height,
-        width,
-        height,
-        label,
-        coords,
+    return mark_safe(  # noqa: S308 - numbers only
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="Monthly trend from {ys[0]:.0f} to {ys[-1]:.0f}">'
+        f'<polyline fill="none" stroke="#1f5fbf" stroke-width="1.5" points="{coords}"/></svg>'
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _SortQuery:
+    """The page's query string for its sort links, encoded once for all of them: without the
+    page number, with {0} and {1} where the link's sort key and direction go (where setting
+    them on a copy of request.GET would put them; encoded text never holds a brace)."""
+
+    current: str
+    descending: bool
+    template: str
+
+
+def _sort_query(query: QueryDict) -> _SortQuery:
+    pieces = []
+    # Assigning to a QueryDict keeps a key's place, or appends it (sort first, then dir).
+    keys = [*(k for k in query if k != "page"), *(k for k in ("sort", "dir") if k not in query)]
+    for key in keys:
+        if key == "sort":
+            pieces.append("sort={0}")
+        elif key == "dir":
+            pieces.append("dir={1}")
+        else:
+            encoded = key.encode(query.encoding)
+            pieces.extend(
+                urlencode({encoded: str(v).encode(query.encoding)}) for v in query.getlist(key)
+            )
+    return _SortQuery(query.get("sort", "name"), query.get("dir") == "desc", "&".join(pieces))
 
 
 @register.simple_tag(takes_context=True)
-def sort_link(context: dict[str, Any], key: str, label: str) -> SafeString:
+def sort_link(context: Any, key: str, label: str) -> SafeString:
     """A column header that sorts by key, toggling direction when already sorted by it."""
-    request = context["request"]
-    params = request.GET.copy()
-    current = params.get("sort", "name")
-    descending = params.get("dir") == "desc"
-    params["sort"] = key
-    params["dir"] = (
-        "asc" if current == key and descending else ("desc" if current == key else "asc")
-    )
-    params.pop("page", None)
+    query = context.render_context.get(_SortQuery)
+    if query is None:
+        query = context.render_context[_SortQuery] = _sort_query(context["request"].GET)
+    current, descending = query.current, query.descending
+    direction = "asc" if current == key and descending else ("desc" if current == key else "asc")
     arrow = (" ▼" if descending else " ▲") if current == key else ""
-    return format_html('<a href="?{}">{}{}</a>', params.urlencode(), label, arrow)
+    href = query.template.format(quote_plus(key), direction)
+    return format_html('<a href="?{}">{}{}</a>', href, label, arrow)
 
 
 @register.simple_tag(takes_context=True)

@@ -8,25 +8,29 @@ f-string with every value from the database escaped.
 from __future__ import annotations
 
 from datetime import date, datetime
+from html import escape  # Django's escape is this plus a lazy-string check on every call
 from typing import Any
 
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from rapport.core.templatetags.rapport import metric, sparkline
+from rapport.customers.models import Tier
+from rapport.customers.selectors import PortfolioRow
 
 register = template.Library()
 
 NONE = '<span class="muted">—</span>'
 ID_MARK = 987654321
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+TIER_LABELS = {value: escape(str(label)) for value, label in Tier.choices}
 
 
 def day_month_year(value: date) -> str:
-    """3 Mar 2026, as the templates' "j M Y"."""
-    return f"{value.day} {value:%b %Y}"
+    """3 Mar 2026, as the templates' "j M Y" (English months without strftime's locale)."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def ago(moment: datetime, now: datetime) -> str:
@@ -51,7 +55,7 @@ def _metric_cell(view: Any, unit: str = "") -> str:
     )
 
 
-def _account_cell(account: Any, dm_silent: bool, silence_days: int, url: str) -> str:
+def _account_cell(account: PortfolioRow, dm_silent: bool, silence_days: int, url: str) -> str:
     segment = f" · {escape(account.segment)}" if account.segment else ""
     flag = (
         f'<span class="badge flag" title="No communication with a decision maker in the last '
@@ -61,7 +65,7 @@ def _account_cell(account: Any, dm_silent: bool, silence_days: int, url: str) ->
     )
     return (
         f'<a href="{url}"><strong>{escape(account.name)}</strong></a>'
-        f'<div class="muted small">{escape(account.team.name)}{segment}</div>{flag}'
+        f'<div class="muted small">{escape(account.team_name)}{segment}</div>{flag}'
     )
 
 
@@ -72,7 +76,7 @@ def _last_contact_cell(moment: datetime | None, now: datetime) -> str:
     return f'{day_month_year(local)}<div class="muted small">{ago(moment, now)}</div>'
 
 
-def _commitments_cell(account: Any) -> str:
+def _commitments_cell(account: PortfolioRow) -> str:
     overdue = (
         f'<div><span class="badge bad">{account.overdue_commitments} overdue</span></div>'
         if account.overdue_commitments
@@ -92,9 +96,10 @@ def portfolio_rows(rows: list[dict[str, Any]], silence_days: int) -> SafeString:
         a = row["account"]
         csat = row["csat"]
         renewal = day_month_year(a.renewal_date) if a.renewal_date else "—"
+        tier = escape(a.tier)
         lines.append(
             f"<tr><td>{_account_cell(a, row['dm_silent'], silence_days, url.format(a.pk))}</td>"
-            f'<td><span class="badge tier-{escape(a.tier)}">{escape(a.get_tier_display())}'
+            f'<td><span class="badge tier-{tier}">{TIER_LABELS.get(a.tier) or tier}'
             f'</span></td><td class="num">{escape(a.currency)} {a.annual_value:,.0f}</td>'
             f"<td>{_metric_cell(row['nps'])}</td><td>{_metric_cell(csat, unit='%')}</td>"
             f"<td>{sparkline(csat.monthly) if csat else ''}</td>"

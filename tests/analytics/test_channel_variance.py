@@ -106,6 +106,13 @@ def test_too_few_responses_says_so_and_does_not_decompose(world):
     assert not result.current.enough
 
 
+def test_an_account_without_responses_says_so(world):
+    result = cv.channel_variance_for(world.account, "csat", as_of=AS_OF)
+    assert not result.enough
+    assert result.channels == ()
+    assert "0 in the previous and 0 in the last 90 days" in result.message
+
+
 @pytest.mark.parametrize(
     ("values", "total"),
     [([0.25, 0.25, 0.5], 1.0), ([1.04, 1.04, 1.04], 3.1), ([-0.05, -0.05], -0.1), ([2.0], 2.1)],

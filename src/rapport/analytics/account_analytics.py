@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.http import QueryDict
 
@@ -23,13 +24,19 @@ from rapport.analytics.control_charts import (
     WINDOW_MONTHS,
     AccountControlChart,
     ChartOptions,
+    Episode,
     PeriodChoice,
     control_charts_for,
+    episodes,
     parse_rules,
 )
 from rapport.analytics.key_drivers import DRIVER_OUTCOMES, KeyDrivers, key_drivers_for
 from rapport.core.access import Actor, Capability, scope_of
 from rapport.customers.models import Account
+from rapport.enrichment import public as enrichment
+
+if TYPE_CHECKING:
+    from rapport.enrichment.public import ThemeMove, ThemeMovers
 
 PAGE_CHART_METRICS = ("csat", "nps")
 
@@ -102,10 +109,31 @@ def _period(value: str) -> PeriodChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class ExplainedEpisode:
+    """An episode of signals with the themes whose share of comments moved in it against the
+    periods before it: the likely reasons, with their intervals."""
+
+    episode: Episode
+    label: str
+    themes: ThemeMovers
+
+    @property
+    def reference_end(self) -> date:
+        return self.episode.start - timedelta(days=1)
+
+    @property
+    def reasons(self) -> list[ThemeMove]:
+        """Themes significantly more frequent in the episode (for a worse episode the likely
+        cause, for a better one what people praised)."""
+        return [m for m in self.themes.moves if m.significant and (m.difference or 0) > 0]
+
+
+@dataclass(frozen=True, slots=True)
 class AccountAnalytics:
     account: Account
     options: PageOptions
     charts: tuple[AccountControlChart, ...]
+    episodes: dict[str, tuple[ExplainedEpisode, ...]]  # per chart metric
     variance: ChannelVariance
     drivers: KeyDrivers
     can_set_baseline: bool
@@ -121,13 +149,32 @@ def account_analytics(
         charts |= control_charts_for(
             user, account, [options.preview_metric], options.preview, today=today
         )
+    shown = tuple(charts[m] for m in PAGE_CHART_METRICS if m in CHART_METRICS)
     return AccountAnalytics(
         account=account,
         options=options,
-        charts=tuple(charts[m] for m in PAGE_CHART_METRICS if m in CHART_METRICS),
+        charts=shown,
+        episodes=explained_episodes(account, shown),
         variance=channel_variance_for(account, options.change_metric, as_of=today),
         drivers=key_drivers_for(
             account, options.driver_outcome, months=options.driver_months, today=today
         ),
         can_set_baseline=scope_of(user).can(Capability.EDIT_RELATIONSHIP, account.team_id),
     )
+
+
+def explained_episodes(
+    account: Account, charts: Sequence[AccountControlChart]
+) -> dict[str, tuple[ExplainedEpisode, ...]]:
+    """Each chart's episodes with the theme movers of their windows (two queries in all)."""
+    found = [(c, e) for c in charts for e in episodes(c)]
+    windows = [
+        enrichment.mover_window(c.period, e.reference_start, e.start, e.end) for c, e in found
+    ]
+    movers = enrichment.theme_movers_in(account.pk, windows)
+    result: dict[str, list[ExplainedEpisode]] = {c.metric.key: [] for c in charts}
+    for (chart, episode), themes in zip(found, movers, strict=True):
+        result[chart.metric.key].append(
+            ExplainedEpisode(episode, episode.label(chart.period), themes)
+        )
+    return {key: tuple(value) for key, value in result.items()}

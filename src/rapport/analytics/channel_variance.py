@@ -190,7 +190,7 @@ def channel_variance_for(
 
 
 def _total(rows: Any) -> dict[str, float]:
-    total: dict[str, float] = {}
+    total = _sums(None)  # zeros, so an account without responses in the windows has n = 0
     for row in rows:
         total = _add(total, row)
     return total

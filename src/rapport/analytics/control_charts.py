@@ -389,6 +389,87 @@ def build_chart(
     return replace(chart, limits=info, points=tuple(points), signals=tuple(signals))
 
 
+# Episodes are compared with at least this many periods before them (about a quarter).
+REFERENCE_PERIODS: dict[str, int] = {Period.WEEK: 13, Period.MONTH: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """Signals in one direction close together: what a manager reads as "something happened"
+    — and the window whose comments say what."""
+
+    direction: Direction
+    start: date  # first day of the first flagged period
+    end: date  # last day of the last flagged period
+    signals: int
+    reference_start: date  # the reference window runs from here to the day before `start`
+
+    def label(self, period: str) -> str:
+        first, last = (
+            period_label(period, self.start),
+            period_label(period, bucket_floor(period, self.end)),
+        )
+        if first == last:
+            return first
+        return (
+            f"{first} to {last[0].lower()}{last[1:]}"
+            if period == Period.WEEK
+            else f"{first} to {last}"
+        )
+
+
+def episodes(chart: AccountControlChart, *, gap: int = 1) -> tuple[Episode, ...]:
+    """Flagged points grouped into episodes: same direction (better or worse; pattern-only
+    signals are no episode), at most `gap` periods between two of them. Pure."""
+    if chart.limits is None:
+        return ()
+    judged = [p for p in chart.points if p.enough]
+    runs: list[list[int]] = []  # indices into judged
+    for i, point in enumerate(judged):
+        if point.direction not in ("better", "worse"):
+            continue
+        last = judged[runs[-1][-1]] if runs else None
+        if (
+            last is not None
+            and last.direction == point.direction
+            and _periods_between(chart.period, last.period_start, point.period_start) <= gap + 1
+        ):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    result = []
+    for run in runs:
+        first_day, last_day = judged[run[0]].period_start, judged[run[-1]].period_start
+        periods = _periods_between(chart.period, first_day, last_day) + 1
+        before = max(periods, REFERENCE_PERIODS[chart.period])
+        result.append(
+            Episode(
+                direction=judged[run[0]].direction or "worse",
+                start=first_day,
+                end=period_end(chart.period, last_day),
+                signals=len(run),
+                reference_start=_shift(chart.period, first_day, -before),
+            )
+        )
+    return tuple(result)
+
+
+def period_end(period: str, start: date) -> date:
+    return _shift(period, start, 1) - timedelta(days=1)
+
+
+def _shift(period: str, start: date, periods: int) -> date:
+    if period == Period.WEEK:
+        return start + timedelta(weeks=periods)
+    return _months_back(start, -periods)
+
+
+def _periods_between(period: str, first: date, last: date) -> int:
+    if period == Period.WEEK:
+        return (last - first).days // 7
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
 def _limits(
     buckets: Sequence[Bucket],
     period: str,

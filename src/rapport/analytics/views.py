@@ -31,7 +31,12 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
         "page": page,
         "options": options,
         "charts": [
-            {"chart": chart, "svg": charts.control_chart_svg(chart)} for chart in page.charts
+            {
+                "chart": chart,
+                "svg": charts.control_chart_svg(chart),
+                "episodes": page.episodes.get(chart.metric.key, ()),
+            }
+            for chart in page.charts
         ],
         "waterfall": charts.waterfall_svg(page.variance),
         "drivers_chart": charts.drivers_svg(page.drivers),

@@ -6,7 +6,14 @@ not whenever feedback code is imported.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rapport.enrichment.selectors import MoverWindow, ThemeMove, ThemeMovers
+
+__all__ = ["MoverWindow", "ThemeMove", "ThemeMovers"]  # types for callers' annotations
 
 
 def enrich_after_import(job_id: int) -> None:
@@ -33,3 +40,21 @@ def analyses_for(response_ids: list[int]) -> dict[int, Any]:
     from rapport.enrichment.selectors import analyses_for as select
 
     return select(response_ids)
+
+
+def theme_movers_in(
+    account_id: int, windows: Sequence[MoverWindow], *, limit: int = 8
+) -> list[ThemeMovers]:
+    """Theme shares in each window against the window before it (two queries), for an account
+    the caller fetched through a scoped selector."""
+    from rapport.enrichment.selectors import theme_movers_in as select
+
+    return select(account_id, windows, limit=limit)
+
+
+def mover_window(
+    period: str, previous_start: date, current_start: date, current_end: date
+) -> MoverWindow:
+    from rapport.enrichment.selectors import MoverWindow
+
+    return MoverWindow(period, previous_start, current_start, current_end)

@@ -174,26 +174,62 @@ def theme_movers(
     account: Account, *, as_of: date | None = None, days: int = WINDOW_DAYS, limit: int = 8
 ) -> ThemeMovers:
     """Share of comments per theme, the last `days` against the `days` before, largest
-    change first; a change is significant when its 95 % interval excludes zero (same test as
-    metrics.compare). Two queries, from day rollups."""
+    change first. Two queries, from day rollups."""
     as_of = as_of or timezone.localdate()
     current_start = as_of - timedelta(days=days - 1)
-    previous_start = current_start - timedelta(days=days)
-    sums: dict[str, dict[str, list[float]]] = defaultdict(
-        lambda: {"cur": [0, 0.0], "prev": [0, 0.0]}
+    window = MoverWindow("day", current_start - timedelta(days=days), current_start, as_of)
+    return theme_movers_in(account.pk, [window], limit=limit)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class MoverWindow:
+    """A current window and the one just before it, in buckets of `period` (day, week or
+    month; starts aligned to that period's buckets)."""
+
+    period: str
+    previous_start: date
+    current_start: date
+    current_end: date  # inclusive; the previous window ends the day before current_start
+
+
+def theme_movers_in(
+    account_id: int, windows: Sequence[MoverWindow], *, limit: int = 8
+) -> list[ThemeMovers]:
+    """Theme shares of each window against the window before it, largest change first; a
+    change is significant when its 95 % interval excludes zero (same test as
+    metrics.compare). Two queries whatever the number of windows."""
+    if not windows:
+        return []
+    rows = list(
+        ThemeRollup.objects.filter(
+            account_id=account_id,
+            period__in={w.period for w in windows},
+            period_start__gte=min(w.previous_start for w in windows),
+            period_start__lte=max(w.current_end for w in windows),
+        ).values_list("period", "key", "period_start", "n", "total")
     )
-    rows = ThemeRollup.objects.filter(
-        account=account, period="day", period_start__gte=previous_start, period_start__lte=as_of
-    )
-    for rec in rows.values_list("key", "period_start", "n", "total"):
-        key, start, n, total = rec
-        side = "cur" if start >= current_start else "prev"
-        sums[key][side][0] += n
-        sums[key][side][1] += total
+    names = dict(Theme.objects.values_list("slug", "name"))
+    result = []
+    for w in windows:
+        sums: dict[str, dict[str, list[float]]] = defaultdict(
+            lambda: {"cur": [0, 0.0], "prev": [0, 0.0]}
+        )
+        for period, key, start, n, total in rows:
+            if period != w.period or not w.previous_start <= start <= w.current_end:
+                continue
+            side = sums[key]["cur" if start >= w.current_start else "prev"]
+            side[0] += n
+            side[1] += total
+        result.append(_movers(w, sums, names, limit))
+    return result
+
+
+def _movers(
+    w: MoverWindow, sums: dict[str, dict[str, list[float]]], names: dict[str, str], limit: int
+) -> ThemeMovers:
     n_cur, n_prev = int(sums[ALL]["cur"][0]), int(sums[ALL]["prev"][0])
     min_n = settings.RAPPORT_MIN_N
     enough = n_cur >= min_n and n_prev >= min_n
-    names = dict(Theme.objects.values_list("slug", "name"))
     moves = []
     for key, parts in sums.items():
         if key == ALL or key not in names:
@@ -223,7 +259,13 @@ def theme_movers(
         )
     moves.sort(key=lambda m: (-(abs(m.difference) if m.difference is not None else -1), m.name))
     return ThemeMovers(
-        as_of, current_start, previous_start, n_cur, n_prev, enough, tuple(moves[:limit])
+        w.current_end,
+        w.current_start,
+        w.previous_start,
+        n_cur,
+        n_prev,
+        enough,
+        tuple(moves[:limit]),
     )
 
 

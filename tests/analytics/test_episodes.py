@@ -1,0 +1,128 @@
+"""Signals grouped into episodes, and the themes that moved in each: the likely reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from rapport.analytics import control_charts as cc
+from rapport.analytics.account_analytics import explained_episodes
+from rapport.enrichment.models import ThemeRollup
+from rapport.enrichment.rollups import ALL
+from rapport.enrichment.taxonomy import install_standard_taxonomy
+from tests.analytics.builders import monday, weekly_csat
+
+TODAY = dt.date(2026, 3, 4)
+CURRENT_WEEK = monday(TODAY)
+BASELINE = [(50, 38), (50, 42)] * 13  # p̄ = 0.8; the lower limit at n = 50 is 63 %
+DROP, NORMAL = (50, 25), (50, 40)
+# After the baseline: drop, drop, normal, drop (one episode: a gap of one week), four normal
+# weeks, one drop (a second episode), then a week far above the upper limit (better).
+PHASE_TWO = [DROP, DROP, NORMAL, DROP, NORMAL, NORMAL, NORMAL, NORMAL, DROP, (50, 50), NORMAL]
+FIRST_WEEK = CURRENT_WEEK - dt.timedelta(weeks=len(BASELINE) + len(PHASE_TWO) - 1)
+OPTIONS = cc.ChartOptions(period="week")
+
+
+@pytest.fixture(autouse=True)
+def _min_n(settings):
+    settings.RAPPORT_MIN_N = 30
+
+
+def week(i: int) -> dt.date:
+    return FIRST_WEEK + dt.timedelta(weeks=i)
+
+
+@pytest.fixture
+def chart(world):
+    weekly_csat(world.account, FIRST_WEEK, BASELINE + PHASE_TWO)
+    return cc.control_chart(
+        world.user, account_id=world.account.pk, metric="csat", options=OPTIONS, today=TODAY
+    )
+
+
+def test_signals_close_together_make_one_episode(chart):
+    found = cc.episodes(chart)
+    assert [(e.direction, e.start, e.end, e.signals) for e in found] == [
+        ("worse", week(26), week(29) + dt.timedelta(days=6), 3),
+        ("worse", week(34), week(34) + dt.timedelta(days=6), 1),
+        ("better", week(35), week(35) + dt.timedelta(days=6), 1),
+    ]
+    # Compared with the quarter before (13 weeks), or as many weeks as the episode when longer.
+    assert [e.reference_start for e in found] == [week(13), week(21), week(22)]
+    assert found[0].label("week") == (
+        f"Week of {week(26).day} {week(26):%B %Y} to week of {week(29).day} {week(29):%B %Y}"
+    )
+    assert found[1].label("week") == f"Week of {week(34).day} {week(34):%B %Y}"
+
+
+def test_a_wider_gap_splits_episodes(chart):
+    assert len(cc.episodes(chart, gap=0)) == 4
+    assert len(cc.episodes(chart, gap=5)) == 2  # the better week stays its own episode
+
+
+def test_pattern_only_signals_and_unjudged_charts_are_no_episode(chart):
+    patterned = [p if not p.rules else replace(p, direction="pattern") for p in chart.points]
+    assert cc.episodes(replace(chart, points=tuple(patterned))) == ()
+    assert cc.episodes(replace(chart, limits=None)) == ()
+
+
+def _themes(account, start: dt.date, weeks: int, comments: int, mentions: dict[str, int]):
+    for i in range(weeks):
+        day = start + dt.timedelta(weeks=i)
+        ThemeRollup.objects.create(
+            account=account, key=ALL, period="week", period_start=day, n=comments, total=0.1
+        )
+        for key, k in mentions.items():
+            ThemeRollup.objects.create(
+                account=account, key=key, period="week", period_start=day, n=k, total=-0.2 * k
+            )
+
+
+def test_the_theme_that_rose_in_the_episode_is_its_likely_reason(world, chart):
+    install_standard_taxonomy(actor=None)
+    # The 13 weeks before the first episode: 40 comments a week, 4 on delivery, 4 on billing.
+    _themes(world.account, week(13), 13, 40, {"delivery": 4, "billing": 4})
+    # The episode's four weeks: delivery in half of the comments, billing unchanged.
+    _themes(world.account, week(26), 4, 40, {"delivery": 20, "billing": 4})
+    first = explained_episodes(world.account, [chart])["csat"][0]
+    assert first.themes.comments == 160
+    assert first.themes.previous_comments == 520
+    assert [m.slug for m in first.reasons] == ["delivery"]
+    delivery = first.reasons[0]
+    assert delivery.current.value == pytest.approx(0.5)
+    assert delivery.previous.value == pytest.approx(0.1)
+    assert delivery.difference == pytest.approx(40.0)
+    assert delivery.diff_low < 40.0 < delivery.diff_high
+    assert first.reference_end == week(26) - dt.timedelta(days=1)
+    billing = next(m for m in first.themes.moves if m.slug == "billing")
+    assert not billing.significant
+
+
+def test_too_few_comments_name_no_reason(world, chart):
+    install_standard_taxonomy(actor=None)
+    _themes(world.account, week(13), 13, 40, {"delivery": 4})
+    _themes(world.account, week(26), 4, 5, {"delivery": 5})  # 20 comments, under 30
+    first = explained_episodes(world.account, [chart])["csat"][0]
+    assert not first.themes.enough
+    assert first.reasons == []
+
+
+def test_explanations_take_two_queries_whatever_the_episodes(
+    world, chart, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        explained = explained_episodes(world.account, [chart, chart])
+    assert len(explained["csat"]) == 6  # three episodes of each chart
+
+
+def test_the_page_says_which_theme_explains_the_episode(world, chart, user_client):
+    install_standard_taxonomy(actor=None)
+    _themes(world.account, week(13), 13, 40, {"delivery": 4})
+    _themes(world.account, week(26), 4, 40, {"delivery": 20})
+    page = user_client.get(f"/accounts/{world.account.pk}/analytics/?period=week")
+    html = page.content.decode()
+    assert "Episodes and what the comments say" in html
+    assert "<strong>Delivery</strong> in 50 % of 160 comments" in html
+    assert f"?from={week(26):%Y-%m-%d}&amp;to={week(29) + dt.timedelta(days=6):%Y-%m-%d}" in html

@@ -1,4 +1,5 @@
-"""API: themes, a response's analysis and labels, trends; scoping and capabilities."""
+"""API: themes, a response's analysis and labels (themes and sentiment), trends, the sentiment
+model; scoping and capabilities."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from django.test import Client
 
 from rapport.api.services import issue_token
 from rapport.core.models import Role
+from rapport.enrichment import services
+from rapport.enrichment.models import EnrichmentJob, JobKind, TrainedModel
+from rapport.enrichment.training import run_training_job
 from tests.enrichment.helpers import enrich, respond, themes_of
+from tests.enrichment.sentiment_data import DOMAIN
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +99,61 @@ def test_trend_and_moved(world, taxonomy, api_client):
     assert moved.json()["comments"] == 2
     other = f"/api/v1/accounts/{world.other_account.pk}/themes/trend"
     assert api_client.get(other).status_code == 404
+
+
+def test_sentiment_label_model_and_queue(
+    world, taxonomy, api_client, django_capture_on_commit_callbacks
+):
+    response = respond(world.account, "The invoice is wrong.")
+    enrich()
+    url = f"/api/v1/responses/{response.pk}/labels"
+    body = api_client.post(url, {"sentiment": "neutral"}, content_type="application/json").json()
+    assert (body["label"], body["model_label"], body["sentiment_labelled"]) == (
+        "neutral", "negative", True
+    )  # fmt: skip
+    assert body["sentiment_labelled_at"] is not None
+    assert [t["slug"] for t in body["themes"]] == ["billing"]  # themes absent: left as they were
+    assert body["labelled"] is False
+    bad = api_client.post(url, {"sentiment": "glad"}, content_type="application/json")
+    assert bad.status_code == 422
+    assert api_client.post(url, {}, content_type="application/json").status_code == 422
+    agent = token_client(world, Role.AGENT)
+    denied = agent.post(url, {"sentiment": "negative"}, content_type="application/json")
+    assert denied.status_code == 403
+
+    queue = api_client.get("/api/v1/sentiment/labelling-queue?limit=5").json()
+    assert response.pk not in [a["response_id"] for a in queue]
+
+    status = api_client.get("/api/v1/sentiment/model").json()
+    assert status["in_force"] == "vader"
+    assert status["readiness"]["counts"] == {"negative": 0, "neutral": 1, "positive": 0}
+    assert status["readiness"]["ready"] is False
+    analyst = token_client(world, Role.ANALYST)
+    not_ready = analyst.post("/api/v1/sentiment/model/train")
+    assert not_ready.status_code == 422
+    assert "more negative" in not_ready.json()["detail"]
+
+    made = [respond(world.account, text) for text, _ in DOMAIN]
+    enrich()
+    for r, (_, label) in zip(made, DOMAIN, strict=True):
+        services.label_response(actor=world.user, response=r, sentiment=label)
+    assert api_client.post("/api/v1/sentiment/model/train").status_code == 403  # account manager
+    with django_capture_on_commit_callbacks(execute=False):
+        started = analyst.post("/api/v1/sentiment/model/train")
+    assert started.status_code == 202
+    job = EnrichmentJob.objects.get(pk=started.json()["id"])
+    assert job.kind == JobKind.TRAIN_SENTIMENT
+    with django_capture_on_commit_callbacks(execute=False):
+        run_training_job(job_id=job.pk)
+    status = api_client.get("/api/v1/sentiment/model").json()
+    assert status["in_force"] == "model"
+    assert status["model"]["macro_f1"] > status["model"]["vader"]["macro_f1"]
+    assert status["history"][0]["in_force"] is True
+    assert analyst.post("/api/v1/sentiment/model/vader").status_code == 403
+    manager = token_client(world, Role.MANAGER)
+    with django_capture_on_commit_callbacks(execute=False):
+        back = manager.post("/api/v1/sentiment/model/vader")
+    assert back.status_code == 200
+    assert back.json()["in_force"] == "vader"
+    assert "Switched back to VADER" in back.json()["history"][0]["decision"]
+    assert not TrainedModel.objects.filter(active=True).exists()

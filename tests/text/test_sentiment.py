@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from rapport.text.sentiment import (
     SentimentModel,
     analyse,
+    boundary_uncertainty,
+    cross_validated_predictions,
     cross_validated_scores,
     fit_sentiment_model,
     label_for,
@@ -172,3 +174,34 @@ def test_trained_model_beats_vader_out_of_fold(
     assert r > anchor
     assert r > pearson(vader_compound(data.texts), data.ratings) + 0.15
     assert r > 0.72  # regression floor under the measured figure
+
+
+def test_boundary_uncertainty_is_highest_at_the_label_boundaries() -> None:
+    got = boundary_uncertainty(np.array([0.05, -0.05, 0.0, 0.5, -1.0, 1.0]))
+    assert got[:2].tolist() == [1.0, 1.0]
+    assert got[2] == pytest.approx(1 - 0.05 / 0.95)
+    assert got[3] == pytest.approx(1 - 0.45 / 0.95)
+    assert got[4:].tolist() == [0.0, 0.0]
+
+
+def test_analyse_reports_uncertainty_from_vader_or_the_model() -> None:
+    [sure, flat] = analyse(["Excellent, wonderful, thank you!", "The meeting is on Tuesday"])
+    assert flat.uncertainty > sure.uncertainty
+    texts, _, labels = training_set()
+    model = fit_sentiment_model(texts, labels=labels)
+    results = analyse([*texts[:2], "meeting"], model=model)
+    _, _, spread = model.assess([*texts[:2], "meeting"])
+    assert [r.uncertainty for r in results] == pytest.approx(spread.tolist(), abs=1e-4)
+    assert all(0 <= r.uncertainty <= 1 for r in results)
+
+
+def test_cross_validated_predictions_give_stored_labels_and_folds() -> None:
+    texts, _, labels = training_set()
+    oof = cross_validated_predictions(texts, labels=labels, folds=3)
+    assert oof.scores.tolist() == cross_validated_scores(texts, labels=labels, folds=3).tolist()
+    assert sorted(set(oof.fold.tolist())) == [0, 1, 2]
+    for k in range(3):  # each fold's labels come from the model fitted without that fold
+        test = [i for i in range(len(texts)) if oof.fold[i] == k]
+        train = [i for i in range(len(texts)) if oof.fold[i] != k]
+        model = fit_sentiment_model([texts[i] for i in train], labels=[labels[i] for i in train])
+        assert [oof.labels[i] for i in test] == model.predict([texts[i] for i in test])[1]

@@ -29,15 +29,18 @@ class Capability(StrEnum):
     EDIT_RELATIONSHIP = "edit_relationship"  # contacts, expectations, commitments, communications
     IMPORT_FEEDBACK = "import_feedback"
     RECORD_FEEDBACK = "record_feedback"
-    LABEL_COMMENTS = "label_comments"  # confirm or correct a comment's themes
-    MANAGE_THEMES = "manage_themes"  # edit the theme taxonomy, train the classifier
+    LABEL_COMMENTS = "label_comments"  # confirm or correct a comment's themes and sentiment
+    MANAGE_THEMES = "manage_themes"  # edit the theme taxonomy, train the classifier and models
+    # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
+    # rule that put it in force and changes every team's figures, so managers only.
+    CHOOSE_MODELS = "choose_models"
 
 
 _ALL = set(Capability)
 ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.ADMIN: _ALL,
     Role.MANAGER: _ALL,
-    Role.ACCOUNT_MANAGER: _ALL - {Capability.MANAGE_THEMES},
+    Role.ACCOUNT_MANAGER: _ALL - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS},
     Role.ANALYST: {
         Capability.VIEW,
         Capability.IMPORT_FEEDBACK,

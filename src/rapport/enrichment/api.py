@@ -1,8 +1,9 @@
-"""API for comment analysis: the taxonomy, a response's analysis and labels, theme trends."""
+"""API for comment analysis: the taxonomy, a response's analysis and labels, theme trends, the
+sentiment model (in force, readiness, training, back to VADER) and its labelling queue."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -11,8 +12,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.common import Message, call_service
 from rapport.customers.selectors import get_account
-from rapport.enrichment import selectors, services, taxonomy
-from rapport.enrichment.models import CommentAnalysis, Theme
+from rapport.enrichment import selectors, services, taxonomy, training
+from rapport.enrichment.models import CommentAnalysis, ModelKind, Theme, TrainedModel
+
+SentimentLabel = Literal["negative", "neutral", "positive"]
 
 router = Router(tags=["themes"])
 
@@ -60,8 +63,14 @@ class AnalysisOut(Schema):
     response_id: int
     language: str
     language_confidence: float
-    sentiment: float = Field(..., description="VADER compound scale, -1 to 1")
-    label: str
+    sentiment: float = Field(..., description="the model's score, VADER compound scale, -1 to 1")
+    label: str = Field(..., description="the person's sentiment label if set, else the model's")
+    model_label: str = Field(..., description="the sentiment model's own label")
+    sentiment_labelled: bool
+    sentiment_labelled_at: datetime | None
+    sentiment_uncertainty: float | None = Field(
+        ..., description="0..1; how much a sentiment label would teach the model"
+    )
     sentences: list[SentenceOut] = Field(..., description="spans of the original comment")
     redacted_text: str = Field(..., description="the comment with personal data replaced")
     pii_kinds: list[str]
@@ -72,7 +81,53 @@ class AnalysisOut(Schema):
 
 
 class LabelIn(Schema):
-    themes: list[str] = Field(..., description="theme slugs; an empty list means no theme")
+    themes: list[str] | None = Field(
+        None, description="theme slugs; an empty list means no theme, absent leaves them"
+    )
+    sentiment: SentimentLabel | None = Field(None, description="absent leaves it as it is")
+
+
+class VaderFigures(Schema):
+    accuracy: float
+    macro_f1: float
+
+
+class SentimentModelOut(Schema):
+    id: int
+    trained_at: datetime
+    labels_used: int
+    in_force: bool
+    accuracy: float | None = Field(..., description="cross-validated")
+    macro_f1: float | None = Field(..., description="cross-validated")
+    vader: VaderFigures | None = Field(..., description="VADER on the same folds")
+    folds: int | None
+    decision: str = Field(..., description="why it was or was not put in force")
+
+
+class SentimentReadinessOut(Schema):
+    labels: int
+    counts: dict[str, int]
+    needed_per_label: int
+    ready: bool
+    message: str
+
+
+class SentimentStatusOut(Schema):
+    in_force: str = Field(..., description='"vader" or "model"')
+    model: SentimentModelOut | None
+    readiness: SentimentReadinessOut
+    history: list[SentimentModelOut]
+
+
+class TrainingJobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    created_at: datetime
+
+
+class QueueQuery(Schema):
+    limit: int = Field(20, ge=1, le=100)
 
 
 class ShareOut(Schema):
@@ -136,6 +191,10 @@ def _analysis_out(a: CommentAnalysis) -> dict[str, Any]:
         "language_confidence": a.language_confidence,
         "sentiment": a.compound,
         "label": a.label,
+        "model_label": a.model_label,
+        "sentiment_labelled": a.sentiment_labelled_at is not None,
+        "sentiment_labelled_at": a.sentiment_labelled_at,
+        "sentiment_uncertainty": a.sentiment_uncertainty,
         "sentences": [
             {"start": s, "end": e, "compound": c, "label": lbl} for s, e, c, lbl in a.sentences
         ],
@@ -194,16 +253,90 @@ def response_analysis(request: HttpRequest, response_id: int) -> Any:
 @router.post(
     "/responses/{response_id}/labels",
     response={200: AnalysisOut, 403: Message, 422: Message},
-    summary="Confirm or correct a comment's themes (kept across later runs)",
+    summary="Confirm or correct a comment's themes and/or sentiment (kept across later runs)",
 )
 def label_response(request: HttpRequest, response_id: int, payload: LabelIn) -> Any:
     response = selectors.get_response_for_analysis(request.user, response_id)
     call_service(
         lambda: services.label_response(
-            actor=request.user, response=response, theme_slugs=payload.themes, via="api"
+            actor=request.user,
+            response=response,
+            theme_slugs=payload.themes,
+            sentiment=payload.sentiment,
+            via="api",
         )
     )
     return _analysis_out(selectors.analysis_of(request.user, response_id))
+
+
+@router.get(
+    "/sentiment/labelling-queue",
+    response=list[AnalysisOut],
+    summary="Comments without a sentiment label, the ones a label would teach most first",
+)
+def sentiment_queue(request: HttpRequest, query: Query[QueueQuery]) -> Any:
+    return [
+        _analysis_out(a)
+        for a in selectors.sentiment_labelling_queue(request.user, limit=query.limit)
+    ]
+
+
+def _model_out(m: TrainedModel, in_force: TrainedModel | None) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "trained_at": m.trained_at,
+        "labels_used": m.labels_used,
+        "in_force": in_force is not None and m.pk == in_force.pk,
+        "accuracy": m.metrics.get("accuracy"),
+        "macro_f1": m.metrics.get("macro_f1"),
+        "vader": m.metrics.get("vader"),
+        "folds": m.metrics.get("folds"),
+        "decision": m.metrics.get("retired") or m.metrics.get("decision", ""),
+    }
+
+
+def _sentiment_status() -> dict[str, Any]:
+    current = selectors.current_sentiment_model()
+    ready = training.sentiment_readiness()
+    return {
+        "in_force": "model" if current else "vader",
+        "model": _model_out(current, current) if current else None,
+        "readiness": {
+            "labels": ready.labels,
+            "counts": ready.counts,
+            "needed_per_label": ready.needed,
+            "ready": ready.ready,
+            "message": ready.message,
+        },
+        "history": [_model_out(m, current) for m in selectors.sentiment_models()],
+    }
+
+
+@router.get("/sentiment/model", response=SentimentStatusOut)
+def sentiment_model(request: HttpRequest) -> Any:
+    return _sentiment_status()
+
+
+@router.post(
+    "/sentiment/model/train",
+    response={202: TrainingJobOut, 403: Message, 422: Message},
+    summary="Train the sentiment model in the background (in force only if it beats VADER)",
+)
+def train_sentiment(request: HttpRequest) -> Any:
+    job = call_service(
+        lambda: training.start_training(actor=request.user, kind=ModelKind.SENTIMENT, via="api")
+    )
+    return Status(202, job)
+
+
+@router.post(
+    "/sentiment/model/vader",
+    response={200: SentimentStatusOut, 403: Message},
+    summary="Switch back to VADER: take the trained sentiment model out of force",
+)
+def use_vader(request: HttpRequest) -> Any:
+    call_service(lambda: training.use_vader(actor=request.user, via="api"))
+    return _sentiment_status()
 
 
 @router.get("/accounts/{account_id}/themes/trend", response=list[ThemeTrendOut])

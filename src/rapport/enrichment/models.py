@@ -63,10 +63,21 @@ class CommentAnalysis(models.Model):
     uncertainty = models.FloatField(null=True, blank=True)
     model_version = models.CharField(max_length=100)
     analysed_at = models.DateTimeField()
+    # Who confirmed or corrected the themes (a theme label).
     labelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     labelled_at = models.DateTimeField(null=True, blank=True)
+    # The label the sentiment model in force gave; `label` is the same unless a person set the
+    # sentiment (then `label` is theirs, kept across runs, and `compound` stays the model's).
+    model_label = models.CharField(max_length=8, blank=True, default="")
+    # 0..1, how much a sentiment label would teach: near a label boundary (VADER) or the two
+    # likeliest labels nearly equally probable (trained model).
+    sentiment_uncertainty = models.FloatField(null=True, blank=True)
+    sentiment_labelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sentiment_labelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "comment analyses"
@@ -76,6 +87,11 @@ class CommentAnalysis(models.Model):
                 fields=["-uncertainty"],
                 condition=Q(labelled_at__isnull=True),
                 name="analysis_unlabelled_idx",
+            ),
+            models.Index(
+                fields=["-sentiment_uncertainty"],
+                condition=Q(sentiment_labelled_at__isnull=True),
+                name="analysis_sent_unlabelled_idx",
             ),
         ]
 
@@ -119,12 +135,16 @@ class ModelKind(models.TextChoices):
 class TrainedModel(models.Model):
     """A trained text model (rapport.text bytes) with its cross-validated metrics.
 
-    The newest active row of a kind is in force; older rows stay as history.
+    The newest active row of a kind is in force; older rows stay as history. A sentiment
+    model is created active only when it beat VADER on the same folds (`metrics["decision"]`
+    says why either way); switching back to VADER deactivates every sentiment model.
     """
 
     kind = models.CharField(max_length=10, choices=ModelKind.choices)
     artefact = models.BinaryField()
-    # {"accuracy", "macro_f1", "folds", "labels", "themes": {slug: {"precision", ...}}}
+    # themes: {"accuracy", "macro_f1", "folds", "evaluated", "themes": {slug: {"precision", ...}}}
+    # sentiment: {"accuracy", "macro_f1", "folds", "evaluated", "classes": {label: n},
+    #   "vader": {"accuracy", "macro_f1"}, "per_fold": [...], "beats_vader", "decision"}
     metrics = models.JSONField(default=dict)
     themes = models.JSONField(default=list)  # slugs the classifier knows
     labels_used = models.IntegerField(default=0)
@@ -145,6 +165,7 @@ class TrainedModel(models.Model):
 class JobKind(models.TextChoices):
     ENRICH = "enrich", "Analyse comments"
     TRAIN = "train", "Train the theme classifier"
+    TRAIN_SENTIMENT = "train_sent", "Train the sentiment model"
 
 
 class JobStatus(models.TextChoices):
@@ -155,12 +176,12 @@ class JobStatus(models.TextChoices):
 
 
 class EnrichmentJob(models.Model):
-    """One background run: analysing the comments that need it, or training the classifier.
+    """One background run: analysing the comments that need it, or training a model.
 
     Counts reconcile for enrichment: done = analysed + removed.
     """
 
-    kind = models.CharField(max_length=6, choices=JobKind.choices, default=JobKind.ENRICH)
+    kind = models.CharField(max_length=10, choices=JobKind.choices, default=JobKind.ENRICH)
     reason = models.CharField(max_length=40, default="")  # import 12, api, taxonomy, model, demo
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
     created_by = models.ForeignKey(
@@ -174,7 +195,7 @@ class EnrichmentJob(models.Model):
     done = models.IntegerField(default=0)
     analysed = models.IntegerField(default=0)
     removed = models.IntegerField(default=0)  # analyses of deleted or emptied comments
-    labels_kept = models.IntegerField(default=0)  # comments whose themes a person had set
+    labels_kept = models.IntegerField(default=0)  # comments with a person's theme or sentiment
     trained_model = models.ForeignKey(
         TrainedModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -314,3 +314,58 @@ def theme_trend(
             )
         result[key] = points
     return result
+
+
+# --- sentiment labels and models --------------------------------------------------------------
+
+
+def sentiment_labelling_queue(
+    actor: Actor, *, limit: int = 20, account_id: int | None = None
+) -> list[CommentAnalysis]:
+    """Comments without a person's sentiment, the ones a label would teach most first:
+    highest sentiment uncertainty (VADER: score near ±0.05; trained model: its two likeliest
+    labels nearly equally probable), then newest. Same rows and prefetches as the theme queue."""
+    rows = _analyses(actor).filter(sentiment_labelled_at__isnull=True)
+    if account_id is not None:
+        rows = rows.filter(account_id=account_id)
+    ordered = rows.order_by(
+        F("sentiment_uncertainty").desc(nulls_last=True), "-submitted_at", "-pk"
+    )
+    return list(_with_themes(ordered)[:limit])
+
+
+def sentiment_labelled_count(actor: Actor) -> int:
+    return _analyses(actor).filter(sentiment_labelled_at__isnull=False).count()
+
+
+def sentiment_label_counts() -> dict[str, int]:
+    """Comments per sentiment a person set, across the organisation (one model for all teams,
+    like the theme classifier). One query."""
+    from django.db.models import Count
+
+    rows = (
+        CommentAnalysis.objects.filter(sentiment_labelled_at__isnull=False, response__isnull=False)
+        .values("label")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["label"]: r["n"] for r in rows}
+
+
+def sentiment_models(limit: int = 5) -> list[TrainedModel]:
+    """The newest sentiment models, in force or not (the decision is in their metrics)."""
+    return list(
+        TrainedModel.objects.filter(kind=ModelKind.SENTIMENT)
+        .defer("artefact")
+        .order_by("-trained_at", "-pk")[:limit]
+    )
+
+
+def current_sentiment_model() -> TrainedModel | None:
+    """The sentiment model in force (the newest active one), or None when VADER is."""
+    return (
+        TrainedModel.objects.filter(kind=ModelKind.SENTIMENT, active=True)
+        .defer("artefact")
+        .order_by("-trained_at", "-pk")
+        .first()
+    )

@@ -2,7 +2,8 @@
 
 Enrichment is idempotent: a comment is analysed again only when it has no analysis, its
 analysis was made by another model version (taxonomy, classifier or sentiment model changed),
-or the response changed after it was analysed. Themes a person set are never replaced.
+or the response changed after it was analysed. Themes and sentiment a person set are never
+replaced.
 """
 
 from __future__ import annotations
@@ -40,14 +41,16 @@ from rapport.enrichment.taxonomy import TaxonomyInForce, current_taxonomy
 from rapport.feedback.models import Response
 from rapport.text.language import detect
 from rapport.text.redact import NameMatcher, Redacted, redact
-from rapport.text.sentiment import SentimentModel, analyse
+from rapport.text.sentiment import LABELS, SentimentModel, analyse
 from rapport.text.themes import ThemeModel, combine, rank_for_labelling
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
 MIN_MODEL_CONFIDENCE = 0.5
-VERSION_PREFIX = "e1"
+# e2: analyses also store the model's own label and the sentiment uncertainty the sentiment
+# labelling queue orders by, so every comment analysed under e1 is analysed again.
+VERSION_PREFIX = "e2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +183,19 @@ def _enrich_locked(ids: list[int], models: ModelsInForce) -> BatchResult:
                 sign=-1,
             )
         sentiment = sentiments[i]
-        analysis = old if old is not None and old.labelled_at else CommentAnalysis(response_id=pk)
+        # A row with a person's label is updated in place so the label survives; any other is
+        # replaced (with its themes).
+        labelled = old is not None and (old.labelled_at or old.sentiment_labelled_at)
+        analysis = old if old is not None and labelled else CommentAnalysis(response_id=pk)
         analysis.account_id = account_id
         analysis.submitted_at = submitted_at
         analysis.language = languages[i].code
         analysis.language_confidence = languages[i].confidence
         analysis.compound = round(float(sentiment.compound), 4)
-        analysis.label = sentiment.label
+        analysis.model_label = sentiment.label
+        if not analysis.sentiment_labelled_at:
+            analysis.label = sentiment.label
+        analysis.sentiment_uncertainty = sentiment.uncertainty
         analysis.sentences = [
             [s.start, s.end, round(float(s.compound), 4), s.label] for s in sentiment.sentences
         ]
@@ -195,11 +204,12 @@ def _enrich_locked(ids: list[int], models: ModelsInForce) -> BatchResult:
         analysis.uncertainty = uncertainty.get(i)
         analysis.model_version = version
         analysis.analysed_at = now
+        if labelled:
+            keep.append(analysis)
+            result.labels_kept += 1
         if analysis.labelled_at:
             keys = _theme_keys(old_themes[analysis.pk], slugs)
             analysis.themes_found = len(keys)
-            keep.append(analysis)
-            result.labels_kept += 1
         else:
             found = [
                 (a.theme, a.confidence, str(a.source)) for a in assigned[i] if a.theme in active
@@ -214,12 +224,16 @@ def _enrich_locked(ids: list[int], models: ModelsInForce) -> BatchResult:
             theme_keys=keys,
             sign=+1,
         )
-    replaced = [a.pk for pk, a in existing.items() if not a.labelled_at]
+    replaced = [a.pk for a in existing.values() if not (a.labelled_at or a.sentiment_labelled_at)]
     if replaced:
         CommentAnalysis.objects.filter(pk__in=replaced).delete()  # and their themes
+    # Rows kept for their sentiment label get the run's themes like any other.
+    rethemed = [a.pk for a, _ in fresh if a.pk is not None]
+    if rethemed:
+        ResponseTheme.objects.filter(analysis_id__in=rethemed).delete()
     if keep:
         CommentAnalysis.objects.bulk_update(keep, fields=_UPDATED_FIELDS, batch_size=500)
-    created = CommentAnalysis.objects.bulk_create([a for a, _ in fresh], batch_size=500)
+    CommentAnalysis.objects.bulk_create([a for a, _ in fresh if a.pk is None], batch_size=500)
     ResponseTheme.objects.bulk_create(
         [
             ResponseTheme(
@@ -228,7 +242,7 @@ def _enrich_locked(ids: list[int], models: ModelsInForce) -> BatchResult:
                 confidence=confidence,
                 source=source,
             )
-            for analysis, (_, found) in zip(created, fresh, strict=True)
+            for analysis, found in fresh
             for theme, confidence, source in found
         ],
         batch_size=1000,
@@ -245,6 +259,8 @@ _UPDATED_FIELDS = [
     "language_confidence",
     "compound",
     "label",
+    "model_label",
+    "sentiment_uncertainty",
     "sentences",
     "redacted",
     "pii_kinds",
@@ -362,21 +378,48 @@ def run_enrichment_job(
 
 @transaction.atomic
 def label_response(
-    *, actor: Actor, response: Response, theme_slugs: Sequence[str], via: str = "web"
+    *,
+    actor: Actor,
+    response: Response,
+    theme_slugs: Sequence[str] | None = None,
+    sentiment: str | None = None,
+    via: str = "web",
 ) -> CommentAnalysis:
-    """Confirm or correct a comment's themes. The label is kept across every later run."""
+    """Confirm or correct a comment's themes, its sentiment, or both; None leaves one as it is.
+
+    Each label is kept across every later run. A sentiment label replaces the model's label of
+    this comment (its score stays the model's) and is what the sentiment model learns from.
+    """
     require(actor, Capability.LABEL_COMMENTS, response.account.team_id)
     if not response.comment:
         raise ValueError("this response has no comment to label")
+    if theme_slugs is None and sentiment is None:
+        raise ValueError("give the comment's themes, its sentiment or both")
+    if sentiment is not None and sentiment not in LABELS:
+        raise ValueError(f"unknown sentiment {sentiment!r}; use {', '.join(LABELS)}")
+    analysis = CommentAnalysis.objects.filter(response=response).first()
+    if analysis is None:
+        enrich_responses([response.pk], models=models_in_force())
+        analysis = CommentAnalysis.objects.get(response=response)
+    if theme_slugs is not None:
+        _label_themes(actor, response, analysis, theme_slugs, via)
+    if sentiment is not None:
+        _label_sentiment(actor, response, analysis, sentiment, via)
+    return analysis
+
+
+def _label_themes(
+    actor: Actor,
+    response: Response,
+    analysis: CommentAnalysis,
+    theme_slugs: Sequence[str],
+    via: str,
+) -> None:
     wanted = list(dict.fromkeys(theme_slugs))
     themes = {t.slug: t for t in Theme.objects.filter(slug__in=wanted)}
     unknown = [s for s in wanted if s not in themes]
     if unknown:
         raise ValueError(f"unknown themes: {', '.join(unknown)}")
-    analysis = CommentAnalysis.objects.filter(response=response).first()
-    if analysis is None:
-        enrich_responses([response.pk], models=models_in_force())
-        analysis = CommentAnalysis.objects.get(response=response)
     old = list(ResponseTheme.objects.filter(analysis=analysis).select_related("theme"))
     delta = ThemeDelta()
     for keys, sign in (([r.theme.slug for r in old], -1), (wanted, +1)):
@@ -415,7 +458,29 @@ def label_response(
         via=via,
         detail="themes confirmed" if before == sorted(wanted) else "themes corrected",
     )
-    return analysis
+
+
+def _label_sentiment(
+    actor: Actor, response: Response, analysis: CommentAnalysis, sentiment: str, via: str
+) -> None:
+    # No rollup changes: theme rollups sum the model's score, which a label leaves as it is.
+    before = analysis.label
+    analysis.label = sentiment
+    analysis.sentiment_labelled_by = actor if actor.is_authenticated else None
+    analysis.sentiment_labelled_at = timezone.now()
+    analysis.save(update_fields=["label", "sentiment_labelled_by", "sentiment_labelled_at"])
+    record_audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=analysis,
+        changed_fields=["sentiment"],
+        team_id=response.account.team_id,
+        via=via,
+        # Labels are not personal data, so the change itself can be recorded.
+        detail="sentiment confirmed"
+        if before == sentiment
+        else f"sentiment corrected: {before} to {sentiment}",
+    )
 
 
 def enrich_for_demo(*, stdout: TextIO) -> EnrichmentJob:

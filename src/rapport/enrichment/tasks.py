@@ -17,3 +17,10 @@ def train_themes(job_id: int) -> None:
     from rapport.enrichment.training import run_training_job
 
     run_training_job(job_id=job_id)
+
+
+@task()
+def train_sentiment(job_id: int) -> None:
+    from rapport.enrichment.training import run_training_job
+
+    run_training_job(job_id=job_id)

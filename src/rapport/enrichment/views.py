@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from rapport.core.access import Capability, scope_of
 from rapport.enrichment import selectors, services, taxonomy, training
-from rapport.enrichment.models import JobStatus, Theme
+from rapport.enrichment.models import JobStatus, ModelKind, Theme
+from rapport.text.sentiment import LABELS
 
 
 def _phrases(text: str) -> list[str]:
@@ -33,6 +34,7 @@ def themes_page(request: HttpRequest) -> HttpResponse:
     model = selectors.current_theme_model()
     jobs = selectors.recent_jobs()
     context = {
+        **_sentiment_context(request),
         "rows": rows,
         "comments": comments,
         "can_manage": can_manage,
@@ -104,11 +106,21 @@ def install_standard(request: HttpRequest) -> HttpResponse:
     return redirect("enrichment:themes")
 
 
-@require_POST
-def train_now(request: HttpRequest) -> HttpResponse:
+def _sentiment_context(request: HttpRequest) -> dict[str, object]:
+    """The sentiment model's card: what is in force, readiness, the latest models."""
+    return {
+        "sentiment_model": selectors.current_sentiment_model(),
+        "sentiment_models": selectors.sentiment_models(),
+        "sentiment_readiness": training.sentiment_readiness(),
+        "can_choose_models": scope_of(request.user).can(Capability.CHOOSE_MODELS, None),
+        "min_gain": training.SENTIMENT_MIN_GAIN,
+    }
+
+
+def _train(request: HttpRequest, kind: ModelKind) -> HttpResponse:
     _manage_only(request)
     try:
-        training.start_training(actor=request.user)
+        training.start_training(actor=request.user, kind=kind)
     except ValueError as error:
         messages.error(request, f"Not trained: {error}")
     else:
@@ -116,15 +128,46 @@ def train_now(request: HttpRequest) -> HttpResponse:
     return redirect("enrichment:themes")
 
 
+@require_POST
+def train_now(request: HttpRequest) -> HttpResponse:
+    return _train(request, ModelKind.THEMES)
+
+
+@require_POST
+def train_sentiment(request: HttpRequest) -> HttpResponse:
+    return _train(request, ModelKind.SENTIMENT)
+
+
+@require_POST
+def use_vader(request: HttpRequest) -> HttpResponse:
+    if not scope_of(request.user).can(Capability.CHOOSE_MODELS, None):
+        raise PermissionDenied("Only managers switch the sentiment model.")
+    if training.use_vader(actor=request.user):
+        messages.success(request, "VADER scores comments again; they are being re-analysed.")
+    else:
+        messages.info(request, "VADER was already in force.")
+    return redirect(f"{reverse('enrichment:themes')}#sentiment-h")
+
+
+def _queue_url(by_sentiment: bool) -> str:
+    return reverse("enrichment:label") + ("?for=sentiment" if by_sentiment else "")
+
+
 def label_queue(request: HttpRequest) -> HttpResponse:
     if not scope_of(request.user).can(Capability.LABEL_COMMENTS, None):
         raise PermissionDenied("Your role does not label comments.")
-    queue = selectors.labelling_queue(request.user, limit=20)
+    by_sentiment = request.GET.get("for") == "sentiment"
+    pick = selectors.sentiment_labelling_queue if by_sentiment else selectors.labelling_queue
     context = {
-        "queue": queue,
+        "queue": pick(request.user, limit=20),
+        "by_sentiment": by_sentiment,
         "themes": [t for t in selectors.themes() if t.active],
+        "sentiments": LABELS,
         "labelled": selectors.labelled_count(request.user),
+        "sentiment_labelled": selectors.sentiment_labelled_count(request.user),
         "model": selectors.current_theme_model(),
+        "sentiment_model": selectors.current_sentiment_model(),
+        "sentiment_readiness": training.sentiment_readiness(),
     }
     return render(request, "enrichment/label.html", context)
 
@@ -132,17 +175,24 @@ def label_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def label(request: HttpRequest, response_id: int) -> HttpResponse:
     response = selectors.get_response_for_analysis(request.user, response_id)  # 404 first
-    slugs = request.POST.getlist("themes")
+    by_sentiment = request.POST.get("for") == "sentiment"
     try:
-        services.label_response(actor=request.user, response=response, theme_slugs=slugs)
+        # The form always shows the themes, so no ticked box means "no theme"; the sentiment
+        # is labelled when one is chosen.
+        services.label_response(
+            actor=request.user,
+            response=response,
+            theme_slugs=request.POST.getlist("themes"),
+            sentiment=request.POST.get("sentiment") or None,
+        )
     except ValueError as error:
         messages.error(request, str(error))
-        return redirect("enrichment:label")
+        return redirect(_queue_url(by_sentiment))
     if request.headers.get("HX-Request"):
         analysis = selectors.analysis_of(request.user, response_id)
         return render(request, "enrichment/_labelled.html", {"a": analysis})
     messages.success(request, "Label saved.")
-    return redirect("enrichment:label")
+    return redirect(_queue_url(by_sentiment))
 
 
 def account_themes(request: HttpRequest, account_id: int) -> HttpResponse:

@@ -29,6 +29,13 @@ def check_texts(texts: Sequence[str], name: str = "texts") -> list[str]:
     return items
 
 
+def margin_uncertainty(proba: np.ndarray) -> np.ndarray:
+    """1 - (p(likeliest class) - p(second)) per row: 1 when a label could go either way."""
+    top = -np.sort(-proba, axis=1)
+    second = top[:, 1] if top.shape[1] > 1 else np.zeros(len(top))
+    return 1 - top[:, 0] + second
+
+
 def tfidf_union() -> FeatureUnion:
     """Word 1-2-grams plus character 2-5-grams within words, both with sublinear tf.
 

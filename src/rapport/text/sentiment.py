@@ -3,7 +3,8 @@
 Scores are on VADER's compound scale, -1 (most negative) to 1 (most positive); the label uses
 VADER's standard thresholds of ±0.05. A trained model (TF-IDF words and characters plus VADER's
 own scores, fed to a ridge regression or a logistic regression) learns an organisation's
-vocabulary from comments that carry a rating or a label.
+vocabulary from comments that carry a rating or a label. Each comment also gets an uncertainty
+(0 sure … 1 unsure) that says where a person's label would teach most.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from rapport.text._common import check_texts, dump_model, load_model, tfidf_union
+from rapport.text._common import (
+    check_texts,
+    dump_model,
+    load_model,
+    margin_uncertainty,
+    tfidf_union,
+)
 from rapport.text.sentences import split_sentences
 
 Label = Literal["negative", "neutral", "positive"]
@@ -44,6 +51,20 @@ class Sentiment:
     compound: float
     label: Label
     sentences: tuple[SentenceSentiment, ...]
+    # 1 at a label boundary (scores) or with the two likeliest labels equally probable (label
+    # model), 0 when sure: the order in which comments are worth labelling.
+    uncertainty: float = 0.0
+
+
+def boundary_uncertainty(compounds: np.ndarray) -> np.ndarray:
+    """1 on a label boundary (±NEUTRAL_BAND), falling linearly to 0 at the scale's ends.
+
+    A score just either side of ±0.05 could as well have the other label; a score of 0 (no
+    sentiment word, often a domain phrase VADER does not know, e.g. "arrived late") is
+    0.05 from both boundaries and so still ranks high.
+    """
+    distance = np.minimum(np.abs(compounds - NEUTRAL_BAND), np.abs(compounds + NEUTRAL_BAND))
+    return np.clip(1 - distance / (1 - NEUTRAL_BAND), 0.0, 1.0)
 
 
 def label_for(compound: float) -> Label:
@@ -87,18 +108,23 @@ class SentimentModel:
     target: Literal["rating", "label"]
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, list[Label]]:
+        scores, labels, _ = self.assess(texts)
+        return scores, labels
+
+    def assess(self, texts: Sequence[str]) -> tuple[np.ndarray, list[Label], np.ndarray]:
+        """Scores, labels and labelling uncertainty of each text, in one pass."""
         items = check_texts(texts)
         if not items:
-            return np.zeros(0), []
+            return np.zeros(0), [], np.zeros(0)
         if self.target == "rating":
             scores = np.clip(self.pipeline.predict(items), -1.0, 1.0)
-            return scores, [label_for(s) for s in scores]
+            return scores, [label_for(s) for s in scores], boundary_uncertainty(scores)
         # The expected label on a -1/0/1 scale; the label itself is the most probable one.
         proba = self.pipeline.predict_proba(items)
         classes = list(self.pipeline.classes_)
         signs = np.array([{"negative": -1.0, "neutral": 0.0, "positive": 1.0}[c] for c in classes])
         labels = [cast(Label, classes[i]) for i in proba.argmax(axis=1)]
-        return proba @ signs, labels
+        return proba @ signs, labels, margin_uncertainty(proba)
 
     def to_bytes(self) -> bytes:
         return dump_model(MODEL_KIND, {"pipeline": self.pipeline, "target": self.target})
@@ -118,7 +144,7 @@ def analyse(texts: Sequence[str], *, model: SentimentModel | None = None) -> lis
     items = check_texts(texts)
     spans = [split_sentences(t) for t in items]
     pieces = [t[s:e] for t, sp in zip(items, spans, strict=True) if len(sp) > 1 for s, e in sp]
-    scores, labels = _score([*items, *pieces], model)
+    scores, labels, uncertainty = _score([*items, *pieces], model)
     results: list[Sentiment] = []
     cursor = len(items)
     for i, sp in enumerate(spans):
@@ -131,16 +157,19 @@ def analyse(texts: Sequence[str], *, model: SentimentModel | None = None) -> lis
                 for k, (s, e) in enumerate(sp)
             )
             cursor += len(sp)
-        results.append(Sentiment(scores[i], labels[i], sentences))
+        results.append(Sentiment(scores[i], labels[i], sentences, uncertainty[i]))
     return results
 
 
-def _score(texts: list[str], model: SentimentModel | None) -> tuple[list[float], list[Label]]:
+def _score(
+    texts: list[str], model: SentimentModel | None
+) -> tuple[list[float], list[Label], list[float]]:
     if model is None:
         compounds = vader_compound(texts)
-        return compounds.tolist(), [label_for(c) for c in compounds]
-    values, labels = model.predict(texts)
-    return [round(float(v), 4) for v in values], labels
+        spread = boundary_uncertainty(compounds)
+        return compounds.tolist(), [label_for(c) for c in compounds], spread.round(4).tolist()
+    values, labels, spread = model.assess(texts)
+    return [round(float(v), 4) for v in values], labels, spread.round(4).tolist()
 
 
 def fit_sentiment_model(
@@ -182,6 +211,39 @@ def cross_validated_scores(
 
     groups keeps related texts (e.g. snippets of one review) in the same fold.
     """
+    return cross_validated_predictions(
+        texts,
+        ratings=ratings,
+        labels=labels,
+        rating_range=rating_range,
+        folds=folds,
+        groups=groups,
+        seed=seed,
+    ).scores
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfFold:
+    """Each text's score and label from a model that never saw it, and the fold it was in
+    (so a baseline can be measured on exactly the same folds)."""
+
+    scores: np.ndarray
+    labels: list[Label]
+    fold: np.ndarray
+
+
+def cross_validated_predictions(
+    texts: Sequence[str],
+    *,
+    ratings: Sequence[float] | None = None,
+    labels: Sequence[str] | None = None,
+    rating_range: tuple[float, float] | None = None,
+    folds: int = 5,
+    groups: Sequence[str] | None = None,
+    seed: int = 0,
+) -> OutOfFold:
+    """Out-of-fold scores and labels (the label the fitted model would store, e.g. the most
+    probable one for a label model), with each text's fold number."""
     items = check_texts(texts)
     target, y = _targets(len(items), ratings, labels, rating_range)
     if groups is not None:
@@ -193,15 +255,21 @@ def cross_validated_scores(
     else:
         splits = KFold(folds, shuffle=True, random_state=seed).split(items)
     out = np.zeros(len(items))
-    for train, test in splits:
+    out_labels: list[Label] = ["neutral"] * len(items)
+    fold_of = np.zeros(len(items), dtype=int)
+    for k, (train, test) in enumerate(splits):
         model = fit_sentiment_model(
             [items[i] for i in train],
             ratings=None if ratings is None else [ratings[i] for i in train],
             labels=None if labels is None else [labels[i] for i in train],
             rating_range=rating_range,
         )
-        out[test] = model.predict([items[i] for i in test])[0]
-    return out
+        scores, predicted = model.predict([items[i] for i in test])
+        out[test] = scores
+        fold_of[test] = k
+        for i, label in zip(test, predicted, strict=True):
+            out_labels[i] = label
+    return OutOfFold(out, out_labels, fold_of)
 
 
 def _targets(

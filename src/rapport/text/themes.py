@@ -19,7 +19,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from rapport.text._common import check_texts, dump_model, load_model, tfidf_union
+from rapport.text._common import (
+    check_texts,
+    dump_model,
+    load_model,
+    margin_uncertainty,
+    tfidf_union,
+)
 from rapport.text.embed import EmbeddingFeatures
 from rapport.text.taxonomy import Taxonomy, ThemeHit
 
@@ -202,9 +208,9 @@ def rank_for_labelling(
     if model.multi_label:
         uncertainty = (1 - np.abs(2 * proba - 1)).max(axis=1, initial=0.0)
     else:
-        top = -np.sort(-proba, axis=1)
-        second = top[:, 1] if top.shape[1] > 1 else np.zeros(len(top))
-        uncertainty = 1 - top[:, 0] if strategy == "least_confidence" else 1 - top[:, 0] + second
+        uncertainty = (
+            1 - proba.max(axis=1) if strategy == "least_confidence" else margin_uncertainty(proba)
+        )
     order = np.argsort(-uncertainty, kind="stable")[:limit]
     return [LabellingCandidate(int(i), round(float(uncertainty[i]), 4)) for i in order]
 

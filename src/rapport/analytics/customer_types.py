@@ -22,7 +22,7 @@ VALUE_BANDS = {
     "low": ("under £100k", None, Decimal(100_000)),
 }
 HEALTH_BANDS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "Not scored"}
-LOYAL_FROM, PASSIVE_FROM = 0.30, 0.0  # NPS on the stored −1…1 scale
+LOYAL_FROM, PASSIVE_FROM = 30.0, 0.0  # NPS on the −100…100 scale of AccountSnapshot.value
 LOYALTY = {
     "loyal": "Loyal (NPS ≥ 30)",
     "passive": "Passive (NPS 0–29)",

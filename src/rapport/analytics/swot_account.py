@@ -76,8 +76,7 @@ def _loyalty_lines(
             )
         ]
     figure = Figure(value.value, value.low, value.high, "NPS")
-    # loyalty_of reads NPS on the stored −1…1 scale; estimates are on the −100…100 one.
-    loyalty = loyalty_of(value.value / 100)
+    loyalty = loyalty_of(value.value)
     kind = customer_type(band=band, loyalty=loyalty, value=value_band(account.annual_value))
     lines = []
     if loyalty == "loyal":

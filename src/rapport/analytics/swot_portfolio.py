@@ -144,7 +144,7 @@ def _account_lines(
             else:
                 by_reason[code].append(name)
         value = nps.get(row.account_id)
-        loyalty = loyalty_of(None if value is None else value / 100)
+        loyalty = loyalty_of(value)
         kind = customer_type(
             band=row.band, loyalty=loyalty, value=value_band(row.account.annual_value)
         )

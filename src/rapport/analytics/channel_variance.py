@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from rapport.analytics.metrics import MetricValue, compare, difference_interval,
 from rapport.analytics.services import WINDOW_DAYS
 from rapport.analytics.targets import Target, target_for
 from rapport.core.access import Actor
+from rapport.core.dates import local_midnight
 from rapport.customers.models import Account
 from rapport.stats import variance
 
@@ -90,20 +91,11 @@ def windows(as_of: date) -> tuple[date, date, date, date]:
 
 def _counts(account_id: int, metric: str, previous_start: date, as_of: date) -> list[Any]:
     """Responses per window × channel with the counts the metric needs (one grouped query)."""
-    from rapport.feedback.models import Response
+    from rapport.feedback.public import responses_in_window
 
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(previous_start, time.min, zone)
-    split = datetime.combine(previous_start + timedelta(days=WINDOW_DAYS), time.min, zone)
-    end = datetime.combine(as_of + timedelta(days=1), time.min, zone)
+    split = local_midnight(previous_start + timedelta(days=WINDOW_DAYS))
     rows = (
-        Response.objects.filter(
-            account_id=account_id,
-            submitted_at__gte=start,
-            submitted_at__lt=end,
-            **{f"{metric}__isnull": False},
-        )
-        .order_by()  # the model's default ordering would split the groups
+        responses_in_window([account_id], start=previous_start, end=as_of, answered=metric)
         .annotate(
             window=Case(
                 When(submitted_at__gte=split, then=Value("current")),

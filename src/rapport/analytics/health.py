@@ -130,13 +130,9 @@ class Batch:
 def _latest_nps() -> dict[str, Subquery]:
     """A contact's latest NPS answer and its time. Read from the raw responses because no
     rollup keeps answers per person; it is one indexed subquery per decision maker."""
-    # Response belongs to feedback; its public.py is another engineer's, so the read sits
-    # here until feedback.public offers it (decisions.md 17).
-    from rapport.feedback.models import Response
+    from rapport.feedback.public import latest_answers
 
-    latest = Response.objects.filter(respondent_contact=OuterRef("pk"), nps__isnull=False).order_by(
-        "-submitted_at", "-pk"
-    )
+    latest = latest_answers(OuterRef("pk"), "nps")
     return {
         "latest_nps": Subquery(latest.values("nps")[:1], output_field=IntegerField()),
         "latest_nps_at": Subquery(latest.values("submitted_at")[:1], output_field=DateTimeField()),

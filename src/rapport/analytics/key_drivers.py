@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -83,18 +83,12 @@ def _rows(
 ) -> list[tuple[Any, ...]]:
     """The scores of the accounts' responses answering the outcome in the window (one query);
     `account_ids` may be a queryset of ids, which becomes a subquery."""
-    from rapport.feedback.models import Response
+    from rapport.feedback.public import responses_in_window
 
-    zone = timezone.get_current_timezone()
     return list(
-        Response.objects.filter(
-            account_id__in=account_ids,
-            submitted_at__gte=datetime.combine(start, time.min, zone),
-            submitted_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone),
-            **{f"{outcome}__isnull": False},
+        responses_in_window(account_ids, start=start, end=end, answered=outcome).values_list(
+            "nps", "csat", "ces", "answers"
         )
-        .order_by()
-        .values_list("nps", "csat", "ces", "answers")
     )
 
 

@@ -47,7 +47,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet, Sum
@@ -56,8 +56,10 @@ from rapport.analytics.health import Weighting
 from rapport.analytics.key_drivers import DRIVER_OUTCOMES, KeyDrivers
 from rapport.analytics.metrics import compare, difference_interval, estimate, metric_def
 from rapport.analytics.models import MetricRollup
-from rapport.enrichment.theme_effects import ThemeFigures
 from rapport.stats.intervals import mean_t, wilson
+
+if TYPE_CHECKING:
+    from rapport.enrichment.public import ThemeFigures
 
 SWOT_MONTHS = 12
 QUADRANTS = ("strength", "weakness", "opportunity", "threat")

@@ -30,7 +30,7 @@ from rapport.analytics.swot import (
 )
 from rapport.core.access import Actor
 from rapport.customers.models import Account, Contact, DecisionRole
-from rapport.enrichment.theme_effects import theme_figures
+from rapport.enrichment.public import theme_figures
 
 MARGIN_FALL = Decimal("0.05")  # of the annual value, half year on half year
 PROMOTER_FROM = 9

@@ -45,7 +45,7 @@ from rapport.core.access import Actor, scope_of
 from rapport.core.models import Team
 from rapport.customers.models import Account
 from rapport.customers.selectors import accounts_for
-from rapport.enrichment.theme_effects import theme_figures
+from rapport.enrichment.public import theme_figures
 from rapport.stats.intervals import mean_t, wilson
 
 NAMES_SHOWN = 3

@@ -6,14 +6,18 @@ not whenever feedback code is imported.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rapport.enrichment.selectors import MoverWindow, ThemeMove, ThemeMovers
+    from django.db.models import QuerySet
 
-__all__ = ["MoverWindow", "ThemeMove", "ThemeMovers"]  # types for callers' annotations
+    from rapport.enrichment.selectors import MoverWindow, ThemeMove, ThemeMovers
+    from rapport.enrichment.theme_effects import ThemeFigures
+
+# Types for callers' annotations.
+__all__ = ["MoverWindow", "ThemeFigures", "ThemeMove", "ThemeMovers"]
 
 
 def enrich_after_import(job_id: int) -> None:
@@ -58,3 +62,13 @@ def mover_window(
     from rapport.enrichment.selectors import MoverWindow
 
     return MoverWindow(period, previous_start, current_start, current_end)
+
+
+def theme_figures(
+    account_ids: Iterable[int] | QuerySet[Any, Any], *, metric: str, start: date, end: date
+) -> list[ThemeFigures]:
+    """Per theme in the window: share and sentiment of comments, and the metric's sums for the
+    responses that mention it against the others (accounts the caller has scoped)."""
+    from rapport.enrichment.theme_effects import theme_figures as figures
+
+    return figures(account_ids, metric=metric, start=start, end=end)

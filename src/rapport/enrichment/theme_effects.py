@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.utils import timezone
 
 from rapport.analytics.metrics import SUM_FIELDS, metric_def
+from rapport.core.dates import local_days
 from rapport.enrichment.models import CommentAnalysis, ResponseTheme, Theme, ThemeRollup
 from rapport.enrichment.rollups import ALL
 
@@ -62,9 +62,7 @@ def theme_figures(
 ) -> list[ThemeFigures]:
     """Every theme mentioned in the window (`start`..`end` inclusive, local days), most
     mentioned first."""
-    zone = timezone.get_current_timezone()
-    since = datetime.combine(start, time.min, zone)
-    until = datetime.combine(end + timedelta(days=1), time.min, zone)
+    since, until = local_days(start, end)
     rollups: dict[str, Mapping[str, Any]] = {
         row["key"]: row
         for row in ThemeRollup.objects.filter(

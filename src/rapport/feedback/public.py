@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.http import QueryDict
 
 from rapport.analytics.services import ScoreRow
+from rapport.core.dates import local_days, local_midnight
 from rapport.customers.models import Account
 from rapport.feedback.models import FeedbackChannel, Response
 
@@ -65,11 +67,33 @@ def responses_for_account(account: Account, filters: FeedbackFilters) -> QuerySe
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     if filters.start:
-        rows = rows.filter(submitted_at__date__gte=filters.start)
+        rows = rows.filter(submitted_at__gte=local_midnight(filters.start))
     if filters.end:
-        rows = rows.filter(submitted_at__date__lte=filters.end)
+        rows = rows.filter(submitted_at__lt=local_midnight(filters.end + timedelta(days=1)))
     if filters.with_comment:
         rows = rows.exclude(comment="")
     if filters.detractors:
         rows = rows.filter(nps__lte=6)
     return rows.order_by("-submitted_at", "-pk")
+
+
+def responses_in_window(
+    account_ids: Iterable[int] | QuerySet[Any, Any], *, start: date, end: date, answered: str
+) -> QuerySet[Response]:
+    """Responses of the accounts on the local days `start`..`end` that answer the score field
+    `answered`, unordered (for grouped reads). `account_ids` may be a queryset of ids (a
+    subquery); the caller has scoped them."""
+    since, until = local_days(start, end)
+    return Response.objects.filter(
+        account_id__in=account_ids,
+        submitted_at__gte=since,
+        submitted_at__lt=until,
+        **{f"{answered}__isnull": False},
+    ).order_by()
+
+
+def latest_answers(contact: OuterRef, answered: str) -> QuerySet[Response]:
+    """A contact's responses answering `answered`, newest first, for a per-contact subquery."""
+    return Response.objects.filter(
+        respondent_contact=contact, **{f"{answered}__isnull": False}
+    ).order_by("-submitted_at", "-pk")

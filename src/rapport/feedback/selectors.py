@@ -6,13 +6,13 @@ visible to the person who started it and to administrators.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from rapport.core.access import Actor, scope, scope_of
+from rapport.core.dates import local_midnight
 from rapport.feedback.models import ImportJob, ImportRowError, ImportStatus, Response
 
 
@@ -54,16 +54,12 @@ def responses_for(
     if channel:
         responses = responses.filter(channel=channel)
     if start is not None:
-        responses = responses.filter(submitted_at__gte=_local_midnight(start))
+        responses = responses.filter(submitted_at__gte=local_midnight(start))
     if end is not None:
-        responses = responses.filter(submitted_at__lt=_local_midnight(end + timedelta(days=1)))
+        responses = responses.filter(submitted_at__lt=local_midnight(end + timedelta(days=1)))
     if has_comment is not None:
         responses = responses.exclude(comment="") if has_comment else responses.filter(comment="")
     return responses.order_by("-submitted_at", "-pk")
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def get_response(user: Actor, response_id: int) -> Response:

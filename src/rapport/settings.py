@@ -168,6 +168,9 @@ NINJA_MAX_PER_PAGE_SIZE = 500
 # Statistics conventions (DESIGN.md section 6).
 RAPPORT_MIN_N = env_int("MIN_N", 30, minimum=1)
 RAPPORT_PAGE_SIZE = 50
+# A running import without a checkpoint for this long has lost its worker (batches commit every
+# few seconds), so it may be resumed and the worker marks it failed.
+RAPPORT_IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

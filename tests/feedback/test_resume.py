@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from rapport.analytics.models import MetricRollup
 from rapport.feedback import services
@@ -135,9 +137,15 @@ def test_a_job_left_running_by_a_killed_process_resumes(accounts, world, mapping
         services.run_import_job(
             job_id=job.pk, batch_rows=3, on_progress=_interrupt_after(3, KeyboardInterrupt())
         )
-    # A kill -9 would not have marked the job failed.
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, error="")
+    # A kill -9 would not have marked the job failed; its heartbeat stops.
     job.refresh_from_db()
+    assert job.heartbeat_at is not None  # the checkpoints beat
+    quiet_since = timezone.now() - dt.timedelta(minutes=11)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, error="", heartbeat_at=quiet_since
+    )
+    job.refresh_from_db()
+    assert services.stalled(job)
     assert services.resumable(job)
     job = run(job, batch_rows=3)
     assert counts(job) == CLEAN_COUNTS
@@ -180,3 +188,37 @@ def test_a_file_that_is_gone_fails_clearly(accounts, world):
         ImportStatus.FAILED,
         "the file is no longer on the server; upload it again",
     )
+
+
+def test_a_running_job_with_a_recent_heartbeat_is_not_resumable(accounts, world, mapping):
+    job = start(world.user, CONTENT, mapping=mapping)
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, started_at=now, heartbeat_at=now - dt.timedelta(minutes=9)
+    )
+    job.refresh_from_db()
+    assert not services.stalled(job)
+    assert not services.resumable(job)
+    assert services.stalled(job, now=now + dt.timedelta(minutes=2))
+
+
+def test_the_worker_marks_stalled_imports_failed_with_the_reason(accounts, world, mapping):
+    stale, alive, legacy = (start(world.user, CONTENT, mapping=mapping) for _ in range(3))
+    now = timezone.now()
+    ImportJob.objects.filter(pk=stale.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=now - dt.timedelta(minutes=30)
+    )
+    ImportJob.objects.filter(pk=alive.pk).update(status=ImportStatus.RUNNING, heartbeat_at=now)
+    ImportJob.objects.filter(pk=legacy.pk).update(  # started before heartbeats existed
+        status=ImportStatus.RUNNING, heartbeat_at=None, started_at=now - dt.timedelta(hours=2)
+    )
+    assert services.fail_stalled_imports() == 2
+    stale.refresh_from_db()
+    alive.refresh_from_db()
+    legacy.refresh_from_db()
+    assert (stale.status, alive.status, legacy.status) == ("failed", "running", "failed")
+    assert stale.error.startswith("stalled: no progress since ")
+    assert stale.error.endswith("rows up to the last checkpoint are saved, resume it")
+    assert services.resumable(stale)
+    job = run(stale, batch_rows=3)
+    assert counts(job) == CLEAN_COUNTS

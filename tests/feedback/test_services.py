@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from rapport.analytics.models import AccountSnapshot, MetricRollup
 from rapport.core.models import AuditEvent, Role
@@ -151,7 +152,14 @@ def test_a_background_import_is_queued_when_the_job_commits(
 
 def test_resumable_jobs():
     assert services.resumable(ImportJob(status=ImportStatus.FAILED, file_format="csv"))
-    assert services.resumable(ImportJob(status=ImportStatus.RUNNING, file_format="xlsx"))
+    now = timezone.now()
+    quiet = now - dt.timedelta(minutes=11)
+    assert services.resumable(
+        ImportJob(status=ImportStatus.RUNNING, file_format="xlsx", heartbeat_at=quiet)
+    )
+    assert not services.resumable(
+        ImportJob(status=ImportStatus.RUNNING, file_format="xlsx", heartbeat_at=now)
+    )
     assert not services.resumable(ImportJob(status=ImportStatus.SUCCEEDED, file_format="csv"))
     assert not services.resumable(ImportJob(status=ImportStatus.PENDING, file_format="csv"))
     assert not services.resumable(ImportJob(status=ImportStatus.FAILED, file_format="api"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from rapport.feedback.models import ImportJob, ImportStatus, Response
@@ -127,6 +129,28 @@ def test_failed_import_resumes_from_the_page(
     job.refresh_from_db()
     assert job.status == ImportStatus.SUCCEEDED
     assert Response.objects.filter(import_job=job).count() == 1
+
+
+def test_a_stalled_import_says_so_and_resumes_from_the_page(
+    user_client, world, accounts, upload, worker_pass
+):
+    upload(user_client, BAD_FILE)
+    job = ImportJob.objects.get()
+    url = reverse("feedback:import", args=[job.pk])
+    beat = timezone.now() - dt.timedelta(minutes=3)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, heartbeat_at=beat)
+    page = user_client.get(url).content.decode()
+    assert "Resume import" not in page  # alive as far as anyone can tell
+    assert 'hx-trigger="every 1s"' in page
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=beat - dt.timedelta(minutes=10))
+    page = user_client.get(url).content.decode()
+    assert "the worker running this import has stopped" in page
+    assert 'hx-trigger="every 1s"' not in page
+    assert "Resume import" in page
+    assert user_client.post(reverse("feedback:import-resume", args=[job.pk])).status_code == 302
+    worker_pass()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED
 
 
 def test_import_list_query_count_does_not_grow(user_client, world, accounts, upload):

@@ -22,7 +22,9 @@ def run_periodic() -> None:
     from rapport.analytics.public import refresh_health_daily
     from rapport.analytics.services import ensure_snapshots_current
     from rapport.enrichment.public import enqueue_if_pending
+    from rapport.feedback.public import fail_stalled_imports
 
+    fail_stalled_imports()  # imports whose worker was killed: their pages offer to resume
     ensure_snapshots_current()
     refresh_health_daily()  # after the snapshots: health reads them
     enqueue_if_pending()  # comments that arrived outside an import (API, manual notes)

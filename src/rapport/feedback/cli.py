@@ -11,6 +11,7 @@ import sys
 import time
 from typing import TextIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
@@ -65,6 +66,12 @@ def _job(args: argparse.Namespace, user: User) -> ImportJob:
             job = selectors.get_import(user, args.resume)
         except Http404:
             raise _Usage(f"no import {args.resume} that {user.username} may see") from None
+        if job.status == ImportStatus.RUNNING and not services.stalled(job):
+            raise _Usage(
+                f"import {job.pk} is running and checkpointed in the last "
+                f"{settings.RAPPORT_IMPORT_STALLED_MINUTES} minutes; if its process was killed, "
+                "resume it once that time has passed"
+            )
         if not services.resumable(job):
             raise _Usage(f"import {job.pk} is {job.status}: there is nothing to resume")
         if args.file.is_file() and file_sha256(args.file) != job.file_sha256:

@@ -137,6 +137,9 @@ class ImportJob(models.Model):
     rows_rejected = models.BigIntegerField(default=0)
     accounts_created = models.IntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # Set when the run starts and at every checkpoint: a running job whose heartbeat is older
+    # than RAPPORT_IMPORT_STALLED_MINUTES lost its worker and may be resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -97,3 +97,10 @@ def latest_answers(contact: OuterRef, answered: str) -> QuerySet[Response]:
     return Response.objects.filter(
         respondent_contact=contact, **{f"{answered}__isnull": False}
     ).order_by("-submitted_at", "-pk")
+
+
+def fail_stalled_imports() -> int:
+    """Periodic: imports whose worker stopped are marked failed, so they can be resumed."""
+    from rapport.feedback.services import fail_stalled_imports as fail
+
+    return fail()

@@ -11,12 +11,14 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.analytics.public import refresh_account_health
@@ -165,9 +167,42 @@ def start_import(
     return job
 
 
+def stalled(job: ImportJob, *, now: datetime | None = None) -> bool:
+    """Running, but without a heartbeat for RAPPORT_IMPORT_STALLED_MINUTES: its worker was
+    killed (a live run checkpoints every few seconds)."""
+    if job.status != ImportStatus.RUNNING:
+        return False
+    last = job.heartbeat_at or job.started_at or job.created_at
+    limit = timedelta(minutes=settings.RAPPORT_IMPORT_STALLED_MINUTES)
+    return last is not None and (now or timezone.now()) - last > limit
+
+
 def resumable(job: ImportJob) -> bool:
-    """A failed job, or one left running by a process that was killed, can be resumed."""
-    return job.status in (ImportStatus.FAILED, ImportStatus.RUNNING) and job.file_format != "api"
+    """A failed job, or a running one whose worker stopped, can be resumed."""
+    return job.file_format != "api" and (job.status == ImportStatus.FAILED or stalled(job))
+
+
+def fail_stalled_imports() -> int:
+    """Periodic (`rapport worker`): mark stalled imports failed with the reason, so their
+    page offers to resume them. Returns how many."""
+    limit = timezone.now() - timedelta(minutes=settings.RAPPORT_IMPORT_STALLED_MINUTES)
+    running = ImportJob.objects.filter(status=ImportStatus.RUNNING)
+    quiet = running.filter(
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
+    )
+    failed = 0
+    for job in quiet.only("pk", "heartbeat_at", "started_at"):
+        last = timezone.localtime(job.heartbeat_at or job.started_at)
+        error = (
+            f"stalled: no progress since {last:%-d %b %Y %H:%M} (the worker running it stopped); "
+            "rows up to the last checkpoint are saved, resume it"
+        )
+        # Only if still running and quiet: the worker may have checkpointed meanwhile.
+        failed += quiet.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED, error=error, finished_at=timezone.now()
+        )
+        log.warning("import %s %s", job.pk, error)
+    return failed
 
 
 def resume_import(*, actor: Actor, job: ImportJob) -> ImportJob:
@@ -197,7 +232,8 @@ def run_import_job(
     resumed = job.checkpoint_row > 0
     job.status, job.error, job.finished_at = ImportStatus.RUNNING, "", None
     job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "error", "finished_at", "started_at"])
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "started_at", "heartbeat_at"])
     run = ImportRun(job, batch_rows=batch_rows, on_progress=on_progress)
     try:
         run.execute()

@@ -51,11 +51,14 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 
 def _job_context(job: ImportJob) -> dict[str, object]:
+    stalled = services.stalled(job)
     return {
         "job": job,
         "summary": selectors.import_summary(job),
-        "active": job.status in (ImportStatus.PENDING, ImportStatus.RUNNING),
-        "resumable": services.resumable(job) and job.status == ImportStatus.FAILED,
+        "active": job.status == ImportStatus.PENDING
+        or (job.status == ImportStatus.RUNNING and not stalled),
+        "resumable": services.resumable(job),
+        "stalled": stalled,
     }
 
 

@@ -20,6 +20,7 @@ from itertools import chain, islice
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from rapport.analytics.rollup_sql import RollupDelta
 from rapport.core.access import Capability, scope_of
@@ -183,6 +184,7 @@ class ImportRun:
     def _checkpoint(self, last_row: int, position: int) -> None:
         job = self.job
         job.checkpoint_row = last_row
+        job.heartbeat_at = timezone.now()
         job.checkpoint_byte = job.bytes_done = min(position, job.file_size or position)
         save_checkpoint(job)
 

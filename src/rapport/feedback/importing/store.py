@@ -36,6 +36,7 @@ COMPARED = (
 _INSERTED = (*COMPARED, "source_system", "external_id", "import_job_id", "created_at", "updated_at")
 _UPDATED = (*COMPARED, "import_job_id", "updated_at")
 CHECKPOINT_FIELDS = (
+    "heartbeat_at",
     "checkpoint_row",
     "checkpoint_byte",
     "bytes_done",

@@ -8,7 +8,6 @@ from django.test import Client
 
 from rapport.api.services import issue_token
 from rapport.core.models import Role
-from rapport.enrichment import services
 from rapport.enrichment.models import EnrichmentJob, JobKind, TrainedModel
 from rapport.enrichment.training import run_training_job
 from tests.enrichment.helpers import enrich, respond, themes_of
@@ -135,8 +134,13 @@ def test_sentiment_label_model_and_queue(
 
     made = [respond(world.account, text) for text, _ in DOMAIN]
     enrich()
-    for r, (_, label) in zip(made, DOMAIN, strict=True):
-        services.label_response(actor=world.user, response=r, sentiment=label)
+    queue = api_client.get("/api/v1/sentiment/labelling-queue?limit=21").json()
+    assert [a["picked_at_random"] for a in queue].count(True) == 7  # every third
+    for i, (r, (_, label)) in enumerate(zip(made, DOMAIN, strict=True)):
+        body = {"sentiment": label, "picked_at_random": i % 2 == 0}
+        api_client.post(f"/api/v1/responses/{r.pk}/labels", body, content_type="application/json")
+    status = api_client.get("/api/v1/sentiment/model").json()["readiness"]
+    assert (status["sampled"], status["ready"]) == (len(DOMAIN) // 2, True)
     assert api_client.post("/api/v1/sentiment/model/train").status_code == 403  # account manager
     with django_capture_on_commit_callbacks(execute=False):
         started = analyst.post("/api/v1/sentiment/model/train")

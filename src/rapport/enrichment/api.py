@@ -71,6 +71,10 @@ class AnalysisOut(Schema):
     sentiment_uncertainty: float | None = Field(
         ..., description="0..1; how much a sentiment label would teach the model"
     )
+    sentiment_sampled: bool = Field(..., description="its sentiment was labelled as a random pick")
+    picked_at_random: bool = Field(
+        False, description="in the sentiment labelling queue: a random pick, not an uncertain one"
+    )
     sentences: list[SentenceOut] = Field(..., description="spans of the original comment")
     redacted_text: str = Field(..., description="the comment with personal data replaced")
     pii_kinds: list[str]
@@ -85,6 +89,11 @@ class LabelIn(Schema):
         None, description="theme slugs; an empty list means no theme, absent leaves them"
     )
     sentiment: SentimentLabel | None = Field(None, description="absent leaves it as it is")
+    picked_at_random: bool = Field(
+        False,
+        description="true when labelling a comment the sentiment queue gave as picked_at_random "
+        "(models are judged against VADER on those labels)",
+    )
 
 
 class VaderFigures(Schema):
@@ -108,6 +117,8 @@ class SentimentReadinessOut(Schema):
     labels: int
     counts: dict[str, int]
     needed_per_label: int
+    sampled: int = Field(..., description="labels given to random picks")
+    needed_sampled: int
     ready: bool
     message: str
 
@@ -195,6 +206,8 @@ def _analysis_out(a: CommentAnalysis) -> dict[str, Any]:
         "sentiment_labelled": a.sentiment_labelled_at is not None,
         "sentiment_labelled_at": a.sentiment_labelled_at,
         "sentiment_uncertainty": a.sentiment_uncertainty,
+        "sentiment_sampled": a.sentiment_sampled,
+        "picked_at_random": getattr(a, "picked_at_random", False),
         "sentences": [
             {"start": s, "end": e, "compound": c, "label": lbl} for s, e, c, lbl in a.sentences
         ],
@@ -263,6 +276,7 @@ def label_response(request: HttpRequest, response_id: int, payload: LabelIn) -> 
             response=response,
             theme_slugs=payload.themes,
             sentiment=payload.sentiment,
+            picked_at_random=payload.picked_at_random,
             via="api",
         )
     )
@@ -272,13 +286,13 @@ def label_response(request: HttpRequest, response_id: int, payload: LabelIn) -> 
 @router.get(
     "/sentiment/labelling-queue",
     response=list[AnalysisOut],
-    summary="Comments without a sentiment label, the ones a label would teach most first",
+    summary="Comments without a sentiment label, the ones a label would teach most first; "
+    "every third a random pick",
 )
 def sentiment_queue(request: HttpRequest, query: Query[QueueQuery]) -> Any:
-    return [
-        _analysis_out(a)
-        for a in selectors.sentiment_labelling_queue(request.user, limit=query.limit)
-    ]
+    favour = training.sentiment_readiness().short_labels
+    queue = selectors.sentiment_labelling_queue(request.user, limit=query.limit, favour=favour)
+    return [_analysis_out(a) for a in queue]
 
 
 def _model_out(m: TrainedModel, in_force: TrainedModel | None) -> dict[str, Any]:
@@ -305,6 +319,8 @@ def _sentiment_status() -> dict[str, Any]:
             "labels": ready.labels,
             "counts": ready.counts,
             "needed_per_label": ready.needed,
+            "sampled": ready.sampled,
+            "needed_sampled": ready.needed_sampled,
             "ready": ready.ready,
             "message": ready.message,
         },

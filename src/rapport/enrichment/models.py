@@ -78,6 +78,13 @@ class CommentAnalysis(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sentiment_labelled_at = models.DateTimeField(null=True, blank=True)
+    # True when the sentiment was labelled as a random pick of the labelling queue. Uncertain
+    # comments are unlike the rest (mostly "good, however bad"), so only random picks show how
+    # a model does on the comments as a whole; the model is judged against VADER on them.
+    sentiment_sampled = models.BooleanField(default=False)
+    # Uniform 0..1, drawn when analysed: random picks are the lowest keys (an index, no sort
+    # of every comment).
+    sample_key = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "comment analyses"
@@ -92,6 +99,11 @@ class CommentAnalysis(models.Model):
                 fields=["-sentiment_uncertainty"],
                 condition=Q(sentiment_labelled_at__isnull=True),
                 name="analysis_sent_unlabelled_idx",
+            ),
+            models.Index(
+                fields=["sample_key"],
+                condition=Q(sentiment_labelled_at__isnull=True),
+                name="analysis_sent_sample_idx",
             ),
         ]
 

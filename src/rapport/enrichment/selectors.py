@@ -319,37 +319,78 @@ def theme_trend(
 # --- sentiment labels and models --------------------------------------------------------------
 
 
+RANDOM_EVERY = 3  # every third suggestion of the sentiment queue is a random pick
+
+
 def sentiment_labelling_queue(
-    actor: Actor, *, limit: int = 20, account_id: int | None = None
+    actor: Actor,
+    *,
+    limit: int = 20,
+    account_id: int | None = None,
+    favour: Sequence[str] = (),
 ) -> list[CommentAnalysis]:
-    """Comments without a person's sentiment, the ones a label would teach most first:
-    highest sentiment uncertainty (VADER: score near ±0.05; trained model: its two likeliest
-    labels nearly equally probable), then newest. Same rows and prefetches as the theme queue."""
+    """Comments without a person's sentiment, in the order worth labelling.
+
+    Two of every three: highest sentiment uncertainty first (VADER: score near ±0.05; trained
+    model: its two likeliest labels nearly equally probable), then newest; those the model
+    gives a label in `favour` first (the sentiments still short of examples: neutral comments
+    are rare and seldom uncertain, so they would otherwise take hundreds of labels to reach).
+    Every third is a random pick (lowest `sample_key`, never favoured), marked
+    `picked_at_random`: uncertain comments alone are unlike the rest, and random picks are what
+    a model is judged on. At most four queries and the themes' prefetch, whatever the limit.
+    """
     rows = _analyses(actor).filter(sentiment_labelled_at__isnull=True)
     if account_id is not None:
         rows = rows.filter(account_id=account_id)
-    ordered = rows.order_by(
-        F("sentiment_uncertainty").desc(nulls_last=True), "-submitted_at", "-pk"
+    picks = limit // RANDOM_EVERY
+    by_uncertainty = (F("sentiment_uncertainty").desc(nulls_last=True), "-submitted_at", "-pk")
+    uncertain: list[int] = []
+    if favour:
+        short = rows.filter(model_label__in=list(favour)).order_by(*by_uncertainty)
+        uncertain = list(short.values_list("pk", flat=True)[: limit - picks])
+    if len(uncertain) < limit - picks:
+        rest = rows.exclude(pk__in=uncertain).order_by(*by_uncertainty)
+        uncertain += rest.values_list("pk", flat=True)[: limit - picks - len(uncertain)]
+    chosen = list(
+        rows.exclude(pk__in=uncertain)
+        .order_by(F("sample_key").asc(nulls_last=True), "pk")
+        .values_list("pk", flat=True)[:picks]
     )
-    return list(_with_themes(ordered)[:limit])
+    order: list[int] = []
+    for pk in uncertain:
+        if chosen and len(order) % RANDOM_EVERY == RANDOM_EVERY - 1:
+            order.append(chosen.pop(0))
+        order.append(pk)
+    order += chosen  # when there are fewer uncertain comments than slots
+    random_picks = set(order) - set(uncertain)
+    found = {a.pk: a for a in _with_themes(CommentAnalysis.objects.filter(pk__in=order))}
+    queue = [found[pk] for pk in order if pk in found]
+    for a in queue:
+        a.picked_at_random = a.pk in random_picks  # type: ignore[attr-defined]
+    return queue
 
 
 def sentiment_labelled_count(actor: Actor) -> int:
     return _analyses(actor).filter(sentiment_labelled_at__isnull=False).count()
 
 
-def sentiment_label_counts() -> dict[str, int]:
+def sentiment_label_counts() -> tuple[dict[str, int], int]:
     """Comments per sentiment a person set, across the organisation (one model for all teams,
-    like the theme classifier). One query."""
+    like the theme classifier), and how many of them were random picks. One query."""
     from django.db.models import Count
 
     rows = (
         CommentAnalysis.objects.filter(sentiment_labelled_at__isnull=False, response__isnull=False)
-        .values("label")
+        .values("label", "sentiment_sampled")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return {r["label"]: r["n"] for r in rows}
+    counts: dict[str, int] = defaultdict(int)
+    sampled = 0
+    for r in rows:
+        counts[r["label"]] += r["n"]
+        sampled += r["n"] if r["sentiment_sampled"] else 0
+    return dict(counts), sampled
 
 
 def sentiment_models(limit: int = 5) -> list[TrainedModel]:

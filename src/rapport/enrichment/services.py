@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -48,9 +49,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000
 MIN_MODEL_CONFIDENCE = 0.5
-# e2: analyses also store the model's own label and the sentiment uncertainty the sentiment
-# labelling queue orders by, so every comment analysed under e1 is analysed again.
-VERSION_PREFIX = "e2"
+# e3: analyses also store the model's own label, the sentiment uncertainty and the random key
+# the sentiment labelling queue picks by, so every comment analysed before is analysed again.
+VERSION_PREFIX = "e3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,8 @@ def _enrich_locked(ids: list[int], models: ModelsInForce) -> BatchResult:
         if not analysis.sentiment_labelled_at:
             analysis.label = sentiment.label
         analysis.sentiment_uncertainty = sentiment.uncertainty
+        if analysis.sample_key is None:
+            analysis.sample_key = random.random()  # a sampling order, not a secret
         analysis.sentences = [
             [s.start, s.end, round(float(s.compound), 4), s.label] for s in sentiment.sentences
         ]
@@ -261,6 +264,7 @@ _UPDATED_FIELDS = [
     "label",
     "model_label",
     "sentiment_uncertainty",
+    "sample_key",
     "sentences",
     "redacted",
     "pii_kinds",
@@ -383,12 +387,15 @@ def label_response(
     response: Response,
     theme_slugs: Sequence[str] | None = None,
     sentiment: str | None = None,
+    picked_at_random: bool = False,
     via: str = "web",
 ) -> CommentAnalysis:
     """Confirm or correct a comment's themes, its sentiment, or both; None leaves one as it is.
 
     Each label is kept across every later run. A sentiment label replaces the model's label of
-    this comment (its score stays the model's) and is what the sentiment model learns from.
+    this comment (its score stays the model's) and is what the sentiment model learns from;
+    picked_at_random says the comment was a random pick of the sentiment queue, so its label
+    can judge a model on the comments as a whole.
     """
     require(actor, Capability.LABEL_COMMENTS, response.account.team_id)
     if not response.comment:
@@ -404,7 +411,7 @@ def label_response(
     if theme_slugs is not None:
         _label_themes(actor, response, analysis, theme_slugs, via)
     if sentiment is not None:
-        _label_sentiment(actor, response, analysis, sentiment, via)
+        _label_sentiment(actor, response, analysis, sentiment, picked_at_random, via)
     return analysis
 
 
@@ -461,14 +468,28 @@ def _label_themes(
 
 
 def _label_sentiment(
-    actor: Actor, response: Response, analysis: CommentAnalysis, sentiment: str, via: str
+    actor: Actor,
+    response: Response,
+    analysis: CommentAnalysis,
+    sentiment: str,
+    picked_at_random: bool,
+    via: str,
 ) -> None:
     # No rollup changes: theme rollups sum the model's score, which a label leaves as it is.
     before = analysis.label
     analysis.label = sentiment
     analysis.sentiment_labelled_by = actor if actor.is_authenticated else None
     analysis.sentiment_labelled_at = timezone.now()
-    analysis.save(update_fields=["label", "sentiment_labelled_by", "sentiment_labelled_at"])
+    # A relabel keeps a random pick's standing: the comment was still chosen at random.
+    analysis.sentiment_sampled = analysis.sentiment_sampled or picked_at_random
+    analysis.save(
+        update_fields=[
+            "label",
+            "sentiment_labelled_by",
+            "sentiment_labelled_at",
+            "sentiment_sampled",
+        ]
+    )
     record_audit(
         actor=actor,
         action=AuditAction.UPDATE,

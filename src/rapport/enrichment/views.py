@@ -157,9 +157,15 @@ def label_queue(request: HttpRequest) -> HttpResponse:
     if not scope_of(request.user).can(Capability.LABEL_COMMENTS, None):
         raise PermissionDenied("Your role does not label comments.")
     by_sentiment = request.GET.get("for") == "sentiment"
-    pick = selectors.sentiment_labelling_queue if by_sentiment else selectors.labelling_queue
+    readiness = training.sentiment_readiness()
+    if by_sentiment:
+        queue = selectors.sentiment_labelling_queue(
+            request.user, limit=21, favour=readiness.short_labels
+        )
+    else:
+        queue = selectors.labelling_queue(request.user, limit=20)
     context = {
-        "queue": pick(request.user, limit=20),
+        "queue": queue,
         "by_sentiment": by_sentiment,
         "themes": [t for t in selectors.themes() if t.active],
         "sentiments": LABELS,
@@ -167,7 +173,7 @@ def label_queue(request: HttpRequest) -> HttpResponse:
         "sentiment_labelled": selectors.sentiment_labelled_count(request.user),
         "model": selectors.current_theme_model(),
         "sentiment_model": selectors.current_sentiment_model(),
-        "sentiment_readiness": training.sentiment_readiness(),
+        "sentiment_readiness": readiness,
     }
     return render(request, "enrichment/label.html", context)
 
@@ -184,6 +190,7 @@ def label(request: HttpRequest, response_id: int) -> HttpResponse:
             response=response,
             theme_slugs=request.POST.getlist("themes"),
             sentiment=request.POST.get("sentiment") or None,
+            picked_at_random=request.POST.get("picked") == "random",
         )
     except ValueError as error:
         messages.error(request, str(error))

@@ -23,7 +23,9 @@ class MetricRollup(models.Model):
     buckets add up exactly across accounts, teams and longer periods.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique bucket key starts with the account, and every import
+    # writes a bucket index entry for about every row.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     metric = models.CharField(max_length=64)
     period = models.CharField(max_length=5, choices=Period.choices)
     period_start = models.DateField()

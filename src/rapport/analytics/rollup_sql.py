@@ -128,13 +128,16 @@ class RollupDelta:
         self._reset()
 
     def _reset(self) -> None:
+        self._clear_typed()
+        self._custom: dict[tuple[int, str, str, date], list[float]] = defaultdict(
+            lambda: [0.0] * len(SUM_FIELDS)
+        )
+
+    def _clear_typed(self) -> None:
         self._account = array("q")
         self._day = array("q")  # local date ordinal
         self._sign = array("b")
         self._scores = {metric: array("b") for metric in TYPED}  # -1: not answered
-        self._custom: dict[tuple[int, str, str, date], list[float]] = defaultdict(
-            lambda: [0.0] * len(SUM_FIELDS)
-        )
 
     def __len__(self) -> int:
         return len(self._account) + len(self._custom)
@@ -187,6 +190,7 @@ class RollupDelta:
         rows["sign"] = np.frombuffer(self._sign, dtype=np.int8)
         for metric in TYPED:
             rows[metric] = np.frombuffer(self._scores[metric], dtype=np.int8)
+        self._clear_typed()  # the records hold them now: a batch's rows are not kept twice
         # By account, a slice of accounts at a time: buckets never span accounts, so the
         # temporaries are a slice's, not the batch's, and the upserts walk the index in order.
         rows = rows[np.argsort(rows["account"])]

@@ -155,29 +155,43 @@ def write_rows(
     if contacts is None:
         contacts = dict(contact_ids(rows))
     outcome = BatchOutcome()
-    inserts: list[tuple[tuple[Any, ...], str, str]] = []
-    updates: list[tuple[tuple[Any, ...], int]] = []
+    ops = connection.ops
+    moment = moment_adapter()
+    encoder = Response._meta.get_field("answers").encoder
+    no_answers = ops.adapt_json_value({}, encoder)
+    now = moment(timezone.now())
+    # Statement parameters are made in this one pass (rows unpacked as tuples, moments as
+    # text): attribute access and a second pass over the chunk cost more than the rest of
+    # the loop.
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     removed: list[Existing] = []
     added: list[ValidRow] = []
     for row in rows:
+        (_, source, external_id, account, when, nps, csat, ces, answers, comment, channel,
+         email) = row  # fmt: skip
         # contact_ids() has no key without an e-mail; a caller's may (a contact kept as it was).
         # (A new file's rows mostly find no contact and no stored row: no lookups then.)
-        contact = contacts.get((row.account_id, row.contact_email)) if contacts else None
-        values = (row.account_id, row.channel, row.submitted_at, contact, row.nps, row.csat,
-                  row.ces, row.answers, row.comment)  # fmt: skip
-        old = existing.get((row.source_system, row.external_id)) if existing else None
-        if old is None:
-            inserts.append((values, row.source_system, row.external_id))
-        elif old[1:] == values:
+        contact = contacts.get((account, email)) if contacts else None
+        old = existing.get((source, external_id)) if existing else None
+        if old is not None and old[1:] == (
+            account, channel, when, contact, nps, csat, ces, answers, comment
+        ):  # fmt: skip
             outcome.skipped += 1
             continue
+        at = moment(when)
+        json_answers = ops.adapt_json_value(answers, encoder) if answers else no_answers
+        if old is None:
+            inserts.append((account, channel, at, contact, nps, csat, ces, json_answers, comment,
+                            source, external_id, job_id, now, now))  # fmt: skip
         else:
-            updates.append((values, old.pk))
+            updates.append((account, channel, at, contact, nps, csat, ces, json_answers, comment,
+                            job_id, now, old.pk))  # fmt: skip
             removed.append(old)
         added.append(row)
     outcome.inserted, outcome.updated = len(inserts), len(updates)
     if not dry_run:
-        _execute(inserts, updates, job_id)
+        _execute(inserts, updates)
         delta = RollupDelta() if rollups is None else rollups
         delta.add_rows(removed, -1)
         delta.add_rows(added, +1)
@@ -201,20 +215,9 @@ def moment_adapter() -> Callable[[datetime], Any]:
     return moment
 
 
-def _execute(
-    inserts: list[tuple[tuple[Any, ...], str, str]],
-    updates: list[tuple[tuple[Any, ...], int]],
-    job_id: int | None,
-) -> None:
+def _execute(inserts: list[tuple[Any, ...]], updates: list[tuple[Any, ...]]) -> None:
+    """Rows as write_rows made their parameters (_INSERTED and _UPDATED order, then the id)."""
     ops = connection.ops
-    moment = moment_adapter()
-    encoder = Response._meta.get_field("answers").encoder
-
-    def json_value(value: dict[str, Any]) -> Any:
-        return ops.adapt_json_value(value, encoder)
-
-    no_answers = json_value({})
-    now = moment(timezone.now())
     table = ops.quote_name(Response._meta.db_table)
     with connection.cursor() as cursor:
         if inserts:
@@ -222,22 +225,14 @@ def _execute(
             marks = ", ".join(["%s"] * len(_INSERTED))
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 (names are ours)
-                [
-                    (a, ch, moment(at), co, n, cs, ce, json_value(an) if an else no_answers, cm,
-                     source, external_id, job_id, now, now)
-                    for (a, ch, at, co, n, cs, ce, an, cm), source, external_id in inserts
-                ],
-            )  # fmt: skip
+                inserts,
+            )
         if updates:
             assignments = ", ".join(f"{ops.quote_name(c)} = %s" for c in _UPDATED)
             cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 (names are ours)
-                [
-                    (a, ch, moment(at), co, n, cs, ce, json_value(an) if an else no_answers, cm,
-                     job_id, now, pk)
-                    for (a, ch, at, co, n, cs, ce, an, cm), pk in updates
-                ],
-            )  # fmt: skip
+                updates,
+            )
 
 
 def record_problems(job_id: int, problems: list[RowProblem]) -> None:

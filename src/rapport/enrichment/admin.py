@@ -23,8 +23,17 @@ class ThemeAdmin(ReadOnlyAdmin):
 
 @admin.register(CommentAnalysis)
 class CommentAnalysisAdmin(ReadOnlyAdmin):
-    list_display = ("response", "account", "submitted_at", "label", "compound", "language")
-    list_filter = ("label", "language")
+    # label is the person's when they set one, model_label always the model's
+    list_display = (
+        "response",
+        "account",
+        "submitted_at",
+        "label",
+        "model_label",
+        "compound",
+        "language",
+    )
+    list_filter = ("label", "model_label", "sentiment_sampled", "language")
     list_select_related = ("account",)
     exclude = ("response",)  # the original comment stays on the response's own page
     show_full_result_count = False

@@ -18,9 +18,11 @@ TODAY = dt.date(2026, 3, 4)
 CURRENT_WEEK = monday(TODAY)
 BASELINE = [(50, 38), (50, 42)] * 13  # p̄ = 0.8; the lower limit at n = 50 is 63 %
 DROP, NORMAL = (50, 25), (50, 40)
-# After the baseline: drop, drop, normal, drop (one episode: a gap of one week), four normal
-# weeks, one drop (a second episode), then a week far above the upper limit (better).
-PHASE_TWO = [DROP, DROP, NORMAL, DROP, NORMAL, NORMAL, NORMAL, NORMAL, DROP, (50, 50), NORMAL]
+LOW = (50, 36)  # 72 %: below the centre, within the limits
+# After the baseline: a low week, drop, drop, normal, drop (one episode: a gap of one week,
+# widened by the low week before it), four normal weeks, one drop (a second episode), then a
+# week far above the upper limit (better).
+PHASE_TWO = [LOW, DROP, DROP, NORMAL, DROP, NORMAL, NORMAL, NORMAL, NORMAL, DROP, (50, 50), NORMAL]
 FIRST_WEEK = CURRENT_WEEK - dt.timedelta(weeks=len(BASELINE) + len(PHASE_TWO) - 1)
 OPTIONS = cc.ChartOptions(period="week")
 
@@ -45,20 +47,26 @@ def chart(world):
 def test_signals_close_together_make_one_episode(chart):
     found = cc.episodes(chart)
     assert [(e.direction, e.start, e.end, e.signals) for e in found] == [
-        ("worse", week(26), week(29) + dt.timedelta(days=6), 3),
-        ("worse", week(34), week(34) + dt.timedelta(days=6), 1),
-        ("better", week(35), week(35) + dt.timedelta(days=6), 1),
+        ("worse", week(26), week(30) + dt.timedelta(days=6), 3),
+        ("worse", week(35), week(35) + dt.timedelta(days=6), 1),
+        ("better", week(36), week(36) + dt.timedelta(days=6), 1),
     ]
     # Compared with the quarter before (13 weeks), or as many weeks as the episode when longer.
-    assert [e.reference_start for e in found] == [week(13), week(21), week(22)]
+    assert [e.reference_start for e in found] == [week(13), week(22), week(23)]
     assert found[0].label("week") == (
-        f"Week of {week(26).day} {week(26):%B %Y} to week of {week(29).day} {week(29):%B %Y}"
+        f"Week of {week(26).day} {week(26):%B %Y} to week of {week(30).day} {week(30):%B %Y}"
     )
-    assert found[1].label("week") == f"Week of {week(34).day} {week(34):%B %Y}"
+    assert found[1].label("week") == f"Week of {week(35).day} {week(35):%B %Y}"
 
 
-def test_a_wider_gap_splits_episodes(chart):
-    assert len(cc.episodes(chart, gap=0)) == 4
+def test_a_narrower_gap_splits_episodes_and_does_not_widen_them(chart):
+    narrow = cc.episodes(chart, gap=0)
+    assert [(e.start, e.signals) for e in narrow] == [
+        (week(27), 2),
+        (week(30), 1),
+        (week(35), 1),
+        (week(36), 1),
+    ]
     assert len(cc.episodes(chart, gap=5)) == 2  # the better week stays its own episode
 
 
@@ -68,15 +76,25 @@ def test_pattern_only_signals_and_unjudged_charts_are_no_episode(chart):
     assert cc.episodes(replace(chart, limits=None)) == ()
 
 
-def _themes(account, start: dt.date, weeks: int, comments: int, mentions: dict[str, int]):
+def _themes(account, start: dt.date, weeks: int, comments: int, mentions: dict, tone=None):
+    """Weekly theme rollups: `mentions` per theme a week, their sentiment with mean
+    `tone[theme]` (default −0.2) and standard deviation 0.2."""
+    tone = tone or {}
     for i in range(weeks):
         day = start + dt.timedelta(weeks=i)
         ThemeRollup.objects.create(
             account=account, key=ALL, period="week", period_start=day, n=comments, total=0.1
         )
         for key, k in mentions.items():
+            mean = tone.get(key, -0.2)
             ThemeRollup.objects.create(
-                account=account, key=key, period="week", period_start=day, n=k, total=-0.2 * k
+                account=account,
+                key=key,
+                period="week",
+                period_start=day,
+                n=k,
+                total=mean * k,
+                total_sq=k * (mean * mean + 0.04),
             )
 
 
@@ -84,10 +102,10 @@ def test_the_theme_that_rose_in_the_episode_is_its_likely_reason(world, chart):
     install_standard_taxonomy(actor=None)
     # The 13 weeks before the first episode: 40 comments a week, 4 on delivery, 4 on billing.
     _themes(world.account, week(13), 13, 40, {"delivery": 4, "billing": 4})
-    # The episode's four weeks: delivery in half of the comments, billing unchanged.
-    _themes(world.account, week(26), 4, 40, {"delivery": 20, "billing": 4})
+    # The episode's five weeks: delivery in half of the comments, billing unchanged.
+    _themes(world.account, week(26), 5, 40, {"delivery": 20, "billing": 4})
     first = explained_episodes(world.account, [chart])["csat"][0]
-    assert first.themes.comments == 160
+    assert first.themes.comments == 200
     assert first.themes.previous_comments == 520
     assert [m.slug for m in first.reasons] == ["delivery"]
     delivery = first.reasons[0]
@@ -98,12 +116,41 @@ def test_the_theme_that_rose_in_the_episode_is_its_likely_reason(world, chart):
     assert first.reference_end == week(26) - dt.timedelta(days=1)
     billing = next(m for m in first.themes.moves if m.slug == "billing")
     assert not billing.significant
+    assert billing.tone is not None
+    assert billing.tone_change == 0.0  # the same tone: no reason
+
+
+def test_a_theme_that_turned_sour_is_a_reason_without_more_mentions(world, chart):
+    install_standard_taxonomy(actor=None)
+    _themes(world.account, week(13), 13, 40, {"billing": 4}, tone={"billing": 0.4})
+    _themes(world.account, week(26), 5, 40, {"billing": 4}, tone={"billing": -0.4})
+    first = explained_episodes(world.account, [chart])["csat"][0]
+    billing = first.reasons[0]
+    assert billing.slug == "billing"
+    assert not billing.significant  # 10 % of comments before and during
+    assert billing.tone.difference.value == pytest.approx(-0.8)
+    assert billing.tone.difference.high < 0
+    assert billing.tone_change == pytest.approx(-0.8)
+    # The better episode is not explained by a theme that turned sour.
+    better = explained_episodes(world.account, [chart])["csat"][2]
+    assert better.episode.direction == "better"
+    assert "billing" not in [m.slug for m in better.reasons]
+
+
+def test_too_few_mentions_compare_no_tone(world, chart):
+    install_standard_taxonomy(actor=None)
+    _themes(world.account, week(13), 13, 40, {"billing": 1}, tone={"billing": 0.4})
+    _themes(world.account, week(26), 5, 40, {"billing": 1}, tone={"billing": -0.4})
+    first = explained_episodes(world.account, [chart])["csat"][0]
+    billing = next(m for m in first.themes.moves if m.slug == "billing")
+    assert billing.tone is None  # 5 mentions in the episode, fewer than MIN_MENTIONS
+    assert first.reasons == []
 
 
 def test_too_few_comments_name_no_reason(world, chart):
     install_standard_taxonomy(actor=None)
     _themes(world.account, week(13), 13, 40, {"delivery": 4})
-    _themes(world.account, week(26), 4, 5, {"delivery": 5})  # 20 comments, under 30
+    _themes(world.account, week(26), 5, 5, {"delivery": 5})  # 25 comments, under 30
     first = explained_episodes(world.account, [chart])["csat"][0]
     assert not first.themes.enough
     assert first.reasons == []
@@ -120,9 +167,12 @@ def test_explanations_take_two_queries_whatever_the_episodes(
 def test_the_page_says_which_theme_explains_the_episode(world, chart, user_client):
     install_standard_taxonomy(actor=None)
     _themes(world.account, week(13), 13, 40, {"delivery": 4})
-    _themes(world.account, week(26), 4, 40, {"delivery": 20})
+    _themes(world.account, week(26), 5, 40, {"delivery": 20})
     page = user_client.get(f"/accounts/{world.account.pk}/analytics/?period=week")
     html = page.content.decode()
     assert "Episodes and what the comments say" in html
-    assert "<strong>Delivery</strong> in 50 % of 160 comments" in html
-    assert f"?from={week(26):%Y-%m-%d}&amp;to={week(29) + dt.timedelta(days=6):%Y-%m-%d}" in html
+    assert (
+        "<strong>Delivery</strong>: in 50 % of comments against 10 % (100 and 52 mentions)" in html
+    )
+    assert "mentioned more often" in html
+    assert f"?from={week(26):%Y-%m-%d}&amp;to={week(30) + dt.timedelta(days=6):%Y-%m-%d}" in html

@@ -123,9 +123,17 @@ class ExplainedEpisode:
 
     @property
     def reasons(self) -> list[ThemeMove]:
-        """Themes significantly more frequent in the episode (for a worse episode the likely
-        cause, for a better one what people praised)."""
-        return [m for m in self.themes.moves if m.significant and (m.difference or 0) > 0]
+        """Themes mentioned significantly more often in the episode, or whose comments turned
+        significantly sourer (a worse episode) or warmer (a better one): for a worse episode
+        the likely cause, for a better one what people praised. Both signs first."""
+        sign = -1 if self.episode.direction == "worse" else 1
+        found = []
+        for m in self.themes.moves:
+            more = m.significant and (m.difference or 0) > 0
+            tone = sign * m.tone_change > 0
+            if more or tone:
+                found.append((-(more + tone), m))
+        return [m for _, m in sorted(found, key=lambda pair: pair[0])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +179,7 @@ def explained_episodes(
     windows = [
         enrichment.mover_window(c.period, e.reference_start, e.start, e.end) for c, e in found
     ]
-    movers = enrichment.theme_movers_in(account.pk, windows)
+    movers = enrichment.theme_movers_in(account.pk, windows, limit=100)  # every theme
     result: dict[str, list[ExplainedEpisode]] = {c.metric.key: [] for c in charts}
     for (chart, episode), themes in zip(found, movers, strict=True):
         result[chart.metric.key].append(

@@ -420,9 +420,12 @@ class Episode:
 
 def episodes(chart: AccountControlChart, *, gap: int = 1) -> tuple[Episode, ...]:
     """Flagged points grouped into episodes: same direction (better or worse; pattern-only
-    signals are no episode), at most `gap` periods between two of them. Pure."""
+    signals are no episode), at most `gap` periods between two of them. Each episode then
+    takes in up to `gap` adjacent judged periods on its side of the centre line at each end: a
+    shift usually begins before the first point that crosses a limit and outlasts the last. Pure."""
     if chart.limits is None:
         return ()
+    centre = chart.limits.centre
     judged = [p for p in chart.points if p.enough]
     runs: list[list[int]] = []  # indices into judged
     for i, point in enumerate(judged):
@@ -437,21 +440,53 @@ def episodes(chart: AccountControlChart, *, gap: int = 1) -> tuple[Episode, ...]
             runs[-1].append(i)
         else:
             runs.append([i])
-    result = []
+    result: list[Episode] = []
     for run in runs:
-        first_day, last_day = judged[run[0]].period_start, judged[run[-1]].period_start
+        direction = judged[run[0]].direction or "worse"
+        below = (direction == "worse") == chart.metric.higher_is_better
+        head, tail = run[0], run[-1]
+        for _ in range(gap):
+            if _on_side(judged, head - 1, head, chart.period, centre, below, direction):
+                head -= 1
+            if _on_side(judged, tail + 1, tail, chart.period, centre, below, direction):
+                tail += 1
+        first_day, last_day = judged[head].period_start, judged[tail].period_start
+        touching = result and result[-1].end >= first_day - timedelta(days=1)
+        if touching and result[-1].direction == direction:
+            merged = result.pop()  # the widened runs touch: one episode
+            first_day, signals = merged.start, merged.signals + len(run)
+        else:
+            signals = len(run)
         periods = _periods_between(chart.period, first_day, last_day) + 1
         before = max(periods, REFERENCE_PERIODS[chart.period])
         result.append(
             Episode(
-                direction=judged[run[0]].direction or "worse",
+                direction=direction,
                 start=first_day,
                 end=period_end(chart.period, last_day),
-                signals=len(run),
+                signals=signals,
                 reference_start=_shift(chart.period, first_day, -before),
             )
         )
     return tuple(result)
+
+
+def _on_side(
+    judged: Sequence[ChartPoint],
+    k: int,
+    neighbour: int,
+    period: str,
+    centre: float,
+    below: bool,
+    direction: Direction,
+) -> bool:
+    """Is judged[k] the period next to judged[neighbour], on the episode's side of the centre
+    and not flagged the other way?"""
+    if not 0 <= k < len(judged) or judged[k].direction not in (None, direction):
+        return False
+    apart = abs(_periods_between(period, judged[k].period_start, judged[neighbour].period_start))
+    value = judged[k].value
+    return apart == 1 and (value < centre if below else value > centre)
 
 
 def period_end(period: str, start: date) -> date:

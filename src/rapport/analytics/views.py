@@ -16,6 +16,7 @@ from rapport.analytics import account_analytics, charts, services
 from rapport.analytics.account_analytics import PAGE_CHART_METRICS, PageOptions
 from rapport.analytics.control_charts import RULE_NAMES, RULE_PRESETS
 from rapport.customers.selectors import get_account
+from rapport.enrichment.public import MIN_MENTIONS
 
 
 def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
@@ -43,6 +44,7 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
         "rule_names": RULE_NAMES.items(),
         "presets": [(key, label) for key, (label, _) in RULE_PRESETS.items()],
         "min_n": settings.RAPPORT_MIN_N,
+        "min_mentions": MIN_MENTIONS,
     }
     return render(request, "analytics/account_analytics.html", context)
 

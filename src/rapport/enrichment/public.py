@@ -16,8 +16,12 @@ if TYPE_CHECKING:
     from rapport.enrichment.selectors import MoverWindow, ThemeMove, ThemeMovers
     from rapport.enrichment.theme_effects import ThemeFigures
 
+# Mentions of a theme in each window before its mean sentiment is compared (the windows
+# themselves need RAPPORT_MIN_N comments): a theme is a minority of the comments.
+MIN_MENTIONS = 10
+
 # Types for callers' annotations.
-__all__ = ["MoverWindow", "ThemeFigures", "ThemeMove", "ThemeMovers"]
+__all__ = ["MIN_MENTIONS", "MoverWindow", "ThemeFigures", "ThemeMove", "ThemeMovers"]
 
 
 def enrich_after_import(job_id: int) -> None:

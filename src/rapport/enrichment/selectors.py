@@ -24,9 +24,11 @@ from rapport.enrichment.models import (
     ThemeRollup,
     TrainedModel,
 )
+from rapport.enrichment.public import MIN_MENTIONS
 from rapport.enrichment.rollups import ALL
 from rapport.feedback.models import Response
-from rapport.stats.intervals import wilson
+from rapport.stats.intervals import Estimate, mean_t, wilson
+from rapport.stats.trend import Change, compare
 
 WINDOW_DAYS = 90
 Z95 = 1.959964
@@ -137,6 +139,7 @@ class Share:
     low: float | None
     high: float | None
     sentiment: float | None  # mean compound of the comments with the theme
+    sentiment_estimate: Estimate | None = None  # its t interval, when there are enough mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,16 @@ class ThemeMove:
     diff_high: float | None
     significant: bool
     label: str
+    # Mean sentiment of the theme's comments, current − previous (Welch), when both windows
+    # have MIN_MENTIONS mentions: a theme can turn sour without being mentioned more often.
+    tone: Change | None = None
+
+    @property
+    def tone_change(self) -> float:
+        """The significant change of mean sentiment, else 0."""
+        if self.tone is None or not self.tone.verdict.startswith("significant"):
+            return 0.0
+        return self.tone.difference.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +176,23 @@ class ThemeMovers:
     moves: tuple[ThemeMove, ...]
 
 
-def _share(k: int, n: int, total: float) -> Share:
+def _share(k: int, n: int, total: float, total_sq: float) -> Share:
     if n == 0:
         return Share(k, n, None, None, None, None)
     est = wilson(k, n)
-    return Share(k, n, est.value, est.low, est.high, total / k if k else None)
+    tone = mean_t(k, total, total_sq) if k >= MIN_MENTIONS else None
+    return Share(k, n, est.value, est.low, est.high, total / k if k else None, tone)
+
+
+def _tone(current: Share, previous: Share) -> Change | None:
+    if current.sentiment_estimate is None or previous.sentiment_estimate is None:
+        return None
+    return compare(
+        before=previous.sentiment_estimate,
+        after=current.sentiment_estimate,
+        method="welch",
+        min_n=MIN_MENTIONS,
+    )
 
 
 def theme_movers(
@@ -206,20 +231,21 @@ def theme_movers_in(
             period__in={w.period for w in windows},
             period_start__gte=min(w.previous_start for w in windows),
             period_start__lte=max(w.current_end for w in windows),
-        ).values_list("period", "key", "period_start", "n", "total")
+        ).values_list("period", "key", "period_start", "n", "total", "total_sq")
     )
     names = dict(Theme.objects.values_list("slug", "name"))
     result = []
     for w in windows:
         sums: dict[str, dict[str, list[float]]] = defaultdict(
-            lambda: {"cur": [0, 0.0], "prev": [0, 0.0]}
+            lambda: {"cur": [0, 0.0, 0.0], "prev": [0, 0.0, 0.0]}
         )
-        for period, key, start, n, total in rows:
+        for period, key, start, n, total, total_sq in rows:
             if period != w.period or not w.previous_start <= start <= w.current_end:
                 continue
             side = sums[key]["cur" if start >= w.current_start else "prev"]
             side[0] += n
             side[1] += total
+            side[2] += total_sq
         result.append(_movers(w, sums, names, limit))
     return result
 
@@ -236,8 +262,8 @@ def _movers(
             continue
         k_cur, k_prev = int(parts["cur"][0]), int(parts["prev"][0])
         current, previous = (
-            _share(k_cur, n_cur, parts["cur"][1]),
-            _share(k_prev, n_prev, parts["prev"][1]),
+            _share(k_cur, n_cur, parts["cur"][1], parts["cur"][2]),
+            _share(k_prev, n_prev, parts["prev"][1], parts["prev"][2]),
         )
         difference = low = high = None
         significant = False
@@ -254,8 +280,11 @@ def _movers(
                 if significant
                 else "no significant change"
             )
+        tone = _tone(current, previous) if enough else None
         moves.append(
-            ThemeMove(key, names[key], current, previous, difference, low, high, significant, label)
+            ThemeMove(
+                key, names[key], current, previous, difference, low, high, significant, label, tone
+            )
         )
     moves.sort(key=lambda m: (-(abs(m.difference) if m.difference is not None else -1), m.name))
     return ThemeMovers(

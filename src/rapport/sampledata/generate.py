@@ -20,7 +20,7 @@ def incidents_for(today: date) -> list[Incident]:
         return today - timedelta(weeks=start), today - timedelta(weeks=end)
 
     delivery_start, delivery_end = weeks_back(36, 30)
-    billing_start, billing_end = weeks_back(14, 10)
+    billing_start, billing_end = weeks_back(15, 9)
     return [
         Incident(
             segment="Logistics",

@@ -143,7 +143,7 @@ def plan_responses(
                 severity = incident.depth * rng.uniform(0.7, 1.3)
                 hit = hit + severity * profiles[incident.label]
                 hit_theme[profiles[incident.label] > 0] = k
-        weights = weights * (1 + 0.6 * (hit > 0))
+        weights = weights * (1 + 1.0 * (hit > 0))
         day_idx = np.sort(rng.choice(len(days), size=int(n), p=weights / weights.sum()))
         t = day_idx / (len(days) - 1)
         wobble = rng.normal(0, 0.02, months)[month[day_idx]]

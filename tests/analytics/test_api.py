@@ -120,7 +120,8 @@ def test_drivers_say_why_there_is_no_analysis(api_client, world, history):
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "limit"), [("control-chart", 6), ("variance", 5), ("drivers", 5)]
+    ("endpoint", "limit"),
+    [("control-chart", 8), ("variance", 5), ("drivers", 5)],  # + 2: episodes
 )
 def test_query_counts(api_client, world, history, endpoint, limit, django_assert_max_num_queries):
     with django_assert_max_num_queries(limit):

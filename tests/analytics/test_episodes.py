@@ -176,3 +176,28 @@ def test_the_page_says_which_theme_explains_the_episode(world, chart, user_clien
     )
     assert "mentioned more often" in html
     assert f"?from={week(26):%Y-%m-%d}&amp;to={week(30) + dt.timedelta(days=6):%Y-%m-%d}" in html
+
+
+def test_the_api_returns_the_episodes_with_their_reasons(world, chart, user_client):
+    install_standard_taxonomy(actor=None)
+    _themes(world.account, week(13), 13, 40, {"delivery": 4})
+    _themes(world.account, week(26), 5, 40, {"delivery": 20})
+    url = f"/api/v1/accounts/{world.account.pk}/control-chart?metric=csat&period=week"
+    body = user_client.get(url).json()
+    first = body["episodes"][0]
+    assert (first["direction"], first["start"], first["signals"]) == (
+        "worse",
+        week(26).isoformat(),
+        3,
+    )
+    assert (first["comments"], first["reference_comments"], first["enough"]) == (200, 520, True)
+    [delivery] = first["reasons"]
+    assert delivery["theme"] == "delivery"
+    assert delivery["share"] == pytest.approx(0.5)
+    assert delivery["previous_share"] == pytest.approx(0.1)
+    assert delivery["more_often"] is True
+    assert delivery["difference_low"] < 40 < delivery["difference_high"]
+    assert delivery["sentiment_change"]["value"] == pytest.approx(0.0)
+    assert delivery["sourer_or_warmer"] is False
+    other = f"/api/v1/accounts/{world.other_account.pk}/control-chart?metric=csat"
+    assert user_client.get(other).status_code == 404

@@ -1,25 +1,31 @@
 """/api/v1/metrics (a metric per period for an account, team or portfolio) and an account's
 analytics: control chart, 90-day variance by channel, key drivers."""
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from rapport.analytics import selectors
+from rapport.analytics.account_analytics import ExplainedEpisode, explained_episodes
 from rapport.analytics.channel_variance import VARIANCE_METRICS, channel_variance
 from rapport.analytics.control_charts import (
     AccountControlChart,
     ChartOptions,
     PeriodChoice,
     chart_metric,
-    control_chart,
+    control_charts_for,
     parse_rules,
 )
 from rapport.analytics.key_drivers import key_drivers
+from rapport.customers.selectors import get_account
+
+if TYPE_CHECKING:
+    from rapport.enrichment.public import ThemeMove
 
 router = Router(tags=["metrics"])
 
@@ -123,6 +129,38 @@ class LimitsOut(Schema):
     set_at: datetime | None
 
 
+class EpisodeReasonOut(Schema):
+    theme: str
+    name: str
+    share: float = Field(description="share of the episode's comments mentioning it, 0..1")
+    previous_share: float
+    mentions: int
+    previous_mentions: int
+    difference: float = Field(description="percentage points, with its 95 % interval")
+    difference_low: float
+    difference_high: float
+    more_often: bool = Field(description="the share rose significantly")
+    sentiment: float | None = Field(description="mean sentiment of those comments, −1..1")
+    previous_sentiment: float | None
+    sentiment_change: IntervalOut | None = Field(
+        description="Welch 95 % interval, when both windows have enough mentions"
+    )
+    sourer_or_warmer: bool = Field(description="the sentiment moved significantly")
+
+
+class EpisodeOut(Schema):
+    direction: str
+    label: str
+    start: date
+    end: date
+    signals: int
+    reference_start: date = Field(description="compared with the days from here to start")
+    comments: int
+    reference_comments: int
+    enough: bool = Field(description="false when either window has fewer than min_n comments")
+    reasons: list[EpisodeReasonOut]
+
+
 class ControlChartOut(Schema):
     account_id: int
     metric: str
@@ -140,10 +178,51 @@ class ControlChartOut(Schema):
     limits: LimitsOut | None
     points: list[ControlPointOut]
     signals: list[SignalOut]
+    episodes: list[EpisodeOut] = Field(
+        description="signals grouped into episodes, with the themes that explain each"
+    )
     message: str
 
 
-def _control_chart_out(chart: AccountControlChart) -> dict[str, Any]:
+def _episode_out(e: ExplainedEpisode) -> dict[str, Any]:
+    def reason(m: "ThemeMove") -> dict[str, Any]:
+        tone = m.tone.difference if m.tone is not None else None
+        return {
+            "theme": m.slug,
+            "name": m.name,
+            "share": m.current.value,
+            "previous_share": m.previous.value,
+            "mentions": m.current.k,
+            "previous_mentions": m.previous.k,
+            "difference": m.difference,
+            "difference_low": m.diff_low,
+            "difference_high": m.diff_high,
+            "more_often": m.significant and (m.difference or 0) > 0,
+            "sentiment": m.current.sentiment,
+            "previous_sentiment": m.previous.sentiment,
+            "sentiment_change": (
+                {"value": tone.value, "low": tone.low, "high": tone.high} if tone else None
+            ),
+            "sourer_or_warmer": m.tone_change != 0,
+        }
+
+    return {
+        "direction": e.episode.direction,
+        "label": e.label,
+        "start": e.episode.start,
+        "end": e.episode.end,
+        "signals": e.episode.signals,
+        "reference_start": e.episode.reference_start,
+        "comments": e.themes.comments,
+        "reference_comments": e.themes.previous_comments,
+        "enough": e.themes.enough,
+        "reasons": [reason(m) for m in e.reasons],
+    }
+
+
+def _control_chart_out(
+    chart: AccountControlChart, episodes: Sequence[ExplainedEpisode] = ()
+) -> dict[str, Any]:
     return {
         "account_id": chart.account_id,
         "metric": chart.metric.key,
@@ -160,6 +239,7 @@ def _control_chart_out(chart: AccountControlChart) -> dict[str, Any]:
         "limits": asdict(chart.limits) if chart.limits else None,
         "points": [{**asdict(p), "rules": list(p.rules)} for p in chart.points],
         "signals": [{**asdict(s), "rules": list(s.rules)} for s in chart.signals],
+        "episodes": [_episode_out(e) for e in episodes],
         "message": chart.message,
     }
 
@@ -178,8 +258,9 @@ def account_control_chart(
     baseline_start: date | None = None,
     baseline_end: date | None = None,
 ) -> Any:
-    """A p-chart of the account's metric with phase I or agreed (phase II) limits and the
-    points that break the chosen rules, each explained in a sentence."""
+    """A p-chart of the account's metric with phase I or agreed (phase II) limits, the
+    points that break the chosen rules, each explained in a sentence, and the episodes those
+    signals form with the themes that explain them."""
     try:
         options = ChartOptions(
             period=_period_choice(period),
@@ -191,8 +272,9 @@ def account_control_chart(
         chart_metric(metric)
     except ValueError as error:
         raise _bad_request(error) from None
-    chart = control_chart(request.user, account_id=account_id, metric=metric, options=options)
-    return _control_chart_out(chart)
+    account = get_account(request.user, account_id)  # 404 for another team's account
+    chart = control_charts_for(request.user, account, [metric], options)[metric]
+    return _control_chart_out(chart, explained_episodes(account, [chart])[metric])
 
 
 def _period_choice(value: str) -> PeriodChoice:

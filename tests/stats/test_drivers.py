@@ -136,3 +136,33 @@ def test_raw_weights_sum_to_r_squared(x: np.ndarray, seed: int) -> None:
         return  # constant or collinear columns: nothing to apportion
     assert sum(d.raw_weight.value for d in result.drivers) == pytest.approx(result.r_squared)
     assert result.r_squared == pytest.approx(r_squared(x, y), abs=1e-7)
+
+
+def _one_resample(table: np.ndarray) -> np.ndarray:
+    """Johnson's weights and shares of one table, computed the plain way (np.corrcoef, one
+    eigendecomposition): what each batched replicate must equal."""
+    corr = np.corrcoef(table, rowvar=False)
+    rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
+    values, vectors = np.linalg.eigh(rxx)
+    loadings = vectors @ np.diag(np.sqrt(values)) @ vectors.T
+    weights = (loadings**2) @ (np.linalg.solve(loadings, rxy) ** 2)
+    return np.concatenate([weights, 100 * weights / weights.sum()])
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(30, 2), (400, 4)])
+def test_batched_bootstrap_equals_one_resample_at_a_time(
+    rows: int, columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rapport.stats import drivers
+    from rapport.stats.intervals import bootstrap_replicates
+
+    rng = np.random.default_rng(rows)
+    x = rng.normal(size=(rows, columns))
+    x[:, 1] += 0.6 * x[:, 0]
+    table = np.column_stack([x, x.sum(axis=1) + rng.normal(size=rows)])
+    expected = bootstrap_replicates(_one_resample, table, n_resamples=300, paired=True, seed=4)
+    batched = drivers._bootstrap_weights_and_shares(table, n_resamples=300, seed=4)
+    np.testing.assert_allclose(batched, expected, rtol=1e-9, atol=1e-12)
+    monkeypatch.setattr(drivers, "_BLOCK_CELLS", rows * 7)  # blocks of 7 draw the same stream
+    blocks = drivers._bootstrap_weights_and_shares(table, n_resamples=300, seed=4)
+    np.testing.assert_allclose(blocks, expected, rtol=1e-9, atol=1e-12)

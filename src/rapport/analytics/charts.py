@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
@@ -90,10 +91,18 @@ STATUS_DOMAIN = ["within limits", "signal (rule break)", "too few responses, not
 STATUS_RANGE = [ACCENT, BAD, GREY]
 
 
+# Altair checks every spec against the Vega-Lite JSON schema, which costs more than drawing
+# it; the specs are built here, so tests validate them (tests/analytics/test_charts.py) and
+# pages do not.
+VALIDATE_SPECS = False
+# The account analytics charts are pure functions of their (frozen, hashable) data, so a page
+# seen again before its data change is drawn from memory: drawing is most of its time.
+CACHED_CHARTS = 64
+
+
 def _svg(chart: alt.TopLevelMixin) -> str:
-    svg: str = vlc.vegalite_to_svg(
-        chart.configure(font=FONT).configure_view(strokeWidth=0).to_dict()
-    )
+    spec = chart.configure(font=FONT).configure_view(strokeWidth=0)
+    svg: str = vlc.vegalite_to_svg(spec.to_dict(validate=VALIDATE_SPECS))
     return svg
 
 
@@ -109,6 +118,7 @@ def _halfway(starts: Sequence[date], period: str) -> list[tuple[str, str]]:
     return spans
 
 
+@lru_cache(maxsize=CACHED_CHARTS)
 def control_chart_svg(chart: AccountControlChart, *, width: int = 860) -> str:
     """p-chart: points per period, centre line, stepped UCL/LCL, signals in red, small periods
     hollow grey without limits, and the baseline window shaded."""
@@ -207,6 +217,7 @@ def control_chart_svg(chart: AccountControlChart, *, width: int = 860) -> str:
     return _svg(layered)
 
 
+@lru_cache(maxsize=CACHED_CHARTS)
 def waterfall_svg(variance: ChannelVariance, *, width: int = 620) -> str:
     """Previous 90 days → channel mix → each channel's rate → last 90 days, as floating bars."""
     if not variance.enough or variance.mix is None:
@@ -270,6 +281,7 @@ def _kind(delta: float) -> str:
     return "up" if delta > 0 else "down" if delta < 0 else "none"
 
 
+@lru_cache(maxsize=CACHED_CHARTS)
 def drivers_svg(analysis: KeyDrivers, *, width: int = 520) -> str:
     """Share of explained variance per aspect, with its bootstrap 95 % interval as whiskers."""
     if not analysis.enough or not analysis.drivers:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rapport.stats.intervals import Estimate, _z, bootstrap_replicates, percentile_interval
+from rapport.stats.intervals import Estimate, _z, percentile_interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +82,11 @@ def relative_weights(
     if x.shape[0] <= x.shape[1] + 1:
         raise ValueError("relative weights need more cases than predictors plus one")
     table = np.column_stack([x, y])
-    weights = _raw_weights(table)
+    weights = _weights(_moments(table, np.ones((1, table.shape[0]))))[0]
     if not np.isfinite(weights).all():
         raise ValueError("a predictor is constant or the predictors are perfectly collinear")
     r_squared = float(weights.sum())
-    replicates = bootstrap_replicates(
-        _weights_and_shares, table, n_resamples=n_resamples, seed=seed
-    )
+    replicates = _bootstrap_weights_and_shares(table, n_resamples=n_resamples, seed=seed)
     low, high = percentile_interval(replicates, confidence)
     p, n = x.shape[1], x.shape[0]
     drivers = tuple(
@@ -109,24 +107,73 @@ def relative_weights(
     return DriverAnalysis(r_squared=r_squared, n=n, drivers=drivers)
 
 
-def _raw_weights(table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Raw relative weights for a cases × (predictors, outcome) table; NaN when degenerate."""
+# Resamples are drawn exactly as `bootstrap_replicates` draws paired rows, but each is kept as
+# row counts and solved in batches: the 1,000 replicates of a page cost one matrix product and
+# one batched eigendecomposition per block instead of 1,000 small ones.
+_BLOCK_CELLS = 2_000_000  # resamples × rows per block: bounds the memory of the counts
+
+
+def _bootstrap_weights_and_shares(
+    table: npt.NDArray[np.float64], *, n_resamples: int, seed: int | np.random.Generator
+) -> npt.NDArray[np.float64]:
+    """Raw weights and % of R² on each resample (rows), undefined resamples dropped."""
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be positive, got {n_resamples}")
+    rng = np.random.default_rng(seed)
+    rows = table.shape[0]
+    block = max(1, _BLOCK_CELLS // rows)
+    parts = []
+    for start in range(0, n_resamples, block):
+        size = min(block, n_resamples - start)
+        idx = rng.integers(0, rows, (size, rows))
+        offsets = (idx + rows * np.arange(size)[:, None]).ravel()
+        counts = np.bincount(offsets, minlength=size * rows).reshape(size, rows)
+        weights = _weights(_moments(table, counts.astype(float)))
+        with np.errstate(invalid="ignore", divide="ignore"):  # R² = 0: undefined
+            shares = 100 * weights / weights.sum(axis=1, keepdims=True)
+        parts.append(np.hstack([weights, shares]))
+    replicates = np.vstack(parts)
+    finite = np.isfinite(replicates).all(axis=1)
+    if finite.sum() * 2 < n_resamples:
+        raise ValueError(
+            f"the statistic is undefined in {n_resamples - finite.sum()} of {n_resamples} "
+            "resamples; the data are too few or too uniform for a bootstrap interval"
+        )
+    return replicates[finite]
+
+
+def _moments(
+    table: npt.NDArray[np.float64], counts: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Correlation matrices of the table with rows repeated `counts` times (one per row of
+    counts; NaN where a column is constant)."""
+    total = counts.sum(axis=1)[:, None]
+    centred = table - table.mean(axis=0)  # shifting first keeps the products well scaled
+    k = table.shape[1]
+    means = counts @ centred / total
+    products = (centred[:, :, None] * centred[:, None, :]).reshape(table.shape[0], k * k)
+    second = (counts @ products / total).reshape(-1, k, k)
+    cov = second - means[:, :, None] * means[:, None, :]
+    sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.atleast_2d(np.corrcoef(table, rowvar=False))
-        rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
-        if not np.isfinite(corr).all():
-            return np.full(rxy.size, math.nan)
-        eigenvalues, vectors = np.linalg.eigh(rxx)
-        if eigenvalues.min() <= 1e-12 * eigenvalues.max():
-            return np.full(rxy.size, math.nan)
-        # Λ = R_xx^(1/2): correlations between the predictors and their orthogonal counterparts.
-        loadings = vectors @ np.diag(np.sqrt(eigenvalues)) @ vectors.T
-        beta = np.linalg.solve(loadings, rxy)
-        result: npt.NDArray[np.float64] = (loadings**2) @ (beta**2)
+        corr: npt.NDArray[np.float64] = cov / (sd[:, :, None] * sd[:, None, :])
+    return corr
+
+
+def _weights(corr: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Raw relative weights from a batch of (predictors, outcome) correlation matrices; a row
+    of NaN where the matrix is degenerate (a constant or collinear predictor)."""
+    rxx, rxy = corr[:, :-1, :-1], corr[:, :-1, -1]
+    result = np.full(rxy.shape, math.nan)
+    ok = np.isfinite(corr).all(axis=(1, 2))
+    if not ok.any():
         return result
-
-
-def _weights_and_shares(table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    weights = _raw_weights(table)
-    with np.errstate(invalid="ignore", divide="ignore"):  # R² = 0: an undefined replicate
-        return np.concatenate([weights, 100 * weights / weights.sum()])
+    eigenvalues, vectors = np.linalg.eigh(rxx[ok])
+    fine = eigenvalues.min(axis=1) > 1e-12 * eigenvalues.max(axis=1)
+    eigenvalues, vectors = eigenvalues[fine], vectors[fine]
+    # Λ = R_xx^(1/2): correlations between the predictors and their orthogonal counterparts.
+    loadings = vectors @ (np.sqrt(eigenvalues)[:, :, None] * np.swapaxes(vectors, 1, 2))
+    beta = np.linalg.solve(loadings, rxy[ok][fine][:, :, None])[:, :, 0]
+    rows = np.flatnonzero(ok)[fine]
+    result[rows] = np.einsum("bij,bj->bi", loadings**2, beta**2)
+    return result

@@ -1,0 +1,68 @@
+"""Every chart the pages draw is a valid Vega-Lite spec. Pages skip Altair's schema check for
+speed (charts.VALIDATE_SPECS); these tests switch it on, so a bad spec fails here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from rapport.analytics import charts
+from rapport.analytics.services import rebuild_rollups, refresh_snapshots
+from rapport.customers.models import CostEntry
+from tests.analytics.builders import responses
+
+CACHED = (charts.control_chart_svg, charts.waterfall_svg, charts.drivers_svg)
+
+
+@pytest.fixture
+def validated(monkeypatch):
+    monkeypatch.setattr(charts, "VALIDATE_SPECS", True)
+    for drawn in CACHED:
+        drawn.cache_clear()  # a chart drawn earlier unvalidated would not be drawn again
+
+
+@pytest.fixture
+def history(world):
+    today = timezone.localdate()
+    for days, csat, nps, channel in (
+        (200, 4, 9, "survey"),
+        (100, 3, 6, "email"),
+        (5, 5, 10, "survey"),
+    ):
+        responses(world.account, today - dt.timedelta(days=days), 40, channel=channel, csat=csat,
+                  nps=nps, ces=5)  # fmt: skip
+    CostEntry.objects.create(
+        account=world.account, date=today - dt.timedelta(days=30), kind="credit", amount=500
+    )
+    rebuild_rollups()
+    refresh_snapshots(account_ids={world.account.pk})
+
+
+@pytest.mark.parametrize("page", ["", "analytics/", "analytics/?period=week", "health/"])
+def test_every_chart_of_the_account_pages_is_a_valid_spec(
+    validated, history, world, user_client, page
+):
+    response = user_client.get(f"/accounts/{world.account.pk}/{page}")
+    assert response.status_code == 200
+    assert b"<svg" in response.content
+
+
+def test_a_bad_spec_fails_when_validated(validated):
+    import altair as alt
+
+    with pytest.raises(Exception, match=r"invalid value for `bin`"):
+        charts._svg(alt.Chart().mark_line().encode(x=alt.X("a:Q", bin="sometimes")))
+
+
+def test_the_same_chart_is_drawn_once(history, world):
+    from rapport.analytics.account_analytics import PageOptions, account_analytics
+
+    charts.control_chart_svg.cache_clear()
+    first = account_analytics(world.user, world.account, PageOptions()).charts[0]
+    again = account_analytics(world.user, world.account, PageOptions()).charts[0]
+    assert first is not again
+    assert charts.control_chart_svg(first) is charts.control_chart_svg(again)
+    assert charts.control_chart_svg.cache_info().hits == 1
+    assert charts.control_chart_svg(first, width=400) != charts.control_chart_svg(first)

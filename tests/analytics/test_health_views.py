@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from rapport.analytics.customer_types import SegmentDefinition
 from rapport.analytics.health_services import refresh_health
 from rapport.core.models import Role
 from rapport.customers.models import CostEntry
@@ -155,3 +156,50 @@ def test_proposal_recorded_for_the_segment(user_client, world):
     body = response.content.decode()
     assert "Proposal “Partners” recorded." in body
     assert "type Partner; tier Key" in body
+
+
+def test_proposal_moves_through_its_statuses_and_is_deleted(user_client, world):
+    from rapport.analytics.models import LoyaltyProposal
+    from rapport.core.models import AuditEvent
+
+    proposal = LoyaltyProposal.objects.create(
+        team=world.team, title="Partners", segment=SegmentDefinition().as_dict()
+    )
+    url = reverse("analytics:proposal-status", args=[proposal.pk])
+    page = user_client.get(reverse("analytics:customer-types")).content.decode()
+    assert f'action="{url}"' in page
+    body = user_client.post(url, {"status": "approved"}, follow=True).content.decode()
+    assert "Proposal “Partners” is now approved." in body
+    proposal.refresh_from_db()
+    assert proposal.status == "approved"
+    assert AuditEvent.objects.filter(object_id=str(proposal.pk), action="update").exists()
+    body = user_client.post(url, {"status": "finished"}, follow=True).content.decode()
+    assert "“finished” is not a proposal status." in body
+    user_client.post(reverse("analytics:proposal-delete", args=[proposal.pk]))
+    assert not LoyaltyProposal.objects.exists()
+
+
+def test_another_teams_proposal_is_404_and_a_reader_cannot_change_one(world):
+    from rapport.analytics.models import LoyaltyProposal
+
+    theirs = LoyaltyProposal.objects.create(
+        team=world.other_team, title="Theirs", segment=SegmentDefinition().as_dict()
+    )
+    ours = LoyaltyProposal.objects.create(
+        team=world.team, title="Ours", segment=SegmentDefinition().as_dict()
+    )
+    client = _client(world.user)
+    for name in ("analytics:proposal-status", "analytics:proposal-delete"):
+        assert (
+            client.post(reverse(name, args=[theirs.pk]), {"status": "running"}).status_code == 404
+        )
+    analyst = UserFactory(username="ana")
+    MembershipFactory(user=analyst, team=world.team, role=Role.ANALYST)
+    reader = _client(analyst)
+    page = reader.get(reverse("analytics:customer-types")).content.decode()
+    assert "/status/" not in page
+    assert "Delete" not in page
+    url = reverse("analytics:proposal-status", args=[ours.pk])
+    assert reader.post(url, {"status": "running"}).status_code == 403
+    ours.refresh_from_db()
+    assert ours.status == "draft"

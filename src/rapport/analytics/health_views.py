@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rapport.analytics import health_selectors as selectors
@@ -28,6 +29,7 @@ from rapport.analytics.customer_types import (
 from rapport.analytics.health import COVERAGE_DAYS
 from rapport.analytics.health_charts import margin_chart
 from rapport.analytics.health_forms import ProposalForm, WeightsForm
+from rapport.analytics.models import ProposalStatus
 from rapport.analytics.risk import REASONS
 from rapport.core.access import Capability, scope_of
 from rapport.core.models import Team
@@ -161,9 +163,8 @@ def customer_types(request: HttpRequest) -> HttpResponse:
     ]
     counts = selectors.type_counts(request.user, team=team)
     choices = portfolio_choices(request.user)
-    editable = [
-        t for t in choices["teams"] if scope_of(request.user).can(Capability.EDIT_ACCOUNTS, t[0])
-    ]
+    actor_scope = scope_of(request.user)
+    editable = [t for t in choices["teams"] if actor_scope.can(Capability.EDIT_ACCOUNTS, t[0])]
     context = {
         "definition": definition,
         "described": definition.describe(),
@@ -187,13 +188,18 @@ def customer_types(request: HttpRequest) -> HttpResponse:
         "choices": choices,
         "proposal_teams": editable,
         "proposal_form": ProposalForm(team_id=team or (editable[0][0] if editable else 0)),
-        "proposals": [_with_segment_text(p) for p in selectors.proposals_for(request.user)[:50]],
+        "proposals": [
+            _with_segment_text(p, editable=actor_scope.can(Capability.EDIT_ACCOUNTS, p.team_id))
+            for p in selectors.proposals_for(request.user)[:50]
+        ],
+        "statuses": ProposalStatus.choices,
         "coverage_days": COVERAGE_DAYS,
     }
     return render(request, "analytics/customer_types.html", context)
 
 
-def _with_segment_text(proposal: Any) -> Any:
+def _with_segment_text(proposal: Any, *, editable: bool) -> Any:
+    proposal.editable = editable
     try:
         proposal.segment_text = SegmentDefinition.from_dict(proposal.segment).describe()
     except ValueError:
@@ -231,3 +237,27 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"Proposal “{form.cleaned_data['title']}” recorded.")
     return redirect(back)
+
+
+@require_POST
+def proposal_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a proposal along its life (draft → proposed → approved → running, or declined)."""
+    proposal = selectors.get_proposal(request.user, pk)  # 404 for another team's proposal
+    status = request.POST.get("status", "")
+    if status not in ProposalStatus.values:
+        messages.error(request, f"“{status}” is not a proposal status.")
+    elif status != proposal.status:
+        services.update_loyalty_proposal(
+            actor=request.user, proposal=proposal, changes={"status": status}
+        )
+        label = ProposalStatus(status).label.lower()
+        messages.success(request, f"Proposal “{proposal.title}” is now {label}.")
+    return redirect(f"{reverse('analytics:customer-types')}#proposals")
+
+
+@require_POST
+def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.get_proposal(request.user, pk)
+    services.delete_loyalty_proposal(actor=request.user, proposal=proposal)
+    messages.success(request, f"Proposal “{proposal.title}” deleted.")
+    return redirect(f"{reverse('analytics:customer-types')}#proposals")

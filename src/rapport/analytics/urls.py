@@ -17,5 +17,15 @@ urlpatterns = [
     path("portfolio/swot/", swot_views.portfolio_swot_page, name="portfolio-swot"),
     path("portfolio/types/", health_views.customer_types, name="customer-types"),
     path("portfolio/types/proposals/", health_views.proposal_create, name="proposal-create"),
+    path(
+        "portfolio/types/proposals/<int:pk>/status/",
+        health_views.proposal_status,
+        name="proposal-status",
+    ),
+    path(
+        "portfolio/types/proposals/<int:pk>/delete/",
+        health_views.proposal_delete,
+        name="proposal-delete",
+    ),
     path("teams/<int:team_id>/health-weights/", health_views.health_weights, name="health-weights"),
 ]

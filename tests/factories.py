@@ -11,6 +11,8 @@ from rapport.core.models import Membership, Role, Team, User
 from rapport.customers import models as cm
 from rapport.feedback.models import Response
 
+FACTORY_PASSWORD = "pass-word-123"  # every factory user's, for sign-in tests
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -22,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    password = factory.PostGenerationMethodCall("set_password", FACTORY_PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

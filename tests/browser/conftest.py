@@ -66,3 +66,20 @@ def shot(page: Any, request: pytest.FixtureRequest):
         return path
 
     return take
+
+
+@pytest.fixture
+def sign_in(page: Any, live_server: Any) -> Any:
+    """sign_in("maria") signs in through the login form (factory users' password) and waits
+    for the portfolio."""
+
+    from tests.factories import FACTORY_PASSWORD
+
+    def go(username: str, password: str = FACTORY_PASSWORD) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("form button")
+        page.wait_for_url(f"{live_server.url}/")
+
+    return go

@@ -73,16 +73,8 @@ def account(transactional_db):
     return account
 
 
-def _sign_in(page, live_server) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "maria")
-    page.fill("input[name=password]", "pass-word-123")
-    page.click("form button")
-    page.wait_for_url(f"{live_server.url}/")
-
-
-def test_rule_break_theme_comments_health_swot(page, live_server, account, shot):
-    _sign_in(page, live_server)
+def test_rule_break_theme_comments_health_swot(page, live_server, account, shot, sign_in):
+    sign_in("maria")
     page.click("text=Galloway Haulage")
     page.wait_for_url("**/accounts/*/")
     page.goto(f"{live_server.url}/accounts/{account.pk}/analytics/?period=week")

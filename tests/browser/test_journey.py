@@ -47,18 +47,15 @@ def manager(transactional_db):
     return user
 
 
-def _sign_in(page, live_server, shot) -> None:
+def _sign_in(page, live_server, shot, sign_in) -> None:
     page.goto(f"{live_server.url}/")
-    assert "/login/" in page.url
+    assert "/login/" in page.url  # anonymous: sent to sign in
     shot("login")
-    page.fill("input[name=username]", "maria")
-    page.fill("input[name=password]", "pass-word-123")
-    page.click("form button")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in("maria")
 
 
-def test_sign_in_portfolio_account_and_import(page, live_server, manager, shot, tmp_path):
-    _sign_in(page, live_server, shot)
+def test_sign_in_portfolio_account_and_import(page, live_server, manager, shot, tmp_path, sign_in):
+    _sign_in(page, live_server, shot, sign_in)
     assert page.locator("h1").inner_text() == "Portfolio"
     rows = page.locator("table.portfolio tbody tr")
     assert rows.count() == 1  # Borealis Bank belongs to another team
@@ -107,10 +104,10 @@ def test_sign_in_portfolio_account_and_import(page, live_server, manager, shot, 
     assert download.value.suggested_filename == f"import-{job.pk}-errors.csv"
 
 
-def test_other_team_account_is_not_found(page, live_server, manager, shot):
+def test_other_team_account_is_not_found(page, live_server, manager, shot, sign_in):
     from rapport.customers.models import Account
 
-    _sign_in(page, live_server, shot)
+    _sign_in(page, live_server, shot, sign_in)
     other = Account.objects.get(name="Borealis Bank")
     response = page.goto(f"{live_server.url}/accounts/{other.pk}/")
     assert response is not None

@@ -28,11 +28,8 @@ def labeller(transactional_db):
     return user
 
 
-def test_label_a_comments_sentiment(page, live_server, labeller, shot):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "maria")
-    page.fill("input[name=password]", "pass-word-123")
-    page.click("form button")
+def test_label_a_comments_sentiment(page, live_server, labeller, shot, sign_in):
+    sign_in("maria")
     page.goto(f"{live_server.url}/themes/label/?for=sentiment")
     assert "0 of 50 labels" in page.content()
     shot("sentiment-queue")

@@ -237,6 +237,16 @@ def figure_of(x: Any, unit: str = "", *, decimals: int = 0, scale: float = 1.0) 
     )
 
 
+def health_band(low: float, high: float, weighting: Weighting) -> tuple[str, str, str] | None:
+    """(quadrant, rule, band word) of a health score whose whole interval [low, high] is in the
+    green band (a strength) or below amber (a weakness); None in between."""
+    if low >= weighting.green_from:
+        return "strength", "health_good", "green"
+    if high < weighting.amber_from:
+        return "weakness", "health_poor", "red"
+    return None
+
+
 def check_metric(metric: str) -> str:
     if metric not in DRIVER_OUTCOMES:
         raise ValueError(f"metric must be one of {', '.join(DRIVER_OUTCOMES)}, not {metric!r}")

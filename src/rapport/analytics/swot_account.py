@@ -26,6 +26,7 @@ from rapport.analytics.swot import (
     check_metric,
     driver_levels,
     driver_lines,
+    health_band,
     theme_lines,
 )
 from rapport.core.access import Actor
@@ -45,12 +46,10 @@ def health_lines(components: Iterable[Any], weighting: Weighting, link: str) -> 
         if c.score is None or (c.key == "feedback_trend" and c.score == TREND_SCORES["flat"]):
             continue
         figure = Figure(c.score, unit="of 100")
-        if c.score >= weighting.green_from:
-            quadrant, rule, word = "strength", "health_good", "green"
-        elif c.score < weighting.amber_from:
-            quadrant, rule, word = "weakness", "health_poor", "red"
-        else:
+        band = health_band(c.score, c.score, weighting)
+        if band is None:
             continue
+        quadrant, rule, word = band
         text = f"{c.label} scores {c.score:.0f}, in the {word} band."
         lines.append(
             SwotLine(quadrant, "health", c.key, c.label, text, rule, link, figure, None, c.facts)

@@ -39,6 +39,7 @@ from rapport.analytics.swot import (
     driver_levels,
     driver_lines,
     figure_of,
+    health_band,
     theme_lines,
 )
 from rapport.core.access import Actor, scope_of
@@ -95,12 +96,10 @@ def _health_lines(rows: Sequence[AccountHealth], scope: PortfolioScope) -> list[
         label = component.label
         figure = figure_of(mean, "of 100")
         facts = (f"Mean over {len(values)} scored accounts", component.description)
-        if mean.low >= w.green_from:
-            quadrant, rule, word = "strength", "health_good", "green"
-        elif mean.high < w.amber_from:
-            quadrant, rule, word = "weakness", "health_poor", "red"
-        else:
+        band = health_band(mean.low, mean.high, w)
+        if band is None:
             continue
+        quadrant, rule, word = band
         text = f"{label} averages {mean.value:.0f}: in the {word} band over its whole interval."
         lines.append(
             SwotLine(quadrant, "health", key, label, text, rule, link, figure, len(values), facts)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rapport.stats.intervals import Estimate, _z, percentile_interval
+from rapport.stats.intervals import Estimate, _z, defined_replicates, percentile_interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +132,7 @@ def _bootstrap_weights_and_shares(
         with np.errstate(invalid="ignore", divide="ignore"):  # R² = 0: undefined
             shares = 100 * weights / weights.sum(axis=1, keepdims=True)
         parts.append(np.hstack([weights, shares]))
-    replicates = np.vstack(parts)
-    finite = np.isfinite(replicates).all(axis=1)
-    if finite.sum() * 2 < n_resamples:
-        raise ValueError(
-            f"the statistic is undefined in {n_resamples - finite.sum()} of {n_resamples} "
-            "resamples; the data are too few or too uniform for a bootstrap interval"
-        )
-    return replicates[finite]
+    return defined_replicates(np.vstack(parts))
 
 
 def _moments(

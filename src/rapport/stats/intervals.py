@@ -163,6 +163,13 @@ def bootstrap_replicates(
             for idx in draws
         ]
     )
+    return defined_replicates(replicates)
+
+
+def defined_replicates(replicates: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The replicates (rows) where the statistic is defined; an error when more than half are
+    not, since the interval would then describe a few lucky resamples."""
+    n_resamples = replicates.shape[0]
     finite = np.isfinite(replicates.reshape(n_resamples, -1)).all(axis=1)
     if finite.sum() * 2 < n_resamples:
         raise ValueError(

@@ -1,11 +1,12 @@
-"""External ids met earlier in a file: SeenIds against a plain dict, across many merges."""
+"""External ids met earlier in a file: SeenIds against a plain dict, across many merges; repeats
+inside a chunk."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
 
-from rapport.feedback.importing.dedupe import SeenIds
+from rapport.feedback.importing.dedupe import SeenIds, split_repeats
 from rapport.feedback.importing.rows import ValidRow
 
 
@@ -35,3 +36,27 @@ def test_first_row_of_each_id_is_remembered_through_merges():
         assert kept == expected_kept
         assert [(p.row_number, p.reason) for p in problems] == expected_problems
     assert len(seen) == len(first)
+
+
+def test_first_rows_finds_only_remembered_ids_and_add_keeps_the_first():
+    seen = SeenIds()
+    assert seen.first_rows([("csv", "a")]) == {}
+    seen.add([_row(2, "a"), _row(3, "b"), _row(4, "a")])
+    seen.add([_row(9, "b"), _row(10, "c")])
+    assert seen.first_rows([("csv", "a"), ("csv", "b"), ("csv", "c"), ("csv", "d")]) == {
+        ("csv", "a"): 2,
+        ("csv", "b"): 3,
+        ("csv", "c"): 10,
+    }
+    assert len(seen) == 3
+
+
+def test_split_repeats_prefers_an_earlier_first_row_to_one_in_the_rows():
+    rows = [_row(7, "a"), _row(8, "b"), _row(9, "a"), _row(10, "c")]
+    kept, problems = split_repeats(rows, earlier={("csv", "c"): 3}, column="external_id")
+    assert kept == rows[:2]
+    assert [(p.row_number, p.reason) for p in problems] == [
+        (9, "duplicate external id: first seen in row 7"),
+        (10, "duplicate external id: first seen in row 3"),
+    ]
+    assert split_repeats(rows[:2], earlier={}, column="external_id") == (rows[:2], [])

@@ -55,6 +55,9 @@ class Response(models.Model):
     import_job = models.ForeignKey(
         "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
+    # The row of import_job's file that last inserted or updated it (for an API call, the
+    # item's index): a later row of the same job with this external id repeats that row.
+    import_row = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,7 +3,7 @@
 - `readers`  open a CSV or XLSX file as numbered rows (encoding, delimiter, header rows)
 - `mapping`  which column feeds which field, and the mapping file's options
 - `rows`     turn cells into validated rows or row problems
-- `dedupe`   external ids already met earlier in the same file
+- `dedupe`   repeated external ids in one file: inside a chunk, and ids of unchanged rows
 - `store`    the SQL of one batch: existing rows, inserts, updates, errors, checkpoint
 - `pipeline` run a job batch by batch, each batch one transaction with its checkpoint
 """

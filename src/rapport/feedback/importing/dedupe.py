@@ -1,5 +1,13 @@
 """External ids met earlier in the same file, so a repeated id is rejected naming the first row.
 
+An import finds most of them in the database (see `pipeline`): every row it inserts or
+updates records the job and its row number, so `store.find_existing`, which looks up each
+chunk's ids anyway, tells which of them an earlier row of this job wrote, and `split_repeats`
+finds the repeats inside a chunk with a dict. What the database cannot tell is an id whose
+row was unchanged (a re-import: nothing is written) or any id of a dry run; those are kept
+in `SeenIds`, so a fresh file costs no memory per row and a re-import 12 bytes per unchanged
+row.
+
 A set of strings would grow by ~100 bytes a row; this keeps a 64-bit hash of each
 (source_system, external_id) with the row that first had it (32 bits: files of fewer than
 two billion rows), 12 bytes a row, in sorted runs
@@ -11,9 +19,34 @@ and a resumed import rebuilds them by reading the rows before its checkpoint.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 
 from rapport.feedback.importing.rows import GENERATED_ID_PREFIX, RowProblem, ValidRow
+
+Key = tuple[str, str]  # (source_system, external_id)
+
+
+def split_repeats(
+    rows: list[ValidRow], *, earlier: Mapping[Key, int], column: str
+) -> tuple[list[ValidRow], list[RowProblem]]:
+    """Rows whose id is new, and a problem for each repeat: of an id that `earlier` gives the
+    first row of, or of an earlier row in `rows`."""
+    keys = [(row.source_system, row.external_id) for row in rows]
+    # Reversed, the first row of each id is the one assigned last.
+    first = dict(zip(reversed(keys), [row.row_number for row in reversed(rows)], strict=True))
+    if len(first) == len(rows) and (not earlier or earlier.keys().isdisjoint(first)):
+        return rows, []
+    kept: list[ValidRow] = []
+    problems: list[RowProblem] = []
+    for key, row in zip(keys, rows, strict=True):
+        at = earlier.get(key, first[key])
+        if at == row.row_number:
+            kept.append(row)
+        else:
+            problems.append(_duplicate(row, at, column))
+    return kept, problems
 
 
 class SeenIds:
@@ -47,6 +80,21 @@ class SeenIds:
         problems = [_duplicate(rows[i], int(first[i]), column) for i in repeats]
         skip = set(repeats)
         return [row for i, row in enumerate(rows) if i not in skip], problems
+
+    def first_rows(self, keys: Iterable[Key]) -> dict[Key, int]:
+        """The first row of each of these ids that is remembered."""
+        if not self._runs:
+            return {}
+        keys = list(keys)
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+        found = self._first_rows(hashes)
+        return {keys[i]: int(found[i]) for i in np.flatnonzero(found >= 0).tolist()}
+
+    def add(self, rows: list[ValidRow]) -> None:
+        """Remember rows whose ids are not remembered yet (the first row of an id that two
+        of them have)."""
+        if rows:
+            self.split(rows, column="")
 
     def _first_rows(self, hashes: np.ndarray) -> np.ndarray:
         found = np.full(len(hashes), -1, dtype=np.int64)  # rows are numbered from 0 or 1

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rapport.feedback.importing.accounts import AccountDirectory
-from rapport.feedback.importing.dedupe import SeenIds
+from rapport.feedback.importing.dedupe import split_repeats
 from rapport.feedback.importing.mapping import FIELDS, parse_mapping, resolve_columns
 from rapport.feedback.importing.rows import RowProblem, RowValidator, ValidRow
 
@@ -69,5 +69,5 @@ def validate_items(
         for index, item in enumerate(items)
     ]
     valid, problems = validator.validate(rows)
-    valid, repeats = SeenIds().split(valid, column="external_id")
+    valid, repeats = split_repeats(valid, earlier={}, column="external_id")
     return valid, sorted(problems + repeats)

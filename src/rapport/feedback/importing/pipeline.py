@@ -2,8 +2,15 @@
 
 Each batch is one transaction holding its rows, its rollup changes, its row errors and the
 job's checkpoint (last row done, counts). A killed import therefore resumes after the last
-committed batch with no row lost or written twice; rows before the checkpoint are read again
-only to remember their external ids, so duplicates of them are still caught.
+committed batch with no row lost or written twice.
+
+A repeated external id is rejected naming the row that first had it. The rows this job
+inserted or updated carry the job and their row number, so the lookup of each chunk's stored
+rows (which writing needs anyway) finds repeats of them across chunks, batches and runs; a
+dict finds those inside a chunk. Only the ids of unchanged rows, which are not written, are
+kept in memory (`SeenIds`: a re-import of the same file), or every id in a dry run. A resumed
+run reads the rows before its checkpoint again only to remember those of them that this job
+did not write.
 
 A batch is read, validated and written in chunks, so memory holds one chunk of rows while a
 batch can be large: with random dates every batch rewrites about as many rollup buckets as
@@ -29,7 +36,7 @@ from rapport.core.access import Capability, scope_of
 from rapport.core.models import Team
 from rapport.feedback.importing import ImportFailed
 from rapport.feedback.importing.accounts import AccountDirectory
-from rapport.feedback.importing.dedupe import SeenIds
+from rapport.feedback.importing.dedupe import Key, SeenIds, split_repeats
 from rapport.feedback.importing.mapping import (
     DEFAULT_SOURCE_SYSTEM,
     Mapping,
@@ -38,7 +45,13 @@ from rapport.feedback.importing.mapping import (
 )
 from rapport.feedback.importing.readers import NumberedRows, open_table
 from rapport.feedback.importing.rows import RowProblem, RowValidator, ValidRow
-from rapport.feedback.importing.store import record_problems, save_checkpoint, write_rows
+from rapport.feedback.importing.store import (
+    Existing,
+    find_existing,
+    record_problems,
+    save_checkpoint,
+    write_rows,
+)
 from rapport.feedback.models import ImportJob
 
 # Rows per transaction. With dates spread over two years a batch writes about as many rollup
@@ -162,18 +175,51 @@ class ImportRun:
 
     def _run_chunk(self, chunk: list[tuple[int, list[str]]], *, rollups: RollupDelta) -> int:
         """Validate and write one chunk; the number of its last row (0: all done before)."""
-        validator, seen, column = self._validator, self._seen, self._id_column
-        resume_after = self._resume_after
+        validator, resume_after = self._validator, self._resume_after
         if chunk[0][0] <= resume_after:
             done = [row for row in chunk if row[0] <= resume_after]
-            seen.split(validator.validate(done)[0], column=column)
+            self._remember_done(validator.validate(done)[0])
             chunk = chunk[len(done) :]
             if not chunk:
                 return 0
         valid, problems = validator.validate(chunk)
-        valid, repeats = seen.split(valid, column=column)
-        self._write(chunk, valid, problems + repeats, self._directory, rollups)
+        existing = find_existing((row.source_system, row.external_id) for row in valid)
+        valid, repeats = split_repeats(
+            valid, earlier=self._earlier(existing, valid), column=self._id_column
+        )
+        self._write(chunk, valid, problems + repeats, existing, rollups)
         return chunk[-1][0]
+
+    def _earlier(self, existing: dict[Key, Existing], rows: list[ValidRow]) -> dict[Key, int]:
+        """The first row of each id of `rows` met before this chunk: stored by this job, or
+        remembered (unchanged rows, or any row of a dry run)."""
+        job_id = self.job.pk
+        earlier = {
+            key: old.import_row
+            for key, old in existing.items()
+            if old.import_job_id == job_id and old.import_row is not None
+        }
+        if len(self._seen):
+            for key, first in self._seen.first_rows(
+                (row.source_system, row.external_id) for row in rows
+            ).items():
+                earlier[key] = min(first, earlier.get(key, first))
+        return earlier
+
+    def _remember_done(self, valid: list[ValidRow]) -> None:
+        """Rows before the checkpoint, read again: remember the ids that this job did not
+        write (its unchanged rows, or all in a dry run); the stored rows tell the others."""
+        if not self.job.dry_run and valid:
+            existing = find_existing((row.source_system, row.external_id) for row in valid)
+            job_id = self.job.pk
+            valid = [
+                row
+                for row in valid
+                if (old := existing.get((row.source_system, row.external_id))) is None
+                or old.import_job_id != job_id
+                or old.import_row is None
+            ]
+        self._seen.add(valid)
 
     def _batches(self, rows: NumberedRows) -> Iterator[Iterator[list[tuple[int, list[str]]]]]:
         """Batches of `batch_rows` data rows, each a stream of chunks read as it is consumed
@@ -194,10 +240,10 @@ class ImportRun:
         chunk: list[tuple[int, list[str]]],
         valid: list[ValidRow],
         problems: list[RowProblem],
-        directory: AccountDirectory,
+        existing: dict[Key, Existing],
         rollups: RollupDelta,
     ) -> None:
-        job = self.job
+        job, directory = self.job, self._directory
         if job.dry_run:
             job.accounts_created = len(directory.pending)  # would be created
         elif any(row.account_id < 0 for row in valid):
@@ -207,7 +253,11 @@ class ImportRun:
                 for row in valid
             ]
             job.accounts_created += len(created)
-        outcome = write_rows(valid, job_id=job.pk, dry_run=job.dry_run, rollups=rollups)
+        outcome = write_rows(
+            valid, job_id=job.pk, dry_run=job.dry_run, existing=existing, rollups=rollups
+        )
+        # Nothing stored says that this job met these rows' ids (none at all in a dry run).
+        self._seen.add(valid if job.dry_run else outcome.unchanged)
         record_problems(job.pk, problems)
         job.rows_read += len(chunk)
         job.rows_inserted += outcome.inserted

@@ -1,9 +1,11 @@
 """The SQL of one chunk of rows: find the rows that exist, insert and update with executemany.
 
 At a million rows the ORM's per-object cost would dominate, so rows go in as parameter
-tuples. Rollups move in the same transaction as the rows, from the old version of each
-updated row to its new version: into the caller's RollupDelta (an import writes it once per
-batch of chunks), or written at once.
+tuples. Each row written records its job and its row number in the file (`import_row`), so
+that the unique key finds a later repeat of it in the same file (see `dedupe`). Rollups move
+in the same transaction as the rows, from the old version of each updated row to its new
+version: into the caller's RollupDelta (an import writes it once per batch of chunks), or
+written at once.
 """
 
 from __future__ import annotations
@@ -33,8 +35,12 @@ COMPARED = (
     "answers",
     "comment",
 )
-_INSERTED = (*COMPARED, "source_system", "external_id", "import_job_id", "created_at", "updated_at")
-_UPDATED = (*COMPARED, "import_job_id", "updated_at")
+_INSERTED = (
+    *COMPARED, "source_system", "external_id", "import_job_id", "import_row", "created_at",
+    "updated_at",
+)  # fmt: skip
+_UPDATED = (*COMPARED, "import_job_id", "import_row", "updated_at")
+_ORIGIN = ("import_job_id", "import_row")
 CHECKPOINT_FIELDS = (
     "heartbeat_at",
     "checkpoint_row",
@@ -61,6 +67,8 @@ class Existing(NamedTuple):
     ces: int | None
     answers: dict[str, Any]
     comment: str
+    import_job_id: int | None  # the job that last inserted or updated it,
+    import_row: int | None  # from this row of its file (None: written before rows were kept)
 
 
 @dataclass
@@ -69,6 +77,7 @@ class BatchOutcome:
     updated: int = 0
     skipped: int = 0
     accounts: set[int] = field(default_factory=set)  # whose rollups moved
+    unchanged: list[ValidRow] = field(default_factory=list)  # the skipped rows
 
 
 def _chunks(values: list[Any], reserved: int = 1) -> Iterable[list[Any]]:
@@ -104,7 +113,7 @@ def find_existing(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Exis
         rows = (
             Response.objects.filter(pk__in=chunk)
             .order_by()
-            .values_list("source_system", "external_id", "pk", *COMPARED)
+            .values_list("source_system", "external_id", "pk", *COMPARED, *_ORIGIN)
         )
         for source, external_id, *values in rows:
             found[(source, external_id)] = Existing(*values)
@@ -133,7 +142,7 @@ def contact_ids(rows: list[ValidRow]) -> dict[tuple[int, str], int]:
 
 def existing_response(pk: int) -> Existing:
     """One stored response by id (a response recorded without an external id has no key)."""
-    return Existing(*Response.objects.filter(pk=pk).values_list("pk", *COMPARED).get())
+    return Existing(*Response.objects.filter(pk=pk).values_list("pk", *COMPARED, *_ORIGIN).get())
 
 
 def write_rows(
@@ -147,9 +156,11 @@ def write_rows(
 ) -> BatchOutcome:
     """Insert new rows, update changed ones, skip unchanged ones; move the rollups.
 
-    A caller that has already found the stored rows or the contacts passes them. With
-    `rollups` the changes are added to it for the caller to flush; without, they are written
-    and `accounts` of the outcome says whose rollups moved."""
+    Rows written record `job_id` and their row number (`import_row`); the skipped rows are
+    the outcome's `unchanged`, since nothing stored says that this job met them. A caller that
+    has already found the stored rows or the contacts passes them. With `rollups` the changes
+    are added to it for the caller to flush; without, they are written and `accounts` of the
+    outcome says whose rollups moved."""
     if existing is None:
         existing = find_existing((row.source_system, row.external_id) for row in rows)
     if contacts is None:
@@ -167,29 +178,30 @@ def write_rows(
     updates: list[tuple[Any, ...]] = []
     removed: list[Existing] = []
     added: list[ValidRow] = []
+    unchanged = outcome.unchanged
     for row in rows:
-        (_, source, external_id, account, when, nps, csat, ces, answers, comment, channel,
+        (number, source, external_id, account, when, nps, csat, ces, answers, comment, channel,
          email) = row  # fmt: skip
         # contact_ids() has no key without an e-mail; a caller's may (a contact kept as it was).
         # (A new file's rows mostly find no contact and no stored row: no lookups then.)
         contact = contacts.get((account, email)) if contacts else None
         old = existing.get((source, external_id)) if existing else None
-        if old is not None and old[1:] == (
+        if old is not None and old[1:10] == (  # the COMPARED fields
             account, channel, when, contact, nps, csat, ces, answers, comment
         ):  # fmt: skip
-            outcome.skipped += 1
+            unchanged.append(row)
             continue
         at = moment(when)
         json_answers = ops.adapt_json_value(answers, encoder) if answers else no_answers
         if old is None:
             inserts.append((account, channel, at, contact, nps, csat, ces, json_answers, comment,
-                            source, external_id, job_id, now, now))  # fmt: skip
+                            source, external_id, job_id, number, now, now))  # fmt: skip
         else:
             updates.append((account, channel, at, contact, nps, csat, ces, json_answers, comment,
-                            job_id, now, old.pk))  # fmt: skip
+                            job_id, number, now, old.pk))  # fmt: skip
             removed.append(old)
         added.append(row)
-    outcome.inserted, outcome.updated = len(inserts), len(updates)
+    outcome.inserted, outcome.updated, outcome.skipped = len(inserts), len(updates), len(unchanged)
     if not dry_run:
         _execute(inserts, updates)
         delta = RollupDelta() if rollups is None else rollups

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from rapport.analytics.models import MetricRollup
 from rapport.core.models import AuditEvent
@@ -166,6 +169,22 @@ def test_resume_of_a_finished_import_is_refused(api_client, world, accounts):
     response = api_client.post(f"/api/v1/imports/{job.pk}/resume")
     assert response.status_code == 422
     assert "nothing to resume" in response.json()["detail"]
+
+
+def test_import_status_says_when_a_run_has_stalled(api_client, world, accounts):
+    beat = timezone.now() - dt.timedelta(minutes=3)
+    job = ImportJob.objects.create(
+        created_by=world.user, file_name="f.csv", file_path="", file_format="csv",
+        status=ImportStatus.RUNNING, team_ids=[world.team.pk], heartbeat_at=beat,
+    )  # fmt: skip
+    body = api_client.get(f"/api/v1/imports/{job.pk}").json()
+    assert (body["stalled"], body["resumable"]) == (False, False)
+    assert body["heartbeat_at"] is not None
+    assert api_client.post(f"/api/v1/imports/{job.pk}/resume").status_code == 422
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=beat - dt.timedelta(minutes=10))
+    body = api_client.get(f"/api/v1/imports/{job.pk}").json()
+    assert (body["stalled"], body["resumable"]) == (True, True)
+    assert api_client.post(f"/api/v1/imports/{job.pk}/resume").status_code == 202
 
 
 def test_anonymous_is_401(client, db):

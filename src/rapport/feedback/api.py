@@ -204,10 +204,25 @@ class ImportOut(Schema):
     accounts_created: int
     error: str
     summary: str
+    heartbeat_at: datetime | None = Field(
+        ..., description="Last sign of life of the run: its start or its latest checkpoint"
+    )
+    stalled: bool = Field(
+        ..., description="Running without a checkpoint for RAPPORT_IMPORT_STALLED_MINUTES"
+    )
+    resumable: bool = Field(..., description="POST /imports/{id}/resume would carry it on")
 
     @staticmethod
     def resolve_summary(job: ImportJob) -> str:
         return selectors.import_summary(job)
+
+    @staticmethod
+    def resolve_stalled(job: ImportJob) -> bool:
+        return services.stalled(job)
+
+    @staticmethod
+    def resolve_resumable(job: ImportJob) -> bool:
+        return services.resumable(job)
 
 
 @router.post(

@@ -119,6 +119,46 @@ def test_cost_entry_form_adds_and_reports_errors(user_client, world):
     assert CostEntry.objects.count() == 1
 
 
+def test_cost_entry_is_edited_with_its_errors_shown(user_client, world):
+    from rapport.core.models import AuditEvent
+
+    entry = CostEntry.objects.create(
+        account=world.account, date="2026-02-03", kind="credit", amount=500
+    )
+    url = reverse("customers:cost-entry-edit", args=[entry.pk])
+    health = user_client.get(reverse("analytics:health", args=[world.account.pk]))
+    assert f'href="{url}"' in health.content.decode()
+    form = user_client.get(url).content.decode()
+    assert 'value="500.00"' in form
+    assert 'value="2026-02-03"' in form  # an ISO date, which a date input can show
+    bad = {"date": "2026-02-03", "kind": "service_hours", "amount": "340", "hours": ""}
+    page = user_client.post(url, bad)
+    assert page.status_code == 400
+    assert "Give the hours for a service-hours entry." in page.content.decode()
+    entry.refresh_from_db()
+    assert entry.amount == 500  # nothing half-written
+    ok = {**bad, "hours": "4", "note": "on-site visit"}
+    body = user_client.post(url, ok, follow=True).content.decode()
+    assert "Cost entry saved." in body
+    entry.refresh_from_db()
+    assert (entry.kind, entry.amount, entry.hours, entry.note) == (
+        "service_hours",
+        340,
+        4,
+        "on-site visit",
+    )
+    event = AuditEvent.objects.filter(object_id=str(entry.pk), action="update").get()
+    assert set(event.changed_fields) == {"kind", "amount", "hours", "note"}
+
+
+def test_another_teams_cost_entry_is_404_to_edit(world):
+    entry = CostEntry.objects.create(
+        account=world.other_account, date="2026-02-03", kind="credit", amount=5
+    )
+    client = _client(world.user)
+    assert client.get(reverse("customers:cost-entry-edit", args=[entry.pk])).status_code == 404
+
+
 def test_cost_entry_form_role_without_capability_is_403(world):
     analyst = UserFactory(username="ana")
     MembershipFactory(user=analyst, team=world.team, role=Role.ANALYST)

@@ -19,7 +19,8 @@ from rapport.customers.models import (
     ExternalParty,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# Date inputs take ISO dates only; the locale's format (03/02/2026) would leave them empty.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
         cost_views.cost_entry_create,
         name="cost-entry-create",
     ),
+    path("costs/<int:pk>/edit/", cost_views.cost_entry_edit, name="cost-entry-edit"),
     path("costs/<int:pk>/delete/", cost_views.cost_entry_delete, name="cost-entry-delete"),
     path("accounts/<int:account_id>/<slug:kind>/new/", views.related_form, name="related-create"),
     path("records/<slug:kind>/<int:pk>/edit/", views.related_form, name="related-edit"),

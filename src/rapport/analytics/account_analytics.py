@@ -129,7 +129,7 @@ class ExplainedEpisode:
         sign = -1 if self.episode.direction == "worse" else 1
         found = []
         for m in self.themes.moves:
-            more = m.significant and (m.difference or 0) > 0
+            more = m.more_often
             tone = sign * m.tone_change > 0
             if more or tone:
                 found.append((-(more + tone), m))

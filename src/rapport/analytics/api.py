@@ -197,7 +197,7 @@ def _episode_out(e: ExplainedEpisode) -> dict[str, Any]:
             "difference": m.difference,
             "difference_low": m.diff_low,
             "difference_high": m.diff_high,
-            "more_often": m.significant and (m.difference or 0) > 0,
+            "more_often": m.more_often,
             "sentiment": m.current.sentiment,
             "previous_sentiment": m.previous.sentiment,
             "sentiment_change": (

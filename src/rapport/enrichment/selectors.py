@@ -158,6 +158,11 @@ class ThemeMove:
     tone: Change | None = None
 
     @property
+    def more_often(self) -> bool:
+        """Mentioned significantly more often in the current window."""
+        return self.significant and (self.difference or 0) > 0
+
+    @property
     def tone_change(self) -> float:
         """The significant change of mean sentiment, else 0."""
         if self.tone is None or not self.tone.verdict.startswith("significant"):

@@ -4,6 +4,7 @@ speed (charts.VALIDATE_SPECS); these tests switch it on, so a bad spec fails her
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -49,11 +50,26 @@ def test_every_chart_of_the_account_pages_is_a_valid_spec(
     assert b"<svg" in response.content
 
 
+@pytest.mark.parametrize("page", ["", "analytics/", "health/"])
+def test_every_chart_is_one_image_with_a_text_alternative(history, world, user_client, page):
+    """Screen readers get one named image per chart, not hundreds of unnamed marks."""
+    body = user_client.get(f"/accounts/{world.account.pk}/{page}").content.decode()
+    charts_drawn = re.findall(r'<svg [^>]*class="marks"[^>]*>', body)
+    assert charts_drawn
+    for tag in charts_drawn:
+        label = re.search(r'role="img" aria-label="([^"]+)"', tag)
+        assert label, tag
+        assert len(label.group(1)) > 20, tag
+    assert 'role="graphics-symbol"' not in body
+
+
 def test_a_bad_spec_fails_when_validated(validated):
     import altair as alt
 
     with pytest.raises(Exception, match=r"invalid value for `bin`"):
-        charts._svg(alt.Chart().mark_line().encode(x=alt.X("a:Q", bin="sometimes")))
+        charts._svg(
+            alt.Chart().mark_line().encode(x=alt.X("a:Q", bin="sometimes")), description="bad"
+        )
 
 
 def test_the_same_chart_is_drawn_once(history, world):

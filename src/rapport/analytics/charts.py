@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
@@ -81,7 +82,18 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
             shape=alt.Shape("status:N", legend=alt.Legend(title=None, orient="bottom")),
         )
     )
-    return _svg((band + line + sparse).properties(width=width, height=220))
+    judged = [r for r in rows if r["status"] == "enough responses"]
+    latest = (
+        f"; latest judged value {judged[-1]['value']:.1f} (95 % interval "
+        f"{judged[-1]['low']:.1f} to {judged[-1]['high']:.1f}, n = {judged[-1]['n']})"
+        if judged
+        else "; no period has enough responses to be judged"
+    )
+    description = (
+        f"Trend of {title} from {rows[0]['period']} to {rows[-1]['period']}, "
+        f"{len(rows)} periods{latest}."
+    )
+    return _svg((band + line + sparse).properties(width=width, height=220), description=description)
 
 
 # --- control charts, variance waterfall, key drivers -----------------------------------------
@@ -100,10 +112,18 @@ VALIDATE_SPECS = False
 CACHED_CHARTS = 64
 
 
-def _svg(chart: alt.TopLevelMixin) -> str:
-    spec = chart.configure(font=FONT).configure_view(strokeWidth=0)
+def _svg(chart: alt.TopLevelMixin, *, description: str) -> str:
+    """The chart as SVG that screen readers announce as one image with `description` as its
+    text alternative (Vega's own per-mark ARIA roles are switched off: unlabelled, they made
+    every mark an image without a name)."""
+    spec = (
+        chart.configure(font=FONT, aria=False)
+        .configure_mark(aria=False)
+        .configure_view(strokeWidth=0)
+    )
     svg: str = vlc.vegalite_to_svg(spec.to_dict(validate=VALIDATE_SPECS))
-    return svg
+    label = html.escape(description, quote=True)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 def _halfway(starts: Sequence[date], period: str) -> list[tuple[str, str]]:
@@ -214,7 +234,13 @@ def control_chart_svg(chart: AccountControlChart, *, width: int = 860) -> str:
     layered = alt.layer(
         baseline, baseline_label, centre, ucl, lcl, line, sparse, dots, signals, *labels
     ).properties(width=width, height=250)
-    return _svg(layered)
+    signalled = sum(1 for r in rows if r["status"] == STATUS_DOMAIN[1])
+    description = (
+        f"Control chart (p-chart) of {chart.metric.title} per {chart.period}, {len(rows)} points, "
+        f"centre line {limits.centre:.1f} %, {signalled} signalled; the signals are listed "
+        "below the chart."
+    )
+    return _svg(layered, description=description)
 
 
 @lru_cache(maxsize=CACHED_CHARTS)
@@ -268,7 +294,10 @@ def waterfall_svg(variance: ChannelVariance, *, width: int = 620) -> str:
     chart = (bars + text).properties(
         width=width, height=28 * len(rows), padding={"left": 24, "bottom": 10, "right": 10}
     )
-    return _svg(chart)
+    description = f"Waterfall of {variance.label}: " + "; ".join(
+        f"{r['step']} {r['text']}" for r in rows
+    )
+    return _svg(chart, description=description)
 
 
 def _signed(delta: float) -> str:
@@ -318,4 +347,8 @@ def drivers_svg(analysis: KeyDrivers, *, width: int = 520) -> str:
     chart = alt.layer(bars, whiskers, *caps, text).properties(
         width=width, height=42 * len(rows), padding={"left": 24}
     )
-    return _svg(chart)
+    description = "Share of explained variance by aspect: " + "; ".join(
+        f"{r['aspect']} {r['share']:.0f} % (95 % interval {r['low']:.0f} to {r['high']:.0f})"
+        for r in rows
+    )
+    return _svg(chart, description=description)

@@ -44,4 +44,9 @@ def margin_chart(profit: Profitability, *, width: int = 760) -> str:
     planned = (
         alt.Chart(data).mark_line(color="#5b6576", strokeDash=[4, 3]).encode(x=x, y="planned:Q")
     )
-    return _svg((bars + planned).properties(width=width, height=200))
+    losing = sum(1 for r in rows if r["margin"] < 0)
+    description = (
+        f"{money} from {rows[0]['month'][:7]} to {rows[-1]['month'][:7]}: "
+        f"{losing} of {len(rows)} months below zero; latest {rows[-1]['margin']:,.0f}."
+    )
+    return _svg((bars + planned).properties(width=width, height=200), description=description)

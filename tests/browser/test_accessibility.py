@@ -1,0 +1,179 @@
+"""axe-core on every page of the product, on the sample data, at desktop and phone width.
+
+axe-core comes from the npm registry (`package.json` at the project root; `npm ci` installs it
+into node_modules/). Without it the test is skipped, except in CI, where it fails.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from rapport.core.models import User
+from rapport.customers.models import Account, Commitment, CostEntry
+from rapport.feedback.models import ImportJob
+from rapport.sampledata.load import load_demo
+from rapport.sampledata.plan import DEMO_PASSWORD, DEMO_USERNAME
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": 1440, "phone": 390}
+# Routes that answer POST only, or send a file rather than a page: not pages for axe.
+NOT_PAGES = {
+    "core:logout",
+    "core:healthz",
+    "customers:cost-entry-create",  # the form sits on the health page
+    "customers:cost-entry-delete",
+    "customers:related-delete",
+    "customers:account-feedback",  # an HTMX partial inside the account page (checked there)
+    "analytics:set-baseline",
+    "analytics:proposal-create",  # the form sits on the customer-types page
+    "analytics:proposal-status",
+    "analytics:proposal-delete",
+    "feedback:import-progress",  # an HTMX partial inside the import page (checked there)
+    "feedback:import-errors-csv",
+    "feedback:import-resume",
+    "enrichment:theme-add",  # the form sits on the themes page
+    "enrichment:install-standard",
+    "enrichment:train",
+    "enrichment:train-sentiment",
+    "enrichment:use-vader",
+    "enrichment:theme-edit",
+    "enrichment:label-response",
+    "api-token-revoke",
+}
+
+
+def _route_names(patterns: list[Any], namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith(("admin/", "api/")):
+                continue
+            inner = f"{namespace}:{p.namespace}" if namespace and p.namespace else p.namespace
+            names |= _route_names(p.url_patterns, inner or namespace)
+        elif isinstance(p, URLPattern) and p.name:
+            names.add(f"{namespace}:{p.name}" if namespace else p.name)
+    return names
+
+
+def _pages() -> dict[str, str]:
+    """Every page of the product, filled with ids from the sample data."""
+    account = Account.objects.order_by("-annual_value").first()
+    assert account is not None
+    commitment = Commitment.objects.filter(account=account).first()
+    cost = CostEntry.objects.filter(account=account).first()
+    job = ImportJob.objects.order_by("pk").first()
+    a = {"account_id": account.pk}
+    pages = {
+        "core:login": reverse("core:login"),
+        "customers:portfolio": reverse("customers:portfolio"),
+        "customers:account-create": reverse("customers:account-create"),
+        "customers:account": reverse("customers:account", kwargs=a),
+        "customers:account-edit": reverse("customers:account-edit", kwargs=a),
+        "customers:related-create": reverse(
+            "customers:related-create", kwargs={**a, "kind": "commitments"}
+        ),
+        "analytics:account": reverse("analytics:account", kwargs=a),
+        "analytics:health": reverse("analytics:health", kwargs=a),
+        "analytics:swot": reverse("analytics:swot", kwargs=a),
+        "analytics:portfolio-health": reverse("analytics:portfolio-health"),
+        "analytics:portfolio-swot": reverse("analytics:portfolio-swot"),
+        "analytics:customer-types": reverse("analytics:customer-types"),
+        "analytics:health-weights": reverse(
+            "analytics:health-weights", kwargs={"team_id": account.team_id}
+        ),
+        "feedback:imports": reverse("feedback:imports"),
+        "enrichment:themes": reverse("enrichment:themes"),
+        "enrichment:label": reverse("enrichment:label"),
+        "enrichment:account-themes": reverse("enrichment:account-themes", kwargs=a),
+        "api-tokens": reverse("api-tokens"),
+    }
+    if commitment is not None:
+        pages["customers:related-edit"] = reverse(
+            "customers:related-edit", kwargs={"kind": "commitments", "pk": commitment.pk}
+        )
+    if cost is not None:
+        pages["customers:cost-entry-edit"] = reverse(
+            "customers:cost-entry-edit", kwargs={"pk": cost.pk}
+        )
+    if job is not None:
+        pages["feedback:import"] = reverse("feedback:import", kwargs={"job_id": job.pk})
+    return pages
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("node_modules/axe-core is missing: run `npm ci` (CI must check a11y)")
+        pytest.skip("axe-core is not installed (npm ci)")
+    return AXE.read_text()
+
+
+@pytest.fixture
+def demo(transactional_db: Any) -> dict[str, str]:
+    load_demo(seed=7, stdout=io.StringIO(), scale=0.05)
+    ImportJob.objects.create(  # the demo imports nothing; an import's page needs one
+        created_by=User.objects.get(username=DEMO_USERNAME),
+        file_name="crm-export.csv",
+        file_path="",
+        file_format="csv",
+    )
+    return _pages()
+
+
+def test_every_page_is_listed(demo: dict[str, str]) -> None:
+    """A new page cannot escape the accessibility check unnoticed."""
+    missing = _route_names(get_resolver().url_patterns) - NOT_PAGES - set(demo)
+    assert not missing, missing
+
+
+def _serious_violations(page: Any, axe_source: str) -> list[str]:
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+        })"""
+    )
+    found = []
+    for violation in result["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [" ".join(map(str, n["target"])) for n in violation["nodes"][:3]]
+            found.append(f"{violation['id']} ({violation['impact']}): {json.dumps(targets)}")
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_serious_accessibility_violations(
+    browser: Any, live_server: Any, demo: dict[str, str], axe_source: str, width: str
+) -> None:
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server.url}/login/")
+    report: dict[str, list[str]] = {}
+    login_problems = _serious_violations(page, axe_source)
+    if login_problems:
+        report["core:login"] = login_problems
+    page.fill("input[name=username]", DEMO_USERNAME)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form button")
+    page.wait_for_url(f"{live_server.url}/")
+    for name, url in demo.items():
+        if name == "core:login":
+            continue
+        page.goto(f"{live_server.url}{url}")
+        page.wait_for_load_state("networkidle")
+        problems = _serious_violations(page, axe_source)
+        if problems:
+            report[name] = problems
+    context.close()
+    assert not report, json.dumps(report, indent=1)

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import optimize, stats
 
 from rapport.stats.intervals import (
+    NPS_CONTINUITY,
     Estimate,
     agresti_coull,
     bootstrap,
@@ -34,19 +35,31 @@ def test_wilson_matches_newcombe_1998(reference_json: Callable[[str], Any]) -> N
         assert est.n == case["n"]
 
 
-def test_nps_hand_computed() -> None:
-    # 50 promoters, 30 passives, 20 detractors: NPS = 0.5 - 0.2 = 0.3;
-    # Var = (0.5 + 0.2 - 0.3²) / 100 = 0.0061; half-width = 1.959964 × √0.0061 = 0.153078.
+def test_nps_limits_are_where_the_score_test_just_rejects() -> None:
+    # 50 promoters, 30 passives, 20 detractors: NPS = 0.3. At each limit d the constrained
+    # maximum-likelihood (p_P, p_D) with p_P - p_D = d, found here by numerical search, gives
+    # (|0.3 - d| - 0.1/n)² = z² (p_P + p_D - d²) / n.
     est = nps(50, 30, 20)
     assert est.value == pytest.approx(0.3)
-    assert est.low == pytest.approx(0.146922, abs=1e-6)
-    assert est.high == pytest.approx(0.453078, abs=1e-6)
     assert est.n == 100
+    assert est.low < 0.3 < est.high
+    for d in (est.low, est.high):
+        fit = optimize.minimize_scalar(
+            lambda q, d=d: (
+                -(50 * math.log(q + d) + 30 * math.log(1 - 2 * q - d) + 20 * math.log(q))
+            ),
+            bounds=(max(0.0, -d) + 1e-12, (1 - d) / 2 - 1e-12),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
+        variance = (2 * fit.x + d - d * d) / 100
+        gap = abs(0.3 - d) - NPS_CONTINUITY / 100
+        assert gap * gap == pytest.approx(1.959964**2 * variance, rel=1e-6)
     assert est.scaled(100).value == pytest.approx(30.0)
 
 
 def test_nps_interval_is_clipped_to_the_scale() -> None:
-    est = nps(9, 0, 1)
+    est = nps(10, 0, 0)
     assert est.high == 1.0
     assert est.low < est.value
 

@@ -94,23 +94,65 @@ def agresti_coull(k: int, n: int, confidence: float = 0.95) -> Estimate:
 
 
 def nps(promoters: int, passives: int, detractors: int, confidence: float = 0.95) -> Estimate:
-    """Net Promoter Score on the -1..1 scale with the multinomial-variance interval.
-
-    NPS = p_P - p_D; Var = (p_P + p_D - (p_P - p_D)^2) / n, the variance of the mean of a
-    score that is +1 for promoters, 0 for passives and -1 for detractors.
-    """
+    """Net Promoter Score on the -1..1 scale with Tango's score interval (see `nps_limits`)."""
     counts = (promoters, passives, detractors)
     if min(counts) < 0:
         raise ValueError(f"counts must be non-negative, got {counts}")
     n = sum(counts)
     if n == 0:
         raise ValueError("NPS needs at least one response")
-    z = _z(confidence)
-    p_pro, p_det = promoters / n, detractors / n
-    value = p_pro - p_det
-    var = (p_pro + p_det - value * value) / n
-    half = z * math.sqrt(max(var, 0.0))
-    return Estimate(value, max(-1.0, value - half), min(1.0, value + half), n, confidence)
+    low, high = nps_limits(promoters, passives, detractors, confidence)
+    return Estimate((promoters - detractors) / n, float(low), float(high), n, confidence)
+
+
+# A tenth of a count off |observed - hypothesised| before the score test. Plain Tango dips to
+# 0.929 exact coverage at n = 10 (decision 29); this lifts the minimum to 0.936 and costs
+# about 0.003 of mean coverage at n = 100.
+NPS_CONTINUITY = 0.1
+_BISECTIONS = 40  # the limits to 2e-12, far below any shown digit
+
+
+def nps_limits(
+    promoters: npt.ArrayLike,
+    passives: npt.ArrayLike,
+    detractors: npt.ArrayLike,
+    confidence: float = 0.95,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Score interval for p_P - p_D of a trinomial, element-wise over arrays of counts.
+
+    NPS is the paired-difference problem of Tango (1998): the interval holds every d whose
+    score statistic (d̂ - d)² / Var(d̂ | d) stays within z², the variance taken at the
+    maximum-likelihood (p_P, p_D) constrained to p_P - p_D = d, which has a closed form. It is
+    never of zero width (all answers in one category still leave the other side open) and
+    its exact coverage at n = 10, 30 and 100 is at least 0.93 wherever every share is at
+    least 0.03 (tests/stats/test_nps_coverage.py enumerates it).
+    """
+    shape = np.broadcast_shapes(np.shape(promoters), np.shape(passives), np.shape(detractors))
+    # Both limits in one array (half the numpy calls, which dominate for a single NPS): the
+    # first half of each array seeks the lower limit, the second the upper.
+    p, m, d = (np.tile(np.broadcast_to(np.asarray(c, dtype=float), shape).ravel(), 2)
+               for c in (promoters, passives, detractors))  # fmt: skip
+    n = p + m + d
+    z2 = _z(confidence) ** 2
+    observed = (p - d) / n
+    ends = np.repeat([-1.0, 1.0], observed.size // 2)
+
+    def rejected(delta: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        # Constrained MLE of p_D: the positive root of 2n q² - b q - D δ(1 - δ) = 0.
+        b = p * (1 - delta) + d * (1 - 3 * delta) - 2 * m * delta
+        q = (b + np.sqrt(np.maximum(b * b + 8 * n * d * delta * (1 - delta), 0))) / (4 * n)
+        variance = np.maximum(2 * q + delta - delta * delta, 0) / n
+        gap = np.maximum(np.abs(observed - delta) - NPS_CONTINUITY / n, 0)
+        return gap * gap > z2 * variance
+
+    # The accepted set is an interval around d̂: bisect between d̂ and each end of the scale.
+    inside, outside = observed, ends
+    for _ in range(_BISECTIONS):
+        mid = (inside + outside) / 2
+        out = rejected(mid)
+        inside, outside = np.where(out, inside, mid), np.where(out, mid, outside)
+    limits = np.where(rejected(ends), inside, ends).reshape(2, *shape)
+    return limits[0], limits[1]
 
 
 def mean_t(n: int, total: float, total_sq: float, confidence: float = 0.95) -> Estimate:

@@ -14,11 +14,11 @@ from rapport.stats.intervals import (
     NPS_CONTINUITY,
     Estimate,
     agresti_coull,
+    bca_interval,
     bootstrap,
     bootstrap_replicates,
     mean_t,
     nps,
-    percentile_interval,
     wilson,
 )
 
@@ -159,16 +159,44 @@ def test_bootstrap_drops_undefined_replicates() -> None:
 
 def test_bootstrap_fails_when_the_statistic_is_undefined() -> None:
     with pytest.raises(ValueError, match="undefined for these data"):
-        bootstrap(lambda v: math.nan, np.arange(5.0), n_resamples=50)
+        bootstrap(lambda v: math.nan, np.arange(25.0), n_resamples=50)
     with pytest.raises(ValueError, match="undefined in 50 of 50"):
         bootstrap_replicates(lambda v: math.nan, np.arange(5.0), n_resamples=50)
 
 
-def test_percentile_interval_per_element() -> None:
-    replicates = np.column_stack([np.arange(101.0), np.arange(101.0) * 2])
-    low, high = percentile_interval(replicates, 0.9)
-    assert low.tolist() == pytest.approx([5.0, 10.0])
-    assert high.tolist() == pytest.approx([95.0, 190.0])
+def test_bca_agrees_with_scipy() -> None:
+    # Independent implementation, different resamples: the limits agree to Monte Carlo error.
+    x = np.random.default_rng(5).exponential(1.0, 30)
+    ours = bootstrap(np.mean, x, n_resamples=20_000, seed=1)
+    theirs = stats.bootstrap((x,), np.mean, method="BCa", n_resamples=20_000, random_state=1)
+    width = ours.high - ours.low
+    assert ours.low == pytest.approx(theirs.confidence_interval.low, abs=0.02 * width)
+    assert ours.high == pytest.approx(theirs.confidence_interval.high, abs=0.02 * width)
+    # The mean of skewed data: BCa moves both limits up from the percentile ones.
+    replicates = bootstrap_replicates(np.mean, x, n_resamples=20_000, seed=1)
+    low, high = np.percentile(replicates, [2.5, 97.5])
+    assert ours.low > low
+    assert ours.high > high
+
+
+def test_bca_without_bias_or_skew_is_the_percentile_interval() -> None:
+    replicates = np.column_stack([np.arange(-50.0, 51.0), np.arange(-100.0, 101.0, 2)])
+    jackknife = np.array([[-1.0, -2.0], [0.0, 0.0], [1.0, 2.0]])
+    low, high = bca_interval(replicates, estimate=[0.0, 0.0], jackknife=jackknife, confidence=0.9)
+    assert low.tolist() == pytest.approx([-45.0, -90.0])
+    assert high.tolist() == pytest.approx([45.0, 90.0])
+
+
+def test_bca_jackknife_counts_stand_for_repeated_rows() -> None:
+    replicates = np.random.default_rng(2).gamma(2.0, size=(500, 1))
+    jackknife = np.array([[0.5], [1.0], [4.0]])
+    counted = bca_interval(
+        replicates, estimate=[2.0], jackknife=jackknife, jackknife_counts=[3, 1, 2]
+    )
+    repeated = bca_interval(
+        replicates, estimate=[2.0], jackknife=np.repeat(jackknife, [3, 1, 2], axis=0)
+    )
+    np.testing.assert_allclose(counted, repeated)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +206,8 @@ def test_percentile_interval_per_element() -> None:
         (([],), {}, "non-empty"),
         (([1.0, math.nan],), {}, "NaN"),
         (([1.0, 2.0], [1.0]), {"paired": True}, "same number of rows"),
-        (([1.0, 2.0],), {"n_resamples": 0}, "n_resamples"),
+        (([1.0] * 25,), {"n_resamples": 0}, "n_resamples"),
+        (([1.0] * 19,), {}, "at least 20 observations"),
     ],
 )
 def test_bootstrap_rejects_bad_input(

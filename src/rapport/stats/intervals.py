@@ -221,14 +221,58 @@ def defined_replicates(replicates: npt.NDArray[np.float64]) -> npt.NDArray[np.fl
     return replicates[finite]
 
 
-def percentile_interval(
-    replicates: npt.ArrayLike, confidence: float = 0.95
+# Below this many observations no bootstrap interval is given: even BCa covers only about
+# 0.90 of the time at n = 10 (decision 33), and an interval that claims 95 % misleads.
+BOOTSTRAP_MIN_N = 20
+
+
+def bca_interval(
+    replicates: npt.ArrayLike,
+    *,
+    estimate: npt.ArrayLike,
+    jackknife: npt.ArrayLike,
+    jackknife_counts: npt.ArrayLike | None = None,
+    confidence: float = 0.95,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Lower and upper percentiles of bootstrap replicates (per element for vector statistics)."""
-    _z(confidence)  # validates the level
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(np.asarray(replicates, dtype=float), [tail, 100 - tail], axis=0)
-    return low, high
+    """Bias-corrected and accelerated bootstrap limits (Efron 1987), per element.
+
+    `replicates` has one row per resample, `estimate` is the statistic on the data and
+    `jackknife` the statistic with each observation left out in turn (rows where it is
+    undefined are skipped). `jackknife_counts` says how many observations each jackknife row
+    stands for, when observations that are alike share one row (counts in cells).
+    """
+    from scipy.special import ndtr, ndtri  # cheaper than scipy.stats; see _z
+
+    z = _z(confidence)
+    reps = np.asarray(replicates, dtype=float)
+    theta = np.asarray(estimate, dtype=float)
+    jack = np.asarray(jackknife, dtype=float).reshape(-1, *theta.shape)
+    weight = np.ones(jack.shape[0]) if jackknife_counts is None else np.asarray(jackknife_counts)
+    weight = weight.astype(float).reshape(-1, *([1] * theta.ndim)) * np.isfinite(jack)
+    jack = np.nan_to_num(jack, nan=0.0, posinf=0.0, neginf=0.0)
+    size = reps.shape[0]
+    # Bias: the share of replicates below the estimate (ties count half), kept off 0 and 1
+    # so that a statistic whose replicates all fall on one side still gets finite limits.
+    below = ((reps < theta).sum(axis=0) + 0.5 * (reps == theta).sum(axis=0)) / size
+    z0 = ndtri(np.clip(below, 0.5 / size, 1 - 0.5 / size))
+    # Acceleration: the skewness of the jackknife values.
+    centred = (weight * jack).sum(axis=0) / weight.sum(axis=0) - jack
+    spread = (weight * centred**2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accel = np.where(spread > 0, (weight * centred**3).sum(axis=0) / (6 * spread**1.5), 0.0)
+    ordered = np.sort(reps, axis=0)
+
+    def limit(z_tail: float) -> npt.NDArray[np.float64]:
+        shifted = z0 + z_tail
+        level = ndtr(z0 + shifted / (1 - accel * shifted))
+        position = np.clip(level * (size - 1), 0, size - 1)
+        lower = np.floor(position).astype(int)
+        upper = np.minimum(lower + 1, size - 1)
+        low_v = np.take_along_axis(ordered, lower[None, ...], axis=0)[0]
+        high_v = np.take_along_axis(ordered, upper[None, ...], axis=0)[0]
+        return np.asarray(low_v + (position - lower) * (high_v - low_v), dtype=float)
+
+    return limit(-z), limit(z)
 
 
 def bootstrap(
@@ -239,21 +283,48 @@ def bootstrap(
     paired: bool = False,
     seed: int | np.random.Generator = 0,
 ) -> Estimate:
-    """Percentile bootstrap interval for `statistic(*samples)`; see `bootstrap_replicates`.
+    """BCa bootstrap interval for `statistic(*samples)`; see `bootstrap_replicates`.
 
-    n is the number of rows (paired) or the total rows over all samples (independent).
-    The same seed gives the same interval, so a report re-run shows the same figures.
+    n is the number of rows (paired) or the total rows over all samples (independent); below
+    `BOOTSTRAP_MIN_N` it is an error. The same seed gives the same interval, so a report
+    re-run shows the same figures.
     """
     arrays = _bootstrap_samples(samples, paired=paired)
+    n = arrays[0].shape[0] if paired else sum(a.shape[0] for a in arrays)
+    if n < BOOTSTRAP_MIN_N:
+        raise ValueError(
+            f"a bootstrap interval needs at least {BOOTSTRAP_MIN_N} observations, got {n}"
+        )
     value = float(statistic(*arrays))
     if not math.isfinite(value):
         raise ValueError("the statistic is undefined for these data")
     replicates = bootstrap_replicates(
         statistic, *arrays, n_resamples=n_resamples, paired=paired, seed=seed
     )
-    low, high = percentile_interval(replicates, confidence)
-    n = arrays[0].shape[0] if paired else sum(a.shape[0] for a in arrays)
+    low, high = bca_interval(
+        replicates,
+        estimate=value,
+        jackknife=_jackknife(statistic, arrays, paired=paired),
+        confidence=confidence,
+    )
     return Estimate(value, float(low), float(high), n, confidence)
+
+
+def _jackknife(
+    statistic: Callable[..., float], arrays: list[npt.NDArray[Any]], *, paired: bool
+) -> npt.NDArray[np.float64]:
+    """The statistic with each row left out: of every sample at once when paired, else of
+    each sample in turn (NaN where it is undefined)."""
+    values = []
+    if paired:
+        for i in range(arrays[0].shape[0]):
+            values.append(statistic(*(np.delete(a, i, axis=0) for a in arrays)))
+    else:
+        for k, sample in enumerate(arrays):
+            for i in range(sample.shape[0]):
+                left_out = [np.delete(a, i, axis=0) if j == k else a for j, a in enumerate(arrays)]
+                values.append(statistic(*left_out) if left_out[k].shape[0] else math.nan)
+    return np.asarray(values, dtype=float)
 
 
 def _bootstrap_samples(

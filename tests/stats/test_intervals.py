@@ -17,6 +17,7 @@ from rapport.stats.intervals import (
     bca_interval,
     bootstrap,
     bootstrap_replicates,
+    difference,
     mean_t,
     nps,
     wilson,
@@ -249,3 +250,15 @@ def test_mean_interval_contains_the_mean(values: list[float]) -> None:
     x = np.array(values)
     est = mean_t(x.size, float(x.sum()), float((x**2).sum()))
     assert est.low <= est.value <= est.high
+
+
+def test_difference_combines_each_sides_distance_to_its_limits() -> None:
+    # MOVER by hand: 0.6 [0.4, 0.7] minus 0.2 [0.1, 0.5]:
+    # low = 0.4 - √(0.2² + 0.3²), high = 0.4 + √(0.1² + 0.1²).
+    change = difference(Estimate(0.6, 0.4, 0.7, 10), Estimate(0.2, 0.1, 0.5, 20))
+    assert change.value == pytest.approx(0.4)
+    assert change.low == pytest.approx(0.4 - math.sqrt(0.13))
+    assert change.high == pytest.approx(0.4 + math.sqrt(0.02))
+    assert change.n == 30
+    with pytest.raises(ValueError, match="same confidence"):
+        difference(Estimate(0.6, 0.4, 0.7, 10), Estimate(0.2, 0.1, 0.5, 20, 0.9))

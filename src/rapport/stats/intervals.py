@@ -102,7 +102,8 @@ def nps(promoters: int, passives: int, detractors: int, confidence: float = 0.95
     if n == 0:
         raise ValueError("NPS needs at least one response")
     low, high = nps_limits(promoters, passives, detractors, confidence)
-    return Estimate((promoters - detractors) / n, float(low), float(high), n, confidence)
+    value = promoters / n - detractors / n  # the arithmetic of metrics.headline_value
+    return Estimate(value, float(low), float(high), n, confidence)
 
 
 # A tenth of a count off |observed - hypothesised| before the score test. Plain Tango dips to
@@ -153,6 +154,19 @@ def nps_limits(
         inside, outside = np.where(out, inside, mid), np.where(out, mid, outside)
     limits = np.where(rejected(ends), inside, ends).reshape(2, *shape)
     return limits[0], limits[1]
+
+
+def difference(first: Estimate, second: Estimate) -> Estimate:
+    """first - second for independent estimates, with the MOVER interval (Zou & Donner 2008):
+    each side's distance to its own limits combined in quadrature, so that asymmetric
+    intervals such as Wilson's or the NPS score interval keep their shape and a difference of
+    two intervals of non-zero width never has zero width (Newcombe 1998, method 10)."""
+    if first.confidence != second.confidence:
+        raise ValueError("both estimates must have the same confidence level")
+    value = first.value - second.value
+    low = value - math.hypot(first.value - first.low, second.high - second.value)
+    high = value + math.hypot(first.high - first.value, second.value - second.low)
+    return Estimate(value, low, high, first.n + second.n, first.confidence)
 
 
 def mean_t(n: int, total: float, total_sq: float, confidence: float = 0.95) -> Estimate:

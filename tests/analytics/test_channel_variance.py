@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import numpy as np
 import pytest
 from django.http import Http404
 
 from rapport.analytics import channel_variance as cv
 from rapport.analytics.targets import Target
+from rapport.stats.intervals import bca_interval
 from tests.analytics.builders import responses
 
 AS_OF = dt.date(2026, 6, 30)
@@ -104,6 +106,43 @@ def test_too_few_responses_says_so_and_does_not_decompose(world):
     assert "Too few responses" in result.message
     assert "12 in the last 90 days" in result.message
     assert not result.current.enough
+
+
+def test_no_bootstrap_effects_below_20_responses_even_with_a_lower_min_n(world, settings):
+    settings.RAPPORT_MIN_N = 10
+    responses(world.account, PREVIOUS_DAY, 40, channel="survey", csat=5)
+    responses(world.account, CURRENT_DAY, 15, channel="survey", csat=4)
+    result = cv.channel_variance_for(world.account, "csat", as_of=AS_OF)
+    assert not result.enough
+    assert result.mix is None
+    assert "at least 20 in each are needed" in result.message
+    assert result.current.enough  # the figure itself is shown; only the split is not
+
+
+def test_effect_intervals_are_bca_with_the_cell_jackknife(two_channels):
+    # Independent of the shortcut: the jackknife at response level (each response left out
+    # in turn, 200 of them) gives the same BCa limits as one row per channel × category.
+    keys = ["survey", "email"]
+    cells0 = np.array([[60.0, 20.0], [10.0, 10.0]])
+    cells1 = np.array([[40.0, 10.0], [30.0, 20.0]])
+    effects = cv._effects("csat", keys, cells0, cells1, 80.0)
+    low, high = cv._bca_limits("csat", keys, cells0, cells1, 80.0, effects)
+    rng = np.random.default_rng(cv._SEED)
+    draws = zip(cv._redraw(rng, cells0), cv._redraw(rng, cells1), strict=True)
+    replicates = np.array([cv._effects("csat", keys, c0, c1, 80.0) for c0, c1 in draws])
+    jackknife = []
+    for side, cells in enumerate((cells0, cells1)):
+        for cell in np.ndindex(cells.shape):
+            for _ in range(int(cells[cell])):
+                fewer = cells.copy()
+                fewer[cell] -= 1
+                pair = (fewer, cells1) if side == 0 else (cells0, fewer)
+                jackknife.append(cv._effects("csat", keys, *pair, 80.0))
+    assert len(jackknife) == 200
+    expected = bca_interval(replicates, estimate=effects, jackknife=np.array(jackknife))
+    np.testing.assert_allclose((low, high), expected)
+    result = cv.channel_variance_for(two_channels, "csat", as_of=AS_OF)
+    assert (result.mix.low, result.mix.high) == pytest.approx((low[-2], high[-2]))
 
 
 def test_an_account_without_responses_says_so(world):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import random
 
 import pytest
 from django.http import Http404
+from django.urls import reverse
 
 from rapport.analytics import key_drivers as kd
 from tests.analytics.builders import responses
@@ -93,3 +95,55 @@ def test_scoped_and_checked(world, orthogonal):
         kd.key_drivers(world.user, account_id=world.account.pk, outcome="ces")
     with pytest.raises(ValueError, match="months must be one of 12, 24"):
         kd.key_drivers(world.user, account_id=world.account.pk, outcome="nps", months=6)
+
+
+@pytest.fixture
+def with_noise(world):
+    """CSAT drives NPS; "parking" is a custom answer of pure noise."""
+    noise = random.Random(7)
+    for i in range(60):
+        csat = 1 + i % 5
+        nps = min(10, 2 * csat + noise.choice((-1, 0, 1)))
+        parking = noise.randint(1, 5)
+        responses(world.account, DAY, 1, csat=csat, nps=nps, answers={"parking": parking})
+    return world.account
+
+
+def test_each_aspect_is_tested_against_a_random_benchmark(with_noise):
+    # Issue 9, item 20: the noise's relative weight is positive with an interval above 0 like
+    # any weight; against the random benchmark it is not significant.
+    result = kd.key_drivers_for(with_noise, "nps", months=12, today=TODAY)
+    by_key = {d.key: d for d in result.drivers}
+    assert by_key["csat"].significant
+    assert by_key["csat"].versus_random.low > 0
+    assert not by_key["parking"].significant
+    assert by_key["parking"].raw_weight.low > 0
+    assert by_key["parking"].versus_random.low <= 0
+
+
+def test_page_and_api_show_which_aspects_are_drivers(with_noise, user_client, api_client):
+    page = reverse("analytics:account", args=[with_noise.pk])
+    body = user_client.get(f"{page}?drivers=nps&drivers_months=24").content.decode()
+    rows = {
+        label: row
+        for row in body.split("<tr>")
+        for label in ("CSAT (1–5)", "Parking")
+        if f"<td>{label}</td>" in row
+    }
+    assert "significant" in rows["CSAT (1–5)"]
+    assert "not beyond random" in rows["Parking"]
+    api = f"/api/v1/accounts/{with_noise.pk}/drivers?metric=nps&months=24"
+    drivers = {d["aspect"]: d for d in api_client.get(api).json()["drivers"]}
+    assert drivers["csat"]["significant"] is True
+    assert drivers["parking"]["significant"] is False
+    assert drivers["parking"]["versus_random"]["low"] <= 0
+
+
+def test_below_the_bootstrap_minimum_there_is_no_analysis_even_with_a_lower_min_n(world, settings):
+    settings.RAPPORT_MIN_N = 5
+    for i in range(15):
+        responses(world.account, DAY, 1, csat=1 + i % 5, ces=1 + i % 7, nps=i % 11)
+    result = kd.key_drivers_for(world.account, "nps", months=12, today=TODAY)
+    assert not result.enough
+    assert result.min_n == 20
+    assert "no reliable bootstrap interval" in result.message

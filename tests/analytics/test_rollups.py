@@ -1,7 +1,6 @@
 """Rollups must equal a direct computation over the raw responses, however they were built."""
 
 import datetime as dt
-import math
 import random
 
 import pytest
@@ -11,6 +10,7 @@ from rapport.analytics import metrics
 from rapport.analytics.models import MetricRollup
 from rapport.analytics.services import ScoreRow, apply_changes, bucket_starts, rebuild_rollups
 from rapport.feedback.models import Response
+from rapport.stats import intervals
 from tests.factories import AccountFactory, ResponseFactory
 
 
@@ -105,8 +105,8 @@ def test_estimate_uses_interval_and_minimum_n():
     }
     value = metrics.estimate("nps", sums, min_n=30)
     assert value.value == pytest.approx(30.0)
-    half = 1.959964 * math.sqrt((0.5 + 0.2 - 0.09) / 100) * 100
-    assert (value.low, value.high) == pytest.approx((30 - half, 30 + half), abs=1e-3)
+    score = intervals.nps(50, 30, 20).scaled(100)  # the NPS interval on the -100..100 scale
+    assert (value.low, value.high) == pytest.approx((score.low, score.high), abs=1e-9)
     assert value.enough
     assert not metrics.estimate("nps", sums, min_n=101).enough
 
@@ -118,6 +118,20 @@ def test_compare_calls_change_only_outside_interval():
     assert metrics.compare("csat", same, prev, min_n=30).direction == "flat"
     assert metrics.compare("csat", worse, prev, min_n=30).direction == "down"
     assert metrics.compare("csat", {"n": 5, "top2": 0}, prev, min_n=30).direction == "unknown"
+
+
+def test_nps_change_from_one_category_to_another_is_significant():
+    # All 30 detractors, then all 30 promoters: the Wald variance of each period is 0, which
+    # made this "no significant change"; the MOVER interval of the score intervals is not 0.
+    before = {"n": 30, "promoters": 0, "passives": 0, "detractors": 30}
+    after = {"n": 30, "promoters": 30, "passives": 0, "detractors": 0}
+    change = metrics.compare("nps", after, before, min_n=30)
+    assert change.direction == "up"
+    assert change.difference == pytest.approx(200.0)
+    _, low, high = metrics.difference_interval("nps", after, before)
+    assert low > 0
+    assert high == pytest.approx(200.0)
+    assert metrics.compare("nps", before, before, min_n=30).direction == "flat"
 
 
 def test_metrics_api_scopes(api_client, world, responses):

@@ -3,10 +3,15 @@ counts flat in responses and accounts, and the API returning the page's lines.""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from rapport.analytics.health import Weighting
+from rapport.analytics.key_drivers import pooled_key_drivers
+from rapport.analytics.swot import SWOT_MONTHS, driver_levels, driver_lines
 from rapport.analytics.swot_account import account_swot
 from rapport.analytics.swot_portfolio import portfolio_swot
 from rapport.enrichment.taxonomy import install_standard_taxonomy
@@ -34,6 +39,25 @@ def test_satisfying_key_driver_is_a_strength(world):
     assert drivers["csat"].n == 80
     assert drivers["ces"].quadrant == "examined"  # noise: not a key driver
     assert drivers["ces"].rule == "not_significant"
+
+
+def test_a_driver_no_better_than_random_numbers_is_never_a_strength(world):
+    # Issue 9, item 20: the same CSAT driver, had its weight not beaten the random benchmark,
+    # is only examined, whatever its share and correlation.
+    driven_by_csat(world.account, satisfied=True)
+    result = pooled_key_drivers([world.account.pk], "nps", months=SWOT_MONTHS)
+    levels = driver_levels([world.account.pk], ["csat", "ces"], result.start, result.end)
+    weighting = Weighting(weights={})
+    lines = {x.key: x for x in driver_lines(result, levels, weighting, "#drivers")}
+    assert lines["csat"].quadrant == "strength"
+    as_noise = replace(
+        result,
+        drivers=tuple(replace(d, significant=False) for d in result.drivers),
+    )
+    lines = {x.key: x for x in driver_lines(as_noise, levels, weighting, "#drivers")}
+    assert lines["csat"].quadrant == "examined"
+    assert lines["csat"].rule == "not_significant"
+    assert "no more than random numbers" in lines["csat"].text
 
 
 def test_dissatisfying_key_driver_is_a_weakness(world):

@@ -86,6 +86,8 @@ def test_page_shows_charts_signals_variance_and_drivers(user_client, world, hist
     assert f"Week of {signal_week.day} {signal_week:%B %Y}: CSAT 40 %" in body
     assert "is below the lower control limit 63 %" in body
     assert "rule 1, one point beyond 3σ" in body
+    # Rule 8 is shown with the convention it follows (issue 9, item 18).
+    assert "8 points avoiding the centre line, with points on both sides (Nelson 1984)" in body
     # The current week has 12 responses: counted as too few, not as a signal.
     assert "1 had fewer than 30 responses" in body
     # Variance: 40 responses in each window, all through the survey channel.

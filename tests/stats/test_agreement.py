@@ -65,9 +65,35 @@ def test_kappa_matches_scikit_learn(weights: Any, sklearn_weights: Any) -> None:
 
 
 def test_crosstab_counts_pairs_in_category_order() -> None:
-    table = crosstab(rater_a=["ok", "good", "ok"], rater_b=["ok", "ok", "poor"])
-    # Sorted categories: good, ok, poor.
-    assert table.tolist() == [[0, 1, 0], [0, 1, 1], [0, 0, 0]]
+    table = crosstab(
+        rater_a=["ok", "good", "ok"],
+        rater_b=["ok", "ok", "poor"],
+        categories=["poor", "ok", "good"],
+    )
+    assert table.tolist() == [[0, 0, 0], [1, 1, 0], [0, 1, 0]]
+
+
+# Ten units rated low/medium/high: the cross-table [[2, 1, 0], [1, 2, 1], [0, 1, 2]].
+_PAIRS = [("low", "low")] * 2 + [("low", "medium"), ("medium", "low")] + [("medium", "medium")] * 2
+_PAIRS += [("medium", "high"), ("high", "medium")] + [("high", "high")] * 2
+RATER_A, RATER_B = ([pair[i] for pair in _PAIRS] for i in (0, 1))
+
+
+def test_weighted_kappa_on_labels_uses_the_order_given() -> None:
+    # By hand, linear weights 1, 0.5, 0: observed agreement = 6/10 + 0.5 × 4/10 = 0.8; both
+    # raters' margins are (0.3, 0.4, 0.3), so chance = 0.34 + 0.5 × 0.48 = 0.58 and
+    # κ = (0.8 - 0.58) / (1 - 0.58) = 0.5238. Sorted alphabetically (high, low, medium) the
+    # same ratings gave (0.7 - 0.55) / (1 - 0.55) = 0.333.
+    table = crosstab(rater_a=RATER_A, rater_b=RATER_B, categories=["low", "medium", "high"])
+    assert table.tolist() == [[2, 1, 0], [1, 2, 1], [0, 1, 2]]
+    kappa = cohen_kappa(table, weights="linear").estimate.value
+    assert kappa == pytest.approx(0.22 / 0.42, abs=1e-12)
+    assert round(kappa, 3) == 0.524
+
+
+def test_labels_without_an_order_are_refused() -> None:
+    with pytest.raises(ValueError, match="pass categories in scale order"):
+        crosstab(rater_a=RATER_A, rater_b=RATER_B)
 
 
 def test_crosstab_rejects_unknown_and_missing_ratings() -> None:

@@ -122,7 +122,7 @@ def test_relative_weights_reject_collinear_and_mismatched_input() -> None:
 @given(
     arrays(
         np.float64,
-        st.tuples(st.integers(min_value=8, max_value=40), st.integers(min_value=1, max_value=4)),
+        st.tuples(st.integers(min_value=20, max_value=40), st.integers(min_value=1, max_value=4)),
         elements=st.integers(min_value=-10, max_value=10),  # rating-like scores
     ),
     st.integers(min_value=0, max_value=2**32 - 1),
@@ -139,14 +139,22 @@ def test_raw_weights_sum_to_r_squared(x: np.ndarray, seed: int) -> None:
 
 
 def _one_resample(table: np.ndarray) -> np.ndarray:
-    """Johnson's weights and shares of one table, computed the plain way (np.corrcoef, one
-    eigendecomposition): what each batched replicate must equal."""
-    corr = np.corrcoef(table, rowvar=False)
-    rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
-    values, vectors = np.linalg.eigh(rxx)
-    loadings = vectors @ np.diag(np.sqrt(values)) @ vectors.T
-    weights = (loadings**2) @ (np.linalg.solve(loadings, rxy) ** 2)
-    return np.concatenate([weights, 100 * weights / weights.sum()])
+    """Weights, shares and weights minus the benchmark's for one table (predictors, benchmark,
+    outcome), computed the plain way (np.corrcoef, one eigendecomposition per model): what
+    each batched replicate must equal."""
+
+    def weights(corr: np.ndarray) -> np.ndarray:
+        rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
+        values, vectors = np.linalg.eigh(rxx)
+        loadings = vectors @ np.diag(np.sqrt(values)) @ vectors.T
+        return (loadings**2) @ (np.linalg.solve(loadings, rxy) ** 2)
+
+    p = table.shape[1] - 2
+    plain = weights(np.corrcoef(np.delete(table, p, axis=1), rowvar=False))
+    with_benchmark = weights(np.corrcoef(table, rowvar=False))
+    return np.concatenate(
+        [plain, 100 * plain / plain.sum(), with_benchmark[:p] - with_benchmark[p]]
+    )
 
 
 @pytest.mark.parametrize(("rows", "columns"), [(30, 2), (400, 4)])
@@ -157,12 +165,42 @@ def test_batched_bootstrap_equals_one_resample_at_a_time(
     from rapport.stats.intervals import bootstrap_replicates
 
     rng = np.random.default_rng(rows)
-    x = rng.normal(size=(rows, columns))
+    x = rng.normal(size=(rows, columns + 1))  # the last column plays the benchmark
     x[:, 1] += 0.6 * x[:, 0]
-    table = np.column_stack([x, x.sum(axis=1) + rng.normal(size=rows)])
+    table = np.column_stack([x, x[:, :-1].sum(axis=1) + rng.normal(size=rows)])
     expected = bootstrap_replicates(_one_resample, table, n_resamples=300, paired=True, seed=4)
-    batched = drivers._bootstrap_weights_and_shares(table, n_resamples=300, seed=4)
+    batched = drivers._bootstrap_statistics(table, n_resamples=300, rng=np.random.default_rng(4))
     np.testing.assert_allclose(batched, expected, rtol=1e-9, atol=1e-12)
     monkeypatch.setattr(drivers, "_BLOCK_CELLS", rows * 7)  # blocks of 7 draw the same stream
-    blocks = drivers._bootstrap_weights_and_shares(table, n_resamples=300, seed=4)
+    blocks = drivers._bootstrap_statistics(table, n_resamples=300, rng=np.random.default_rng(4))
     np.testing.assert_allclose(blocks, expected, rtol=1e-9, atol=1e-12)
+    jackknife = drivers._jackknife_statistics(table)
+    np.testing.assert_allclose(
+        jackknife,
+        [_one_resample(np.delete(table, i, axis=0)) for i in range(rows)],
+        rtol=1e-9,
+        atol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pure_noise_is_not_a_significant_driver_and_a_real_one_is(seed: int) -> None:
+    # Issue 9, item 20: a weight's own interval never includes 0, so noise looked like a
+    # small driver; against the random benchmark it is not significant.
+    rng = np.random.default_rng(100 + seed)
+    real, noise = rng.normal(size=(2, 100))
+    y = 0.8 * real + rng.normal(size=100)
+    result = relative_weights(
+        predictors=np.column_stack([real, noise]), outcome=y, names=["real", "noise"], seed=seed
+    )
+    driver, pure_noise = result.drivers
+    assert pure_noise.raw_weight.low > 0  # the weight alone would look like a driver
+    assert not pure_noise.significant
+    assert pure_noise.versus_random.low <= 0 <= pure_noise.versus_random.high
+    assert driver.significant
+
+
+def test_relative_weights_need_enough_cases_for_their_intervals() -> None:
+    x, y = make_data(n=19)
+    with pytest.raises(ValueError, match="at least 20 cases"):
+        relative_weights(predictors=x, outcome=y, names=["a", "b", "c"])

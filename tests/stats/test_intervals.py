@@ -8,16 +8,18 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import optimize, stats
 
 from rapport.stats.intervals import (
+    NPS_CONTINUITY,
     Estimate,
     agresti_coull,
+    bca_interval,
     bootstrap,
     bootstrap_replicates,
+    difference,
     mean_t,
     nps,
-    percentile_interval,
     wilson,
 )
 
@@ -34,19 +36,31 @@ def test_wilson_matches_newcombe_1998(reference_json: Callable[[str], Any]) -> N
         assert est.n == case["n"]
 
 
-def test_nps_hand_computed() -> None:
-    # 50 promoters, 30 passives, 20 detractors: NPS = 0.5 - 0.2 = 0.3;
-    # Var = (0.5 + 0.2 - 0.3²) / 100 = 0.0061; half-width = 1.959964 × √0.0061 = 0.153078.
+def test_nps_limits_are_where_the_score_test_just_rejects() -> None:
+    # 50 promoters, 30 passives, 20 detractors: NPS = 0.3. At each limit d the constrained
+    # maximum-likelihood (p_P, p_D) with p_P - p_D = d, found here by numerical search, gives
+    # (|0.3 - d| - 0.1/n)² = z² (p_P + p_D - d²) / n.
     est = nps(50, 30, 20)
     assert est.value == pytest.approx(0.3)
-    assert est.low == pytest.approx(0.146922, abs=1e-6)
-    assert est.high == pytest.approx(0.453078, abs=1e-6)
     assert est.n == 100
+    assert est.low < 0.3 < est.high
+    for d in (est.low, est.high):
+        fit = optimize.minimize_scalar(
+            lambda q, d=d: (
+                -(50 * math.log(q + d) + 30 * math.log(1 - 2 * q - d) + 20 * math.log(q))
+            ),
+            bounds=(max(0.0, -d) + 1e-12, (1 - d) / 2 - 1e-12),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
+        variance = (2 * fit.x + d - d * d) / 100
+        gap = abs(0.3 - d) - NPS_CONTINUITY / 100
+        assert gap * gap == pytest.approx(1.959964**2 * variance, rel=1e-6)
     assert est.scaled(100).value == pytest.approx(30.0)
 
 
 def test_nps_interval_is_clipped_to_the_scale() -> None:
-    est = nps(9, 0, 1)
+    est = nps(10, 0, 0)
     assert est.high == 1.0
     assert est.low < est.value
 
@@ -146,16 +160,44 @@ def test_bootstrap_drops_undefined_replicates() -> None:
 
 def test_bootstrap_fails_when_the_statistic_is_undefined() -> None:
     with pytest.raises(ValueError, match="undefined for these data"):
-        bootstrap(lambda v: math.nan, np.arange(5.0), n_resamples=50)
+        bootstrap(lambda v: math.nan, np.arange(25.0), n_resamples=50)
     with pytest.raises(ValueError, match="undefined in 50 of 50"):
         bootstrap_replicates(lambda v: math.nan, np.arange(5.0), n_resamples=50)
 
 
-def test_percentile_interval_per_element() -> None:
-    replicates = np.column_stack([np.arange(101.0), np.arange(101.0) * 2])
-    low, high = percentile_interval(replicates, 0.9)
-    assert low.tolist() == pytest.approx([5.0, 10.0])
-    assert high.tolist() == pytest.approx([95.0, 190.0])
+def test_bca_agrees_with_scipy() -> None:
+    # Independent implementation, different resamples: the limits agree to Monte Carlo error.
+    x = np.random.default_rng(5).exponential(1.0, 30)
+    ours = bootstrap(np.mean, x, n_resamples=20_000, seed=1)
+    theirs = stats.bootstrap((x,), np.mean, method="BCa", n_resamples=20_000, random_state=1)
+    width = ours.high - ours.low
+    assert ours.low == pytest.approx(theirs.confidence_interval.low, abs=0.02 * width)
+    assert ours.high == pytest.approx(theirs.confidence_interval.high, abs=0.02 * width)
+    # The mean of skewed data: BCa moves both limits up from the percentile ones.
+    replicates = bootstrap_replicates(np.mean, x, n_resamples=20_000, seed=1)
+    low, high = np.percentile(replicates, [2.5, 97.5])
+    assert ours.low > low
+    assert ours.high > high
+
+
+def test_bca_without_bias_or_skew_is_the_percentile_interval() -> None:
+    replicates = np.column_stack([np.arange(-50.0, 51.0), np.arange(-100.0, 101.0, 2)])
+    jackknife = np.array([[-1.0, -2.0], [0.0, 0.0], [1.0, 2.0]])
+    low, high = bca_interval(replicates, estimate=[0.0, 0.0], jackknife=jackknife, confidence=0.9)
+    assert low.tolist() == pytest.approx([-45.0, -90.0])
+    assert high.tolist() == pytest.approx([45.0, 90.0])
+
+
+def test_bca_jackknife_counts_stand_for_repeated_rows() -> None:
+    replicates = np.random.default_rng(2).gamma(2.0, size=(500, 1))
+    jackknife = np.array([[0.5], [1.0], [4.0]])
+    counted = bca_interval(
+        replicates, estimate=[2.0], jackknife=jackknife, jackknife_counts=[3, 1, 2]
+    )
+    repeated = bca_interval(
+        replicates, estimate=[2.0], jackknife=np.repeat(jackknife, [3, 1, 2], axis=0)
+    )
+    np.testing.assert_allclose(counted, repeated)
 
 
 @pytest.mark.parametrize(
@@ -165,7 +207,8 @@ def test_percentile_interval_per_element() -> None:
         (([],), {}, "non-empty"),
         (([1.0, math.nan],), {}, "NaN"),
         (([1.0, 2.0], [1.0]), {"paired": True}, "same number of rows"),
-        (([1.0, 2.0],), {"n_resamples": 0}, "n_resamples"),
+        (([1.0] * 25,), {"n_resamples": 0}, "n_resamples"),
+        (([1.0] * 19,), {}, "at least 20 observations"),
     ],
 )
 def test_bootstrap_rejects_bad_input(
@@ -207,3 +250,15 @@ def test_mean_interval_contains_the_mean(values: list[float]) -> None:
     x = np.array(values)
     est = mean_t(x.size, float(x.sum()), float((x**2).sum()))
     assert est.low <= est.value <= est.high
+
+
+def test_difference_combines_each_sides_distance_to_its_limits() -> None:
+    # MOVER by hand: 0.6 [0.4, 0.7] minus 0.2 [0.1, 0.5]:
+    # low = 0.4 - √(0.2² + 0.3²), high = 0.4 + √(0.1² + 0.1²).
+    change = difference(Estimate(0.6, 0.4, 0.7, 10), Estimate(0.2, 0.1, 0.5, 20))
+    assert change.value == pytest.approx(0.4)
+    assert change.low == pytest.approx(0.4 - math.sqrt(0.13))
+    assert change.high == pytest.approx(0.4 + math.sqrt(0.02))
+    assert change.n == 30
+    with pytest.raises(ValueError, match="same confidence"):
+        difference(Estimate(0.6, 0.4, 0.7, 10), Estimate(0.2, 0.1, 0.5, 20, 0.9))

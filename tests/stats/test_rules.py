@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ PATTERNS: dict[int, tuple[list[float], int, str]] = {
     8: (
         [1.5, -1.5, -1.5, 1.5, 1.5, -1.5, -1.5, 1.5],
         7,
-        "8 points in a row more than 1 sigma from the centre line, none close to it",
+        "8 points in a row more than 1 sigma from the centre line on both sides, none close to it",
     ),
 }
 
@@ -158,3 +159,58 @@ def test_bad_input_is_rejected(kwargs: dict[str, Any], message: str) -> None:
 def test_bad_rule_settings_are_rejected(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"."):
         RuleSet(**kwargs)
+
+
+RULE_5, RULE_6, RULE_8 = (RuleSet(enabled=frozenset({r})) for r in (5, 6, 8))
+
+
+@pytest.mark.parametrize(
+    ("z", "rules", "index"),
+    [
+        ([2.5, 2.5, 0.0, 0.1], RULE_5, 1),
+        ([-2.5, -2.5, 0.0, 0.1], RULE_5, 1),
+        ([1.5, 1.5, 1.5, 1.5, 0.2, 0.1], RULE_6, 3),
+    ],
+)
+def test_rules_5_and_6_see_a_pattern_in_the_first_points(
+    z: list[float], rules: RuleSet, index: int
+) -> None:
+    # The first three (five) points hold 2 of 3 (4 of 5) beyond the zone, but no full window
+    # ends on a point beyond it; the points so far are the window at the start.
+    found = find_violations(z, centre=0, sigma=1, rules=rules)
+    assert [v.index for v in found] == [index]
+
+
+def test_rule_8_needs_both_sides_as_nelson_wrote_it() -> None:
+    one_side = [1.5] * 8
+    assert find_violations(one_side, centre=0, sigma=1, rules=RULE_8) == ()
+    both = [1.5] * 7 + [-1.5]
+    assert [v.index for v in find_violations(both, centre=0, sigma=1, rules=RULE_8)] == [7]
+
+
+def test_rule_8_minitab_reading_is_available_and_named() -> None:
+    minitab = RuleSet(enabled=frozenset({8}), rule8_reading="minitab")
+    found = find_violations([1.5] * 9, centre=0, sigma=1, rules=minitab)
+    assert [v.index for v in found] == [7, 8]
+    assert "Minitab's test 8" in found[0].description
+
+
+# Western Electric rules 1–4 are Nelson's 1, 5, 6 and 2 (run of 8).
+_RULE_SETS = {
+    "western-electric": (WESTERN_ELECTRIC, {1: 1, 2: 5, 3: 6, 4: 2}),
+    "nelson": (NELSON, {r: r for r in range(1, 9)}),
+}
+# qcc checks 2 of 3 (4 of 5) only in full windows; Rapport also flags a pattern complete in
+# the first 2 (4) points (issue 9, item 18): the extra 1-based indices.
+_RAPPORT_ALSO_FLAGS = {"WE-overlap-2": [2], "WE-overlap-3": [4]}
+
+
+@pytest.mark.reference
+def test_rule_vectors_match_qcc(reference_json: Callable[[str], Any]) -> None:
+    ref = reference_json("spc/rules.json")
+    for case in ref["cases"]:
+        rule_set, numbers = _RULE_SETS[case["rule_set"]]
+        rule = numbers[case["rule"]]
+        found = find_violations(case["data"], centre=0, sigma=1, rules=rule_set)
+        expected = sorted(case["expected_indices"] + _RAPPORT_ALSO_FLAGS.get(case["id"], []))
+        assert [v.index + 1 for v in found if v.rule == rule] == expected, case["id"]

@@ -357,9 +357,13 @@ def account_variance(
 class DriverOut(Schema):
     aspect: str
     label: str
-    share_of_r_squared: IntervalOut = Field(description="percent, bootstrap 95 % interval")
+    share_of_r_squared: IntervalOut = Field(description="percent, BCa bootstrap 95 % interval")
     raw_weight: IntervalOut
     correlation: IntervalOut = Field(description="Pearson r, Fisher 95 % interval")
+    versus_random: IntervalOut = Field(
+        description="raw weight minus that of a random benchmark column, BCa 95 % interval"
+    )
+    significant: bool = Field(description="versus_random lies above 0: a driver, not noise")
 
 
 class LeftOutOut(Schema):
@@ -390,8 +394,8 @@ def account_drivers(
     metric: str = Query("nps", description="the outcome: nps (0–10 answer) or csat"),
     months: int = Query(24, description="responses from the last 12 or 24 months"),
 ) -> Any:
-    """Johnson's relative weights of the other answers on the outcome, with bootstrap
-    intervals and plain correlations."""
+    """Johnson's relative weights of the other answers on the outcome, with BCa bootstrap
+    intervals, a test against a random benchmark, and plain correlations."""
     try:
         result = key_drivers(request.user, account_id=account_id, outcome=metric, months=months)
     except ValueError as error:
@@ -414,6 +418,8 @@ def account_drivers(
                 "share_of_r_squared": asdict(d.share),
                 "raw_weight": asdict(d.raw_weight),
                 "correlation": asdict(d.correlation),
+                "versus_random": asdict(d.versus_random),
+                "significant": d.significant,
             }
             for d in result.drivers
         ],

@@ -3,8 +3,9 @@
 The overall CSAT (or NPS) is the response-weighted average of the channels' figures, so a
 change splits exactly into a mix effect (channels' shares of responses moved) and rate effects
 (figures within channels moved) — `stats.variance.decompose`. The same split against the
-target tells which channels account for the gap. Intervals are bootstrap percentiles from
-resampling the two windows' responses (multinomially, from their aggregated counts).
+target tells which channels account for the gap. Intervals are BCa bootstraps from resampling
+the two windows' responses (multinomially, from their aggregated counts); below
+`BOOTSTRAP_MIN_N` responses in a window nothing is decomposed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from rapport.analytics.targets import Target, target_for
 from rapport.core.access import Actor
 from rapport.core.dates import local_midnight
 from rapport.customers.models import Account
-from rapport.stats import variance
+from rapport.stats import intervals, variance
 
 VARIANCE_METRICS = {"csat": "CSAT (top-2 box %)", "nps": "NPS"}
 N_RESAMPLES = 1000
@@ -168,12 +169,14 @@ def channel_variance_for(
         enough=False,
         target=target,
     )
-    if total_prev["n"] < min_n or total_cur["n"] < min_n:
+    # The effects' intervals are bootstraps: none below BOOTSTRAP_MIN_N responses.
+    needed = max(min_n, intervals.BOOTSTRAP_MIN_N)
+    if total_prev["n"] < needed or total_cur["n"] < needed:
         return replace(
             result,
             message=(
                 f"Too few responses to explain a change: {int(total_prev['n'])} in the previous "
-                f"and {int(total_cur['n'])} in the last 90 days; at least {min_n} in each are "
+                f"and {int(total_cur['n'])} in the last 90 days; at least {needed} in each are "
                 "needed."
             ),
             channels=tuple(_plain_row(metric, k, labels, previous, current, min_n) for k in keys),
@@ -276,32 +279,18 @@ def _decomposed(
 ) -> ChannelVariance:
     cells0 = np.array([_categories(metric, previous[k]) for k in keys], dtype=float)
     cells1 = np.array([_categories(metric, current[k]) for k in keys], dtype=float)
-    w0, r0 = _rates(metric, cells0)
-    w1, r1 = _rates(metric, cells1)
-    mix, rate = _split(keys, w0, r0, w1, r1)
     target = result.target.value if result.target else None
-    to_target = _to_target(keys, w1, r1, target) if target is not None else None
-
-    # Bootstrap: redraw each window's responses over its channel × category cells.
-    rng = np.random.default_rng(_SEED)
-    draws0 = _redraw(rng, cells0)
-    draws1 = _redraw(rng, cells1)
-    boot_mix, boot_rate, boot_target = [], [], []
-    for c0, c1 in zip(draws0, draws1, strict=True):
-        bw0, br0 = _rates(metric, c0)
-        bw1, br1 = _rates(metric, c1)
-        m, r = _split(keys, bw0, br0, bw1, br1)
-        boot_mix.append(m)
-        boot_rate.append(r)
-        if target is not None:
-            boot_target.append(_to_target(keys, bw1, br1, target))
-    bm, br = np.array(boot_mix), np.array(boot_rate)
+    effects = _effects(metric, keys, cells0, cells1, target)
+    low, high = _bca_limits(metric, keys, cells0, cells1, target, effects)
+    k = len(keys)
+    mix, rate = effects[:k], effects[k : 2 * k]
+    to_target = effects[2 * k : 3 * k] if target is not None else None
 
     change, change_low, change_high = difference_interval(
         metric, _total(current.values()), _total(previous.values())
     )
     shown_change = round(_round(result.current.value) - _round(result.previous.value), 1)
-    mix_total, rate_total = float(mix.sum()), float(rate.sum())
+    mix_total = float(mix.sum())
     shown_mix, *shown_rates = _shares_of(np.array([mix_total, *rate]), shown_change)
     shown_seg_mix = _shares_of(mix, shown_mix)
     shown_to_target: list[float] = []
@@ -316,25 +305,21 @@ def _decomposed(
             float(actual.high or 0) - target,
             shown_gap,
         )
+
+    def effect(column: int, shown: float) -> Effect:
+        return Effect(float(effects[column]), float(low[column]), float(high[column]), shown)
+
     rows = []
     for j, key in enumerate(keys):
         base = _plain_row(metric, key, labels, previous, current, min_n)
         rows.append(
             replace(
                 base,
-                mix=_effect(mix[j], bm[:, j], shown_seg_mix[j]),
-                rate=_effect(rate[j], br[:, j], shown_rates[j]),
+                mix=effect(j, shown_seg_mix[j]),
+                rate=effect(k + j, shown_rates[j]),
                 # Shown as the sum of the shown parts, so rows add up as well as columns.
-                total=_effect(
-                    mix[j] + rate[j],
-                    bm[:, j] + br[:, j],
-                    round(shown_seg_mix[j] + shown_rates[j], 1),
-                ),
-                to_target=(
-                    _effect(to_target[j], np.array(boot_target)[:, j], shown_to_target[j])
-                    if to_target is not None
-                    else None
-                ),
+                total=effect(_TOTALS * k + j, round(shown_seg_mix[j] + shown_rates[j], 1)),
+                to_target=effect(2 * k + j, shown_to_target[j]) if target is not None else None,
             )
         )
     rows.sort(key=lambda row: -abs(row.total.value))
@@ -345,10 +330,56 @@ def _decomposed(
         change_label=compare(
             metric, _total(current.values()), _total(previous.values()), min_n=min_n
         ).label,
-        mix=_effect(mix_total, bm.sum(axis=1), shown_mix),
-        rate=_effect(rate_total, br.sum(axis=1), round(sum(shown_rates), 1)),
+        mix=effect(len(effects) - 2, shown_mix),
+        rate=effect(len(effects) - 1, round(sum(shown_rates), 1)),
         gap=gap,
         channels=tuple(rows),
+    )
+
+
+# Columns of `_effects`: mix, rate, to target (always present, zeros without a target) and
+# total per channel, then the overall mix and rate.
+_TOTALS = 3
+
+
+def _effects(
+    metric: str,
+    keys: Sequence[str],
+    cells0: npt.NDArray[np.float64],
+    cells1: npt.NDArray[np.float64],
+    target: float | None,
+) -> npt.NDArray[np.float64]:
+    """Every effect shown, from the two windows' channel × category counts (see _TOTALS)."""
+    w0, r0 = _rates(metric, cells0)
+    w1, r1 = _rates(metric, cells1)
+    mix, rate = _split(keys, w0, r0, w1, r1)
+    to_target = _to_target(keys, w1, r1, target) if target is not None else np.zeros(len(keys))
+    return np.concatenate([mix, rate, to_target, mix + rate, [mix.sum(), rate.sum()]])
+
+
+def _bca_limits(
+    metric: str,
+    keys: Sequence[str],
+    cells0: npt.NDArray[np.float64],
+    cells1: npt.NDArray[np.float64],
+    target: float | None,
+    effects: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """BCa limits of every effect: each window's responses redrawn over its cells, and the
+    jackknife leaving out one response, which is the same for every response of a cell."""
+    rng = np.random.default_rng(_SEED)
+    draws = zip(_redraw(rng, cells0), _redraw(rng, cells1), strict=True)
+    replicates = np.array([_effects(metric, keys, c0, c1, target) for c0, c1 in draws])
+    jackknife, counts = [], []
+    for side, cells in enumerate((cells0, cells1)):
+        for cell in zip(*np.nonzero(cells), strict=True):
+            fewer = cells.copy()
+            fewer[cell] -= 1
+            pair = (fewer, cells1) if side == 0 else (cells0, fewer)
+            jackknife.append(_effects(metric, keys, *pair, target))
+            counts.append(cells[cell])
+    return intervals.bca_interval(
+        replicates, estimate=effects, jackknife=np.array(jackknife), jackknife_counts=counts
     )
 
 
@@ -356,11 +387,6 @@ def _redraw(rng: np.random.Generator, cells: npt.NDArray[np.float64]) -> npt.NDA
     total = int(cells.sum())
     flat = rng.multinomial(total, cells.ravel() / total, size=N_RESAMPLES)
     return flat.reshape(N_RESAMPLES, *cells.shape).astype(float)
-
-
-def _effect(value: float, replicates: npt.NDArray[np.float64], shown: float) -> Effect:
-    low, high = np.percentile(replicates, [2.5, 97.5])
-    return Effect(float(value), float(low), float(high), shown)
 
 
 def _round(value: float | None) -> float:

@@ -84,7 +84,7 @@ RULE_NAMES = {
     5: "2 of 3 points beyond 2σ",
     6: "4 of 5 points beyond 1σ",
     7: "15 points hugging the centre line",
-    8: "8 points avoiding the centre line",
+    8: "8 points avoiding the centre line, with points on both sides (Nelson 1984)",
 }
 
 

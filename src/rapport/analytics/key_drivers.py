@@ -4,7 +4,8 @@ The outcome is the raw overall answer (likelihood to recommend 0–10, or CSAT 1
 predictors are the other aspects a response rates — CES and CSAT where they are not the
 outcome, and every numeric custom answer. Responses answering all of them are used
 (listwise); aspects answered alongside the outcome by too few responses are left out and
-listed, so the analysis never silently rests on a handful of rows.
+listed, so the analysis never silently rests on a handful of rows. Each aspect is tested
+against a random-variable benchmark; only significant ones count as drivers (stats.drivers).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rapport.analytics.metrics import metric_def
 from rapport.core.access import Actor
 from rapport.customers.models import Account
 from rapport.stats import drivers
+from rapport.stats.intervals import BOOTSTRAP_MIN_N, Estimate
 
 # outcome → (what it is, the typed answers that may explain it)
 DRIVER_OUTCOMES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -46,9 +48,11 @@ class Interval:
 class DriverRow:
     key: str
     label: str
-    share: Interval  # % of R² (bootstrap)
-    raw_weight: Interval  # share of variance explained (bootstrap)
+    share: Interval  # % of R² (BCa bootstrap)
+    raw_weight: Interval  # share of variance explained (BCa bootstrap)
     correlation: Interval  # Pearson r (Fisher z)
+    versus_random: Interval  # raw weight minus a random benchmark's (BCa bootstrap)
+    significant: bool  # versus_random lies above 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,8 @@ def pooled_key_drivers(
         raise ValueError(f"months must be one of {', '.join(map(str, WINDOW_MONTHS))}")
     end = today or timezone.localdate()
     start = end - timedelta(days=round(months * 365.25 / 12) - 1)
-    min_n = settings.RAPPORT_MIN_N
+    # The intervals and the significance test are bootstraps: none below BOOTSTRAP_MIN_N.
+    min_n = max(settings.RAPPORT_MIN_N, BOOTSTRAP_MIN_N)
     records = [_values(r) for r in _rows(account_ids, outcome, start, end)]
     names, left_out = choose_predictors(records, outcome, min_n=min_n)
     result = KeyDrivers(
@@ -166,7 +171,12 @@ def pooled_key_drivers(
             n=len(complete),
             message=(
                 f"Too few responses: {len(records)} answered the outcome, and too few of them "
-                f"also rated other aspects (at least {min_n} are needed)."
+                f"also rated other aspects (at least {min_n} are needed"
+                + (
+                    "; fewer give no reliable bootstrap interval)."
+                    if min_n == BOOTSTRAP_MIN_N
+                    else ")."
+                )
             ),
         )
     table = np.array([[r[k] for k in names] for r in complete])
@@ -193,13 +203,11 @@ def pooled_key_drivers(
         DriverRow(
             key=key,
             label=d.name,
-            share=Interval(
-                d.percent_of_r_squared.value,
-                d.percent_of_r_squared.low,
-                d.percent_of_r_squared.high,
-            ),
-            raw_weight=Interval(d.raw_weight.value, d.raw_weight.low, d.raw_weight.high),
-            correlation=Interval(d.correlation.value, d.correlation.low, d.correlation.high),
+            share=_interval(d.percent_of_r_squared),
+            raw_weight=_interval(d.raw_weight),
+            correlation=_interval(d.correlation),
+            versus_random=_interval(d.versus_random),
+            significant=d.significant,
         )
         for key, d in zip(names, analysis.drivers, strict=True)
     ]
@@ -211,6 +219,10 @@ def pooled_key_drivers(
         r_squared=analysis.r_squared,
         drivers=tuple(rows),
     )
+
+
+def _interval(estimate: Estimate) -> Interval:
+    return Interval(estimate.value, estimate.low, estimate.high)
 
 
 def _with(result: KeyDrivers, **changes: Any) -> KeyDrivers:

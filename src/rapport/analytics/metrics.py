@@ -96,7 +96,7 @@ def estimate(metric: str, sums: Mapping[str, float], *, min_n: int) -> MetricVal
     if n == 0:
         return MetricValue(metric, 0, None, None, None, False)
     if definition.headline == "nps":
-        est = intervals.nps(int(sums["promoters"]), int(sums["passives"]), int(sums["detractors"]))
+        est = _nps_of(sums)
     elif definition.headline == "top2":
         est = intervals.wilson(int(sums["top2"]), n)
     else:
@@ -128,12 +128,9 @@ def add_sums(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]
 
 
 def _variance_of_mean(metric: str, sums: Mapping[str, float]) -> float:
-    """Sampling variance of the headline figure (on the 0..1 or raw scale)."""
+    """Sampling variance of a top-2 share or a mean (NPS changes use `difference_interval`)."""
     n = sums["n"]
     headline = metric_def(metric).headline
-    if headline == "nps":
-        p_pro, p_det = sums["promoters"] / n, sums["detractors"] / n
-        return (p_pro + p_det - (p_pro - p_det) ** 2) / n
     if headline == "top2":
         p = sums["top2"] / n
         return p * (1 - p) / n
@@ -156,19 +153,25 @@ def compare(
 ) -> Change:
     """Call a change a change only when the difference is outside its 95 % interval.
 
-    Independent samples, normal approximation: z = Δ / sqrt(Var₁ + Var₂), |z| > 1.96.
+    NPS: the interval of `difference_interval` (MOVER from the two score intervals). Other
+    metrics, independent samples, normal approximation: z = Δ / sqrt(Var₁ + Var₂), |z| > 1.96.
     Below the minimum n in either period nothing is called a change.
     """
     n_cur, n_prev = int(current.get("n", 0) or 0), int(previous.get("n", 0) or 0)
     if n_cur < min_n or n_prev < min_n:
         return Change("unknown", None, "too few responses to compare")
-    scale = metric_def(metric).scale
-    # The headline values only: the intervals of estimate() are not needed here.
-    cur = headline_value(metric, current) or 0.0
-    prev = headline_value(metric, previous) or 0.0
-    diff = cur - prev
-    se = math.sqrt(_variance_of_mean(metric, current) + _variance_of_mean(metric, previous))
-    if se == 0 or abs(diff / scale) <= 1.959964 * se:
+    if metric_def(metric).headline == "nps":
+        diff, low, high = difference_interval(metric, current, previous)
+        significant = low > 0 or high < 0
+    else:
+        scale = metric_def(metric).scale
+        # The headline values only: the intervals of estimate() are not needed here.
+        cur = headline_value(metric, current) or 0.0
+        prev = headline_value(metric, previous) or 0.0
+        diff = cur - prev
+        se = math.sqrt(_variance_of_mean(metric, current) + _variance_of_mean(metric, previous))
+        significant = se > 0 and abs(diff / scale) > 1.959964 * se
+    if not significant:
         return Change("flat", diff, "no significant change")
     word = "up" if diff > 0 else "down"
     return Change(word, diff, f"significantly {word} {abs(diff):.1f}")
@@ -177,10 +180,22 @@ def compare(
 def difference_interval(
     metric: str, current: Mapping[str, float], previous: Mapping[str, float]
 ) -> tuple[float, float, float]:
-    """current - previous on the display scale with the 95 % interval `compare()` tests with."""
-    scale = metric_def(metric).scale
+    """current - previous on the display scale with the 95 % interval `compare()` tests with.
+
+    NPS uses the MOVER interval from the two periods' score intervals: the Wald variance is 0
+    when every answer of both periods is in one category, which called a move from all
+    detractors to all promoters "no change" (decision 29)."""
+    definition = metric_def(metric)
+    scale = definition.scale
+    if definition.headline == "nps":
+        change = intervals.difference(*(_nps_of(sums) for sums in (current, previous)))
+        return change.value * scale, change.low * scale, change.high * scale
     cur = estimate(metric, current, min_n=1).value or 0.0
     prev = estimate(metric, previous, min_n=1).value or 0.0
     se = scale * math.sqrt(_variance_of_mean(metric, current) + _variance_of_mean(metric, previous))
     diff = cur - prev
     return diff, diff - 1.959964 * se, diff + 1.959964 * se
+
+
+def _nps_of(sums: Mapping[str, float]) -> intervals.Estimate:
+    return intervals.nps(int(sums["promoters"]), int(sums["passives"]), int(sums["detractors"]))

@@ -7,10 +7,12 @@ fewer than `RAPPORT_MIN_N` responses is called a strength or a weakness: it is l
 
 Strengths and weaknesses
 - Key drivers (Johnson's relative weights of the other answers on the key metric, last 12
-  months, bootstrap intervals). A driver is *key* when the lower end of its share of R² is at
-  least half an equal share (50 % / number of drivers) and its correlation with the metric is
-  significantly positive. Its *level* is its mean over the same window (day rollups) on a
-  0–100 scale of its answer range (CSAT 1–5, CES 1–7; custom answers only when
+  months, BCa bootstrap intervals). A driver is *key* when it is significant against a random
+  benchmark (Tonidandel, LeBreton & Johnson 2009: the interval of its weight minus a random
+  column's lies above 0), the lower end of its share of R² is at least half an equal share
+  (50 % / number of drivers) and its correlation with the metric is significantly positive.
+  Its *level* is its mean over the same window (day rollups) on a 0–100 scale of its answer
+  range (CSAT 1–5, CES 1–7; custom answers only when
   `RAPPORT_ANSWER_SCALES` gives their range). A key driver whose level interval lies wholly
   at or above the team's green band is a strength; wholly below its amber band, a weakness;
   in between, an opportunity (the lever that would lift the metric most). Custom answers
@@ -79,9 +81,10 @@ SOURCE_LABELS = {
 # code → (short name shown on each line, the rule in full)
 RULES: dict[str, tuple[str, str]] = {
     "driver_strength": ("key driver, level in the green band",
-        "Key driver scoring well: its share of R² is, at the lower end of its interval, at least "
-        "half an equal share, its correlation with the metric is significantly positive, and its "
-        "level (0–100 of its scale) is at or above the green band over its whole interval."),
+        "Key driver scoring well: it explains significantly more than a column of random "
+        "numbers would, its share of R² is, at the lower end of its interval, at least half an "
+        "equal share, its correlation with the metric is significantly positive, and its level "
+        "(0–100 of its scale) is at or above the green band over its whole interval."),
     "driver_weakness": ("key driver, level below the amber band",
         "Key driver scoring badly: key as above, and its level is below the amber band over its "
         "whole interval."),
@@ -317,7 +320,10 @@ def driver_lines(
             f"Correlation with {result.outcome_label} {figure_of(d.correlation, decimals=2).text}",
             f"{result.n} responses answering every aspect, R² {result.r_squared or 0:.2f}",
         ]
-        key = d.share.low >= equal_half and d.correlation.low > 0
+        facts.append(
+            f"Weight beyond a random benchmark's {figure_of(d.versus_random, decimals=3).text}"
+        )
+        key = d.significant and d.share.low >= equal_half and d.correlation.low > 0
         n, total, total_sq = levels.get(d.key, (0, 0.0, 0.0))
         scale = _scale(d.key)
         if n < min_n:
@@ -340,7 +346,9 @@ def driver_lines(
             facts.insert(0, f"Mean {mean.value:.2f} on {low:.0f}–{high:.0f}, n = {n}")
             if not key:
                 quadrant, rule = "examined", "not_significant"
-                text = f"{d.label} is not a key driver of {result.outcome_label} here."
+                text = f"{d.label} is not a key driver of {result.outcome_label} here" + (
+                    "." if d.significant else ": it explains no more than random numbers would."
+                )
             elif pomp[1] >= weighting.green_from:
                 quadrant, rule = "strength", "driver_strength"
                 text = f"{d.label} drives {result.outcome_label} and scores well."

@@ -56,10 +56,20 @@ def crosstab(
     *, rater_a: Labels, rater_b: Labels, categories: Labels | None = None
 ) -> npt.NDArray[np.int_]:
     """Square table of counts: rows = rater A's category, columns = rater B's, in the order of
-    `categories` (default: the sorted categories either rater used)."""
+    `categories`. Numbers may leave it out (their numeric order is used); labels may not, since
+    weighted κ reads the table's order as the scale and no order can be guessed from text."""
     a, b = np.asarray(rater_a), np.asarray(rater_b)
     if a.ndim != 1 or a.shape != b.shape or a.size == 0:
         raise ValueError("the two raters' ratings must be non-empty lists of the same length")
+    present = [v for v in (*a.tolist(), *b.tolist()) if v is not None]  # missing: see below
+    if categories is None and not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in present
+    ):
+        raise ValueError(
+            "the ratings are labels, not numbers: pass categories in scale order, lowest first "
+            "(e.g. ['low', 'medium', 'high']); weighted κ depends on that order, and sorting "
+            "the labels alphabetically would put 'high' before 'low'"
+        )
     codes, levels = _codes(np.stack([a, b], axis=1), categories)
     if (codes < 0).any():
         raise ValueError("Cohen's κ needs both raters to rate every unit; use Krippendorff's α")

@@ -4,6 +4,12 @@ Relative weights split the model R² among correlated predictors (e.g. how much 
 satisfaction each service aspect accounts for), which regression coefficients cannot do when
 the aspects move together. The correlation with the outcome is shown beside each weight
 because managers read it more easily, and a large gap between the two flags redundancy.
+
+Relative weights are never negative, so their intervals never include 0 and a pure-noise
+aspect looks like a small driver. Each driver is therefore tested against a random-variable
+benchmark (Tonidandel, LeBreton & Johnson 2009): a column of random numbers joins the
+predictors, and a driver is significant when the BCa interval of (its weight - the random
+column's weight) lies above 0.
 """
 
 from __future__ import annotations
@@ -15,18 +21,31 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rapport.stats.intervals import Estimate, _z, defined_replicates, percentile_interval
+from rapport.stats.intervals import (
+    BOOTSTRAP_MIN_N,
+    Estimate,
+    _z,
+    bca_interval,
+    defined_replicates,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Driver:
-    """One predictor: its share of R² (raw and as % of R², bootstrap intervals) and its
-    Pearson correlation with the outcome (Fisher z interval)."""
+    """One predictor: its share of R² (raw and as % of R², BCa bootstrap intervals), its
+    Pearson correlation with the outcome (Fisher z interval), and its raw weight minus that
+    of a random benchmark column in the same model (BCa interval)."""
 
     name: str
     raw_weight: Estimate
     percent_of_r_squared: Estimate
     correlation: Estimate
+    versus_random: Estimate
+
+    @property
+    def significant(self) -> bool:
+        """It explains more than a column of random numbers would (the interval is above 0)."""
+        return self.versus_random.low > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +88,8 @@ def relative_weights(
     The predictors are replaced by their closest orthogonal counterparts Z (via the symmetric
     square root of their correlation matrix); each predictor's raw weight is the R² of the
     outcome on Z apportioned by how much that predictor loads on each Z. Raw weights sum to
-    R². Intervals are percentile bootstraps over rows (cases), seeded for repeatable reports.
+    R². Intervals are BCa bootstraps over rows (cases), seeded for repeatable reports, and
+    need at least `BOOTSTRAP_MIN_N` cases; the random benchmark is drawn from the same seed.
     """
     x = np.asarray(predictors, dtype=float)
     y = np.asarray(outcome, dtype=float)
@@ -81,30 +101,56 @@ def relative_weights(
         raise ValueError("predictors and outcome must be finite numbers (no NaN)")
     if x.shape[0] <= x.shape[1] + 1:
         raise ValueError("relative weights need more cases than predictors plus one")
-    table = np.column_stack([x, y])
-    weights = _weights(_moments(table, np.ones((1, table.shape[0]))))[0]
-    if not np.isfinite(weights).all():
-        raise ValueError("a predictor is constant or the predictors are perfectly collinear")
-    r_squared = float(weights.sum())
-    replicates = _bootstrap_weights_and_shares(table, n_resamples=n_resamples, seed=seed)
-    low, high = percentile_interval(replicates, confidence)
     p, n = x.shape[1], x.shape[0]
+    if n < BOOTSTRAP_MIN_N:
+        raise ValueError(f"driver intervals need at least {BOOTSTRAP_MIN_N} cases, got {n}")
+    rng = np.random.default_rng(seed)
+    table = np.column_stack([x, rng.standard_normal(n), y])  # predictors, benchmark, outcome
+    estimates = _statistics(table, np.ones((1, n)))[0]
+    if not np.isfinite(estimates).all():
+        raise ValueError("a predictor is constant or the predictors are perfectly collinear")
+    weights = estimates[:p]
+    r_squared = float(weights.sum())
+    low, high = bca_interval(
+        _bootstrap_statistics(table, n_resamples=n_resamples, rng=rng),
+        estimate=estimates,
+        jackknife=_jackknife_statistics(table),
+        confidence=confidence,
+    )
+
+    def estimate(column: int) -> Estimate:
+        return Estimate(
+            float(estimates[column]), float(low[column]), float(high[column]), n, confidence
+        )
+
     drivers = tuple(
         Driver(
             name=name,
-            raw_weight=Estimate(float(weights[j]), float(low[j]), float(high[j]), n, confidence),
-            percent_of_r_squared=Estimate(
-                float(100 * weights[j] / r_squared),
-                float(low[p + j]),
-                float(high[p + j]),
-                n,
-                confidence,
-            ),
+            raw_weight=estimate(j),
+            percent_of_r_squared=estimate(p + j),
             correlation=pearson(x[:, j], y, confidence=confidence),
+            versus_random=estimate(2 * p + j),
         )
         for j, name in enumerate(names)
     )
     return DriverAnalysis(r_squared=r_squared, n=n, drivers=drivers)
+
+
+def _statistics(
+    table: npt.NDArray[np.float64], counts: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per row of `counts` (how often each case is drawn): the predictors' raw weights, their
+    % of R², and each raw weight minus the benchmark's in the model that includes it.
+
+    `table` holds the p predictors, the random benchmark and the outcome, in that order."""
+    corr = _moments(table, counts)
+    p = table.shape[1] - 2
+    without = np.r_[0:p, p + 1]
+    weights = _weights(corr[:, without][:, :, without])
+    with_benchmark = _weights(corr)
+    with np.errstate(invalid="ignore", divide="ignore"):  # R² = 0: undefined
+        shares = 100 * weights / weights.sum(axis=1, keepdims=True)
+    return np.hstack([weights, shares, with_benchmark[:, :p] - with_benchmark[:, p:]])
 
 
 # Resamples are drawn exactly as `bootstrap_replicates` draws paired rows, but each is kept as
@@ -113,13 +159,12 @@ def relative_weights(
 _BLOCK_CELLS = 2_000_000  # resamples × rows per block: bounds the memory of the counts
 
 
-def _bootstrap_weights_and_shares(
-    table: npt.NDArray[np.float64], *, n_resamples: int, seed: int | np.random.Generator
+def _bootstrap_statistics(
+    table: npt.NDArray[np.float64], *, n_resamples: int, rng: np.random.Generator
 ) -> npt.NDArray[np.float64]:
-    """Raw weights and % of R² on each resample (rows), undefined resamples dropped."""
+    """`_statistics` on each resample (rows), undefined resamples dropped."""
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be positive, got {n_resamples}")
-    rng = np.random.default_rng(seed)
     rows = table.shape[0]
     block = max(1, _BLOCK_CELLS // rows)
     parts = []
@@ -128,11 +173,21 @@ def _bootstrap_weights_and_shares(
         idx = rng.integers(0, rows, (size, rows))
         offsets = (idx + rows * np.arange(size)[:, None]).ravel()
         counts = np.bincount(offsets, minlength=size * rows).reshape(size, rows)
-        weights = _weights(_moments(table, counts.astype(float)))
-        with np.errstate(invalid="ignore", divide="ignore"):  # R² = 0: undefined
-            shares = 100 * weights / weights.sum(axis=1, keepdims=True)
-        parts.append(np.hstack([weights, shares]))
+        parts.append(_statistics(table, counts.astype(float)))
     return defined_replicates(np.vstack(parts))
+
+
+def _jackknife_statistics(table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """`_statistics` with each case left out in turn (for the BCa acceleration)."""
+    rows = table.shape[0]
+    block = max(1, _BLOCK_CELLS // rows)
+    parts = []
+    for start in range(0, rows, block):
+        size = min(block, rows - start)
+        counts = np.ones((size, rows))
+        counts[np.arange(size), start + np.arange(size)] = 0
+        parts.append(_statistics(table, counts))
+    return np.vstack(parts)
 
 
 def _moments(

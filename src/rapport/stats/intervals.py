@@ -94,23 +94,79 @@ def agresti_coull(k: int, n: int, confidence: float = 0.95) -> Estimate:
 
 
 def nps(promoters: int, passives: int, detractors: int, confidence: float = 0.95) -> Estimate:
-    """Net Promoter Score on the -1..1 scale with the multinomial-variance interval.
-
-    NPS = p_P - p_D; Var = (p_P + p_D - (p_P - p_D)^2) / n, the variance of the mean of a
-    score that is +1 for promoters, 0 for passives and -1 for detractors.
-    """
+    """Net Promoter Score on the -1..1 scale with Tango's score interval (see `nps_limits`)."""
     counts = (promoters, passives, detractors)
     if min(counts) < 0:
         raise ValueError(f"counts must be non-negative, got {counts}")
     n = sum(counts)
     if n == 0:
         raise ValueError("NPS needs at least one response")
-    z = _z(confidence)
-    p_pro, p_det = promoters / n, detractors / n
-    value = p_pro - p_det
-    var = (p_pro + p_det - value * value) / n
-    half = z * math.sqrt(max(var, 0.0))
-    return Estimate(value, max(-1.0, value - half), min(1.0, value + half), n, confidence)
+    low, high = nps_limits(promoters, passives, detractors, confidence)
+    value = promoters / n - detractors / n  # the arithmetic of metrics.headline_value
+    return Estimate(value, float(low), float(high), n, confidence)
+
+
+# A tenth of a count off |observed - hypothesised| before the score test. Plain Tango dips to
+# 0.929 exact coverage at n = 10 (decision 29); this lifts the minimum to 0.936 and costs
+# about 0.003 of mean coverage at n = 100.
+NPS_CONTINUITY = 0.1
+_BISECTIONS = 40  # the limits to 2e-12, far below any shown digit
+
+
+def nps_limits(
+    promoters: npt.ArrayLike,
+    passives: npt.ArrayLike,
+    detractors: npt.ArrayLike,
+    confidence: float = 0.95,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Score interval for p_P - p_D of a trinomial, element-wise over arrays of counts.
+
+    NPS is the paired-difference problem of Tango (1998): the interval holds every d whose
+    score statistic (d̂ - d)² / Var(d̂ | d) stays within z², the variance taken at the
+    maximum-likelihood (p_P, p_D) constrained to p_P - p_D = d, which has a closed form. It is
+    never of zero width (all answers in one category still leave the other side open) and
+    its exact coverage at n = 10, 30 and 100 is at least 0.93 wherever every share is at
+    least 0.03 (tests/stats/test_nps_coverage.py enumerates it).
+    """
+    shape = np.broadcast_shapes(np.shape(promoters), np.shape(passives), np.shape(detractors))
+    # Both limits in one array (half the numpy calls, which dominate for a single NPS): the
+    # first half of each array seeks the lower limit, the second the upper.
+    p, m, d = (np.tile(np.broadcast_to(np.asarray(c, dtype=float), shape).ravel(), 2)
+               for c in (promoters, passives, detractors))  # fmt: skip
+    n = p + m + d
+    z2 = _z(confidence) ** 2
+    observed = (p - d) / n
+    ends = np.repeat([-1.0, 1.0], observed.size // 2)
+
+    def rejected(delta: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        # Constrained MLE of p_D: the positive root of 2n q² - b q - D δ(1 - δ) = 0.
+        b = p * (1 - delta) + d * (1 - 3 * delta) - 2 * m * delta
+        q = (b + np.sqrt(np.maximum(b * b + 8 * n * d * delta * (1 - delta), 0))) / (4 * n)
+        variance = np.maximum(2 * q + delta - delta * delta, 0) / n
+        gap = np.maximum(np.abs(observed - delta) - NPS_CONTINUITY / n, 0)
+        return gap * gap > z2 * variance
+
+    # The accepted set is an interval around d̂: bisect between d̂ and each end of the scale.
+    inside, outside = observed, ends
+    for _ in range(_BISECTIONS):
+        mid = (inside + outside) / 2
+        out = rejected(mid)
+        inside, outside = np.where(out, inside, mid), np.where(out, mid, outside)
+    limits = np.where(rejected(ends), inside, ends).reshape(2, *shape)
+    return limits[0], limits[1]
+
+
+def difference(first: Estimate, second: Estimate) -> Estimate:
+    """first - second for independent estimates, with the MOVER interval (Zou & Donner 2008):
+    each side's distance to its own limits combined in quadrature, so that asymmetric
+    intervals such as Wilson's or the NPS score interval keep their shape and a difference of
+    two intervals of non-zero width never has zero width (Newcombe 1998, method 10)."""
+    if first.confidence != second.confidence:
+        raise ValueError("both estimates must have the same confidence level")
+    value = first.value - second.value
+    low = value - math.hypot(first.value - first.low, second.high - second.value)
+    high = value + math.hypot(first.high - first.value, second.value - second.low)
+    return Estimate(value, low, high, first.n + second.n, first.confidence)
 
 
 def mean_t(n: int, total: float, total_sq: float, confidence: float = 0.95) -> Estimate:
@@ -179,14 +235,58 @@ def defined_replicates(replicates: npt.NDArray[np.float64]) -> npt.NDArray[np.fl
     return replicates[finite]
 
 
-def percentile_interval(
-    replicates: npt.ArrayLike, confidence: float = 0.95
+# Below this many observations no bootstrap interval is given: even BCa covers only about
+# 0.90 of the time at n = 10 (decision 33), and an interval that claims 95 % misleads.
+BOOTSTRAP_MIN_N = 20
+
+
+def bca_interval(
+    replicates: npt.ArrayLike,
+    *,
+    estimate: npt.ArrayLike,
+    jackknife: npt.ArrayLike,
+    jackknife_counts: npt.ArrayLike | None = None,
+    confidence: float = 0.95,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Lower and upper percentiles of bootstrap replicates (per element for vector statistics)."""
-    _z(confidence)  # validates the level
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(np.asarray(replicates, dtype=float), [tail, 100 - tail], axis=0)
-    return low, high
+    """Bias-corrected and accelerated bootstrap limits (Efron 1987), per element.
+
+    `replicates` has one row per resample, `estimate` is the statistic on the data and
+    `jackknife` the statistic with each observation left out in turn (rows where it is
+    undefined are skipped). `jackknife_counts` says how many observations each jackknife row
+    stands for, when observations that are alike share one row (counts in cells).
+    """
+    from scipy.special import ndtr, ndtri  # cheaper than scipy.stats; see _z
+
+    z = _z(confidence)
+    reps = np.asarray(replicates, dtype=float)
+    theta = np.asarray(estimate, dtype=float)
+    jack = np.asarray(jackknife, dtype=float).reshape(-1, *theta.shape)
+    weight = np.ones(jack.shape[0]) if jackknife_counts is None else np.asarray(jackknife_counts)
+    weight = weight.astype(float).reshape(-1, *([1] * theta.ndim)) * np.isfinite(jack)
+    jack = np.nan_to_num(jack, nan=0.0, posinf=0.0, neginf=0.0)
+    size = reps.shape[0]
+    # Bias: the share of replicates below the estimate (ties count half), kept off 0 and 1
+    # so that a statistic whose replicates all fall on one side still gets finite limits.
+    below = ((reps < theta).sum(axis=0) + 0.5 * (reps == theta).sum(axis=0)) / size
+    z0 = ndtri(np.clip(below, 0.5 / size, 1 - 0.5 / size))
+    # Acceleration: the skewness of the jackknife values.
+    centred = (weight * jack).sum(axis=0) / weight.sum(axis=0) - jack
+    spread = (weight * centred**2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accel = np.where(spread > 0, (weight * centred**3).sum(axis=0) / (6 * spread**1.5), 0.0)
+    ordered = np.sort(reps, axis=0)
+
+    def limit(z_tail: float) -> npt.NDArray[np.float64]:
+        shifted = z0 + z_tail
+        level = ndtr(z0 + shifted / (1 - accel * shifted))
+        position = np.clip(level * (size - 1), 0, size - 1)
+        lower = np.floor(position).astype(int)
+        upper = np.minimum(lower + 1, size - 1)
+        low_v = np.take_along_axis(ordered, lower[None, ...], axis=0)[0]
+        high_v = np.take_along_axis(ordered, upper[None, ...], axis=0)[0]
+        return np.asarray(low_v + (position - lower) * (high_v - low_v), dtype=float)
+
+    return limit(-z), limit(z)
 
 
 def bootstrap(
@@ -197,21 +297,48 @@ def bootstrap(
     paired: bool = False,
     seed: int | np.random.Generator = 0,
 ) -> Estimate:
-    """Percentile bootstrap interval for `statistic(*samples)`; see `bootstrap_replicates`.
+    """BCa bootstrap interval for `statistic(*samples)`; see `bootstrap_replicates`.
 
-    n is the number of rows (paired) or the total rows over all samples (independent).
-    The same seed gives the same interval, so a report re-run shows the same figures.
+    n is the number of rows (paired) or the total rows over all samples (independent); below
+    `BOOTSTRAP_MIN_N` it is an error. The same seed gives the same interval, so a report
+    re-run shows the same figures.
     """
     arrays = _bootstrap_samples(samples, paired=paired)
+    n = arrays[0].shape[0] if paired else sum(a.shape[0] for a in arrays)
+    if n < BOOTSTRAP_MIN_N:
+        raise ValueError(
+            f"a bootstrap interval needs at least {BOOTSTRAP_MIN_N} observations, got {n}"
+        )
     value = float(statistic(*arrays))
     if not math.isfinite(value):
         raise ValueError("the statistic is undefined for these data")
     replicates = bootstrap_replicates(
         statistic, *arrays, n_resamples=n_resamples, paired=paired, seed=seed
     )
-    low, high = percentile_interval(replicates, confidence)
-    n = arrays[0].shape[0] if paired else sum(a.shape[0] for a in arrays)
+    low, high = bca_interval(
+        replicates,
+        estimate=value,
+        jackknife=_jackknife(statistic, arrays, paired=paired),
+        confidence=confidence,
+    )
     return Estimate(value, float(low), float(high), n, confidence)
+
+
+def _jackknife(
+    statistic: Callable[..., float], arrays: list[npt.NDArray[Any]], *, paired: bool
+) -> npt.NDArray[np.float64]:
+    """The statistic with each row left out: of every sample at once when paired, else of
+    each sample in turn (NaN where it is undefined)."""
+    values = []
+    if paired:
+        for i in range(arrays[0].shape[0]):
+            values.append(statistic(*(np.delete(a, i, axis=0) for a in arrays)))
+    else:
+        for k, sample in enumerate(arrays):
+            for i in range(sample.shape[0]):
+                left_out = [np.delete(a, i, axis=0) if j == k else a for j, a in enumerate(arrays)]
+                values.append(statistic(*left_out) if left_out[k].shape[0] else math.nan)
+    return np.asarray(values, dtype=float)
 
 
 def _bootstrap_samples(

@@ -9,14 +9,18 @@ Conventions where the published rules leave room:
 - trends (rule 3) and alternation (rule 4) look at the values themselves, not at z, and equal
   consecutive values break them;
 - rules 5 and 6 are reported on a point that is itself beyond the zone, so a calm point after
-  two high ones is not flagged;
-- rule 8 counts points beyond 1 sigma on either side, as Minitab's test 8 does.
+  two high ones is not flagged; at the start of a series the window is the points so far, so
+  two high points in a row are flagged at the second even when a calm third follows;
+- rule 8 follows Nelson (1984): 8 points in a row beyond 1 sigma with points on both sides of
+  the centre line. Minitab's test 8 also counts 8 on one side; `RuleSet(rule8_reading=
+  "minitab")` gives that reading, and the description then names it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +48,7 @@ class RuleSet:
     four_of_five_sigma: float = 1.0  # rule 6
     hugging_run: int = 15  # rule 7: within 1 sigma
     avoiding_run: int = 8  # rule 8: beyond 1 sigma
+    rule8_reading: Literal["nelson", "minitab"] = "nelson"  # both sides, or either side
 
     def __post_init__(self) -> None:
         unknown = set(self.enabled) - set(range(1, 9))
@@ -54,6 +59,10 @@ class RuleSet:
             raise ValueError("runs must be at least 2 points long (3 for alternation)")
         if min(self.beyond_limits_sigma, self.two_of_three_sigma, self.four_of_five_sigma) <= 0:
             raise ValueError("sigma thresholds must be positive")
+        if self.rule8_reading not in ("nelson", "minitab"):
+            raise ValueError(
+                f"rule 8 reading must be nelson or minitab, not {self.rule8_reading!r}"
+            )
 
 
 NELSON = RuleSet()
@@ -164,7 +173,8 @@ def _k_of_m(z: npt.NDArray[np.float64], k: int, m: int, limit: float, rule: int)
     for side, word in ((1, "above"), (-1, "below")):
         beyond = side * z > limit
         for i in np.flatnonzero(beyond):
-            if i + 1 >= m and beyond[i + 1 - m : i + 1].sum() >= k:
+            # Clipped at the start: the first points form a window of their own.
+            if beyond[max(0, i + 1 - m) : i + 1].sum() >= k:
                 found.append(
                     Violation(
                         int(i),
@@ -196,12 +206,31 @@ def _rule7(z: npt.NDArray[np.float64], _x: npt.NDArray[np.float64], r: RuleSet) 
 
 
 def _rule8(z: npt.NDArray[np.float64], _x: npt.NDArray[np.float64], r: RuleSet) -> list[Violation]:
-    return _runs(
-        np.abs(z) > 1,
-        r.avoiding_run,
-        8,
-        lambda n: f"{n} points in a row more than 1 sigma from the centre line, none close to it",
-    )
+    avoiding = np.abs(z) > 1
+    if r.rule8_reading == "minitab":
+        return _runs(
+            avoiding,
+            r.avoiding_run,
+            8,
+            lambda n: (
+                f"{n} points in a row more than 1 sigma from the centre line, none close to it "
+                "(Minitab's test 8: on either side)"
+            ),
+        )
+    runs = _run_lengths(avoiding)
+    # Within a run of avoiding points, the last `avoiding_run` must include both sides.
+    above = np.concatenate([[0], np.cumsum(z > 0)])
+    m = r.avoiding_run
+    return [
+        Violation(
+            int(i),
+            8,
+            f"{m} points in a row more than 1 sigma from the centre line on both sides, none "
+            "close to it",
+        )
+        for i in np.flatnonzero(runs >= m)
+        if 0 < above[i + 1] - above[i + 1 - m] < m
+    ]
 
 
 _Check = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64], RuleSet], list[Violation]]

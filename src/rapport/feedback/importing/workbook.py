@@ -117,7 +117,18 @@ class SheetReader:
                 timedelta_formats=workbook._timedelta_formats,
             )
             expected = 1
-            for number, cells in parser.parse():
+            parsed = parser.parse()
+            while True:
+                try:
+                    number, cells = next(parsed)
+                except StopIteration:
+                    return
+                except (IndexError, KeyError, ValueError, SyntaxError) as error:
+                    # A part that does not say what it should (ParseError is a SyntaxError).
+                    raise ImportFailed(
+                        f"row {expected}: the workbook cannot be read ({error}); open and save "
+                        "it in Excel, or save it as CSV"
+                    ) from None
                 for missing in range(expected, number):
                     yield missing, []
                 expected = number + 1

@@ -166,9 +166,8 @@ def _shared_strings_workbook(*rows: list[str], filler: bytes = b"") -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, xml in _PARTS.items():
             archive.writestr(name, xml)
-        archive.writestr(
-            "xl/worksheets/sheet1.xml", f"<worksheet {_NS}><sheetData>{sheet}</sheetData></worksheet>"
-        )
+        sheet_xml = f"<worksheet {_NS}><sheetData>{sheet}</sheetData></worksheet>"
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
         with archive.open("xl/sharedStrings.xml", "w") as part:
             part.write(f"<sst {_NS}>".encode())
             part.write("".join(f"<si><t>{text}</t></si>" for text in strings).encode())
@@ -255,9 +254,7 @@ def _with_saved_value(content: bytes, formula: str, value: str) -> bytes:
     return out.getvalue()
 
 
-def test_formula_without_a_saved_value_is_rejected_and_never_blanks_a_stored_score(
-    accounts, world
-):
+def test_formula_without_a_saved_value_is_rejected_and_never_blanks_a_stored_score(accounts, world):
     header = ["Account", "Response ID", "Submitted at", "NPS", "Total"]
     first = [header, ["A-1", "f1", "2025-03-04", 9, "=1+1"]]  # Total is not imported
     job = import_bytes(world.user, _workbook(("S", first)), name="f.xlsx")
@@ -285,9 +282,7 @@ def test_formula_without_a_saved_value_is_rejected_and_never_blanks_a_stored_sco
 @pytest.mark.parametrize(
     ("epoch", "offset"), [(None, 0), (CALENDAR_MAC_1904, 1462)], ids=["1900", "1904"]
 )
-def test_excel_serial_dates_in_general_cells_are_read_as_excel_does(
-    accounts, world, epoch, offset
-):
+def test_excel_serial_dates_in_general_cells_are_read_as_excel_does(accounts, world, epoch, offset):
     rows = [
         ["Account", "Response ID", "Submitted at"],
         ["A-1", "s1", 45678 - offset],

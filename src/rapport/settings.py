@@ -126,7 +126,7 @@ IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 131_072, minimum=1_000)
 # XLSX parts are compressed: the workbook's parts unpacked, and its shared strings (which are
 # held in memory while the sheet is read), may not exceed these.
 IMPORT_MAX_XLSX_BYTES = env_int("IMPORT_MAX_XLSX_MB", 2048, minimum=1) * 1024 * 1024
-IMPORT_MAX_XLSX_STRINGS_BYTES = env_int("IMPORT_MAX_XLSX_STRINGS_MB", 32, minimum=1) * 1024 * 1024
+IMPORT_MAX_XLSX_STRINGS_BYTES = env_int("IMPORT_MAX_XLSX_STRINGS_MB", 8, minimum=1) * 1024 * 1024
 
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

@@ -263,19 +263,16 @@ def test_formula_without_a_saved_value_is_rejected_and_never_blanks_a_stored_sco
         header,
         ["A-1", "f1", "2025-03-04", "=4+5", None],  # no saved value
         ["A-1", "f2", "2025-03-04", "=3+4", None],  # saved value 7
+        [None, None, None, "=2+2", None],  # nothing else: not a blank row
     ]
     content = _with_saved_value(_workbook(("S", again)), "3+4", "7")
     job = import_bytes(world.user, content, name="f.xlsx")
-    assert counts(job) == (2, 1, 0, 0, 1)
-    assert errors(job) == [
-        (
-            2,
-            "NPS",
-            "",
-            "formula without a saved value (the workbook was saved by a program that does not "
-            "calculate): open and save it in Excel, or paste the values",
-        )
-    ]
+    assert counts(job) == (3, 1, 0, 0, 2)
+    unread = (
+        "formula without a saved value (the workbook was saved by a program that does not "
+        "calculate): open and save it in Excel, or paste the values"
+    )
+    assert errors(job) == [(2, "NPS", "", unread), (4, "NPS", "", unread)]
     assert dict(Response.objects.values_list("external_id", "nps")) == {"f1": 9, "f2": 7}
 
 

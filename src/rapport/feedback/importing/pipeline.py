@@ -170,7 +170,7 @@ class ImportRun:
             self._seen, self._validator, self._directory = SeenIds(), validator, directory
             self._id_column = plan.fields.get("external_id", (0, "external_id"))[1]
             with _import_memory():
-                for batch in self._batches(table.rows):
+                for batch in self._batches(table.rows, unread=table.extras.unread):
                     self._run_batch(batch, table.position)
                     gc.collect(1)
 
@@ -238,10 +238,13 @@ class ImportRun:
             ]
         self._seen.add(valid)
 
-    def _batches(self, rows: NumberedRows) -> Iterator[Iterator[list[tuple[int, list[str]]]]]:
+    def _batches(
+        self, rows: NumberedRows, *, unread: dict[int, list[int]]
+    ) -> Iterator[Iterator[list[tuple[int, list[str]]]]]:
         """Batches of `batch_rows` data rows, each a stream of chunks read as it is consumed
-        (a batch must be consumed before the next is asked for)."""
-        data_rows = (row for row in rows if any(row[1]))
+        (a batch must be consumed before the next is asked for). A row is blank when it has
+        no text and no formula whose value could not be read."""
+        data_rows = (row for row in rows if any(row[1]) or row[0] in unread)
         for first in data_rows:
             yield self._chunks(chain([first], data_rows))
 

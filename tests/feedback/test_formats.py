@@ -151,9 +151,12 @@ _PARTS = {
 }
 
 
-def _shared_strings_workbook(*rows: list[str], filler: bytes = b"") -> bytes:
-    """A workbook as Excel writes it: every text cell an index into xl/sharedStrings.xml,
-    which also holds `filler` as one more string (streamed in, as a hostile file would)."""
+def _shared_strings_workbook(
+    *rows: list[str], filler: bytes = b"", strings_part: str = "sharedStrings.xml"
+) -> bytes:
+    """A workbook as Excel writes it: every text cell an index into the shared strings
+    (xl/sharedStrings.xml, or wherever the manifest says), which also hold `filler` as one
+    more string (streamed in, as a hostile file would)."""
     strings = sorted({cell for row in rows for cell in row})
     index = {text: n for n, text in enumerate(strings)}
     sheet = "".join(
@@ -165,10 +168,10 @@ def _shared_strings_workbook(*rows: list[str], filler: bytes = b"") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, xml in _PARTS.items():
-            archive.writestr(name, xml)
+            archive.writestr(name, xml.replace("sharedStrings.xml", strings_part))
         sheet_xml = f"<worksheet {_NS}><sheetData>{sheet}</sheetData></worksheet>"
         archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-        with archive.open("xl/sharedStrings.xml", "w") as part:
+        with archive.open(f"xl/{strings_part}", "w") as part:
             part.write(f"<sst {_NS}>".encode())
             part.write("".join(f"<si><t>{text}</t></si>" for text in strings).encode())
             for start in range(0, len(filler), 1 << 20):
@@ -183,6 +186,10 @@ _SMALL = (["account", "external_id", "submitted_at"], ["A-1", "h1", "2025-03-04"
 def test_hand_made_workbook_imports(accounts, world):
     job = import_bytes(world.user, _shared_strings_workbook(*_SMALL), name="h.xlsx")
     assert counts(job) == (1, 1, 0, 0, 0), (job.error, errors(job))
+    # The shared strings are wherever the manifest says, even among the sheets.
+    content = _shared_strings_workbook(*_SMALL, strings_part="worksheets/notes.xml")
+    job = import_bytes(world.user, content, name="h.xlsx")
+    assert counts(job) == (1, 0, 0, 1, 0), (job.error, errors(job))
 
 
 @pytest.mark.parametrize(
@@ -193,6 +200,11 @@ def test_hand_made_workbook_imports(accounts, world):
             bytes(range(48, 58)) * 20_000,  # 200 kB of text that does not compress away
             "the workbook's text cells take 0.2 MB unpacked, more than the limit of 0.1 MB "
             "(RAPPORT_IMPORT_MAX_XLSX_STRINGS_MB); save it as CSV and import that",
+        ),
+        (
+            {"IMPORT_MAX_XLSX_STRINGS_BYTES": 100_000, "strings_part": "worksheets/notes.xml"},
+            bytes(range(48, 58)) * 20_000,  # the same, where a sheet would be
+            "the workbook's text cells take 0.2 MB unpacked, more than the limit of 0.1 MB ",
         ),
         (
             {"IMPORT_MAX_XLSX_BYTES": 150_000},
@@ -206,14 +218,16 @@ def test_hand_made_workbook_imports(accounts, world):
             "the workbook part xl/sharedStrings.xml unpacks to 2.9 MB from ",
         ),
     ],
-    ids=["shared-strings", "workbook", "zip-bomb"],
+    ids=["shared-strings", "shared-strings-elsewhere", "workbook", "zip-bomb"],
 )
 def test_xlsx_that_unpacks_too_large_is_refused_before_it_is_read(
     accounts, world, settings, limits, filler, message
 ):
+    options = {"strings_part": limits.pop("strings_part")} if "strings_part" in limits else {}
     for name, value in limits.items():
         setattr(settings, name, value)
-    job = import_bytes(world.user, _shared_strings_workbook(*_SMALL, filler=filler), name="h.xlsx")
+    content = _shared_strings_workbook(*_SMALL, filler=filler, **options)
+    job = import_bytes(world.user, content, name="h.xlsx")
     assert job.status == ImportStatus.FAILED
     assert job.error.startswith(message)
     assert not Response.objects.exists()

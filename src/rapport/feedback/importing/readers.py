@@ -11,6 +11,7 @@ starts instead of losing rows; the pipeline reads a CSV file through once before
 
 from __future__ import annotations
 
+import _csv
 import codecs
 import csv
 import io
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 
@@ -167,7 +167,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[NumberedRows, TableExtras]]:
         yield _numbered(reader, path, encoding, delimiter), extras
 
 
-def _numbered(reader: Any, path: Path, encoding: str, delimiter: str) -> NumberedRows:
+def _numbered(reader: _csv.Reader, path: Path, encoding: str, delimiter: str) -> NumberedRows:
     """The records with their numbers. A record over several lines is checked: its line
     breaks must all be inside quoted values, and none may be followed by what reads as a
     record of its own (a stray quote swallows lines until the next quote)."""

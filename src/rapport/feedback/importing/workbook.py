@@ -20,13 +20,15 @@ from typing import Any
 
 from django.conf import settings
 from openpyxl import load_workbook
+from openpyxl.packaging.manifest import Manifest
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, WORKSHEET_TYPE
+from openpyxl.xml.functions import fromstring
 
 from rapport.feedback.importing import ImportFailed
 
-SHARED_STRINGS = "xl/sharedStrings.xml"
 # Spreadsheet XML compresses 5-20 times; a part that unpacks to hundreds of times its size
 # is repetition built to exhaust memory (a "zip bomb"), however small the file.
 MAX_COMPRESSION_RATIO = 100
@@ -46,16 +48,26 @@ class _SavedValueParser(WorkSheetParser):
 
 
 def check_sizes(path: Path) -> None:
-    """Refuse a workbook whose parts would unpack beyond the limits, before reading it."""
+    """Refuse a workbook whose parts would unpack beyond the limits, before reading it.
+
+    Sheets are streamed; every other part (the shared strings above all, wherever the
+    manifest puts them, as openpyxl looks them up) is read whole, so it has the lower limit."""
+    whole_limit = settings.IMPORT_MAX_XLSX_STRINGS_BYTES
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
+            manifest = archive.getinfo(ARC_CONTENT_TYPES)
+            if manifest.file_size > whole_limit:
+                raise ImportFailed(f"the workbook's {ARC_CONTENT_TYPES} is too large")
+            declared = {
+                item.PartName.lstrip("/"): item.ContentType
+                for item in Manifest.from_tree(fromstring(archive.read(manifest))).Override
+            }
+    except (zipfile.BadZipFile, OSError, KeyError, SyntaxError, TypeError, ValueError):
         raise ImportFailed(
             "the file is not an XLSX workbook (save it from Excel as .xlsx)"
         ) from None
     total_limit = settings.IMPORT_MAX_XLSX_BYTES
-    strings_limit = settings.IMPORT_MAX_XLSX_STRINGS_BYTES
     total = sum(part.file_size for part in parts)
     if total > total_limit:
         raise ImportFailed(
@@ -63,17 +75,23 @@ def check_sizes(path: Path) -> None:
             "(RAPPORT_IMPORT_MAX_XLSX_MB); save it as CSV and import that"
         )
     for part in parts:
-        if part.filename == SHARED_STRINGS and part.file_size > strings_limit:
+        name, size = part.filename, part.file_size
+        kind = declared.get(name)
+        streamed = kind == WORKSHEET_TYPE or (kind is None and name.startswith("xl/worksheets/"))
+        if not streamed and size > whole_limit:
+            what = (
+                "text cells take"
+                if kind == SHARED_STRINGS
+                else f"part {name}, which is read whole, takes"
+            )
             raise ImportFailed(
-                f"the workbook's text cells take {_mb(part.file_size)} unpacked, more than the "
-                f"limit of {_mb(strings_limit)} (RAPPORT_IMPORT_MAX_XLSX_STRINGS_MB); "
+                f"the workbook's {what} {_mb(size)} unpacked, more than the limit of "
+                f"{_mb(whole_limit)} (RAPPORT_IMPORT_MAX_XLSX_STRINGS_MB); "
                 "save it as CSV and import that"
             )
-        if part.file_size > RATIO_CHECKED_FROM and part.file_size > MAX_COMPRESSION_RATIO * max(
-            part.compress_size, 1
-        ):
+        if size > RATIO_CHECKED_FROM and size > MAX_COMPRESSION_RATIO * max(part.compress_size, 1):
             raise ImportFailed(
-                f"the workbook part {part.filename} unpacks to {_mb(part.file_size)} from "
+                f"the workbook part {name} unpacks to {_mb(size)} from "
                 f"{part.compress_size:,} bytes: it is not a spreadsheet's content"
             )
 

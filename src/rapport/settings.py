@@ -121,6 +121,12 @@ MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 500, minimum=1) * 1024 * 1024
+# A longer cell rejects its row (131,072 is the limit CSV fields had, Python's csv default).
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 131_072, minimum=1_000)
+# XLSX parts are compressed: the workbook's parts unpacked, and its shared strings (which are
+# held in memory while the sheet is read), may not exceed these.
+IMPORT_MAX_XLSX_BYTES = env_int("IMPORT_MAX_XLSX_MB", 2048, minimum=1) * 1024 * 1024
+IMPORT_MAX_XLSX_STRINGS_BYTES = env_int("IMPORT_MAX_XLSX_STRINGS_MB", 8, minimum=1) * 1024 * 1024
 
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

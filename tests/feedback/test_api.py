@@ -190,3 +190,51 @@ def test_import_status_says_when_a_run_has_stalled(api_client, world, accounts):
 def test_anonymous_is_401(client, db):
     for url in ("/api/v1/responses", "/api/v1/imports"):
         assert client.get(url).status_code == 401
+
+
+def test_upload_import_keeps_its_mapping_sent_as_a_file_or_as_text(
+    api_client, world, accounts, django_capture_on_commit_callbacks, worker_pass
+):
+    content = csv_bytes("account,ref,submitted_at", "A-1,m1,2025-03-04 10:00")
+    mapping = b'{"columns": {"external_id": "ref"}, "source_system": "portal"}'
+    for sent in (SimpleUploadedFile("m.json", mapping), mapping.decode()):
+        with django_capture_on_commit_callbacks(execute=True):
+            created = api_client.post(
+                "/api/v1/imports", {"file": SimpleUploadedFile("f.csv", content), "mapping": sent}
+            )
+        assert created.status_code == 202, created.content
+        job = ImportJob.objects.get(pk=created.json()["id"])
+        assert job.mapping == {"columns": {"external_id": "ref"}, "source_system": "portal"}
+    worker_pass()
+    assert Response.objects.values_list("source_system", "external_id").get() == ("portal", "m1")
+
+
+def test_upload_import_with_a_bad_mapping_is_422_naming_the_key(api_client, world, accounts):
+    content = csv_bytes(HEADER, "A-1,r1,2025-03-04 10:00,9,4,6,fine")
+    cases = [
+        ('{"colums": {}}', "mapping: unknown mapping option(s) ['colums']; options are "),
+        (SimpleUploadedFile("m.json", b'{"channel": "fax"}'), "mapping: channel 'fax' is not"),
+    ]
+    for sent, expected in cases:
+        response = api_client.post(
+            "/api/v1/imports", {"file": SimpleUploadedFile("f.csv", content), "mapping": sent}
+        )
+        assert response.status_code == 422, response.content
+        assert response.json()["detail"].startswith(expected), response.json()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_nul_character_in_an_item_is_rejected_naming_it(api_client, world, accounts):
+    response = api_client.post(
+        "/api/v1/responses", _item(accounts["A-1"], "z1", comment="a\x00b"), content_type=JSON
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == [
+        {
+            "row": 0,
+            "column": "comment",
+            "value": "a\x00b",
+            "reason": "contains a NUL character (code 0), which cannot be stored; remove it",
+        }
+    ]
+    assert not Response.objects.exists()

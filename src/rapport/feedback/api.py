@@ -16,6 +16,7 @@ from ninja.pagination import paginate
 from rapport.api.common import Message, RowErrorOut, call_service
 from rapport.feedback import selectors, services
 from rapport.feedback.exports import import_errors_csv
+from rapport.feedback.forms import checked_mapping
 from rapport.feedback.importing.rows import RowProblem
 from rapport.feedback.models import ImportJob, Response
 
@@ -203,6 +204,9 @@ class ImportOut(Schema):
     rows_rejected: int
     accounts_created: int
     error: str
+    warnings: list[str] = Field(
+        ..., description="What to check, e.g. a mapped name that matches several columns"
+    )
     summary: str
     heartbeat_at: datetime | None = Field(
         ..., description="Last sign of life of the run: its start or its latest checkpoint"
@@ -233,17 +237,19 @@ class ImportOut(Schema):
 def upload_import(
     request: HttpRequest,
     file: File[UploadedFile],
-    mapping: File[UploadedFile] | None = None,
+    mapping: File[UploadedFile] = None,  # type: ignore[assignment]
     file_format: Form[str] = "",
     dry_run: Form[bool] = False,
 ) -> Any:
+    """`mapping` is a JSON file, or JSON text in a form field of that name; it is checked
+    as the import page checks it (422 naming the wrong option)."""
     job = call_service(
         lambda: services.start_import(
             actor=request.user,
             file_name=file.name or "upload",
             upload=file,
             file_format=file_format or None,
-            mapping=mapping.read() if mapping else None,
+            mapping=checked_mapping(mapping or request.POST.get("mapping")),
             dry_run=dry_run,
             via="api",
         )

@@ -140,6 +140,8 @@ class ImportJob(models.Model):
     rows_rejected = models.BigIntegerField(default=0)
     accounts_created = models.IntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # What the import did but the user should check (a mapped name matching several columns).
+    warnings = models.JSONField(default=list, blank=True)
     # Set when the run starts and at every checkpoint: a running job whose heartbeat is older
     # than RAPPORT_IMPORT_STALLED_MINUTES lost its worker and may be resumed.
     heartbeat_at = models.DateTimeField(null=True, blank=True)

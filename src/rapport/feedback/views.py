@@ -28,14 +28,13 @@ def imports(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("You may not import feedback.")
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            mapping = form.cleaned_data["mapping"]
             try:
                 job = services.start_import(
                     actor=request.user,
                     file_name=upload.name,
                     upload=upload,
                     file_format=form.cleaned_data["file_format"] or None,
-                    mapping=mapping.read() if mapping else None,
+                    mapping=form.cleaned_data["mapping"],
                     dry_run=form.cleaned_data["dry_run"],
                     via="web",
                 )

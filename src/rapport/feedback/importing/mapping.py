@@ -2,7 +2,8 @@
 
 A mapping is JSON. Fields not named under "columns" are looked up by their default names,
 case-insensitively and ignoring spaces and punctuation ("Response ID" finds external_id).
-A column may be named by the text of any header row, the first row taking precedence.
+A column may be named by the text of any header row, the first row taking precedence, or
+by its letter or position when names repeat (SurveyMonkey's sub-questions share one text).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ OPTIONS = (
     "sheet",
 )
 ANSWER_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+COLUMN_LETTERS = re.compile(r"^[A-Z]{1,3}$")
+COLUMN_POSITION = re.compile(r"^#([1-9][0-9]{0,4})$")
 DEFAULT_SOURCE_SYSTEM = "import"
 
 
@@ -189,30 +192,48 @@ class ColumnPlan:
 
     fields: dict[str, tuple[int, str]]
     answers: list[tuple[str, int, str]]
+    # Mapped names that match more than one column (the first is used), for the job's page.
+    warnings: list[str] = field(default_factory=list)
 
 
 def resolve_columns(mapping: Mapping, header: list[list[str]], *, qualtrics: bool) -> ColumnPlan:
-    """Find each field's column; a missing required or mapped column fails the import."""
-    columns = _column_index(header)
+    """Find each field's column; a missing required or mapped column fails the import.
 
-    def find(name: str) -> tuple[int, str] | None:
-        return columns.get(name) or columns.get(normalise(name))
+    A mapped column is found by name (exact, then ignoring case and punctuation), else by
+    letter ("C", "AB") or 1-based position ("#3"), which reach columns that share a name."""
+    exact, loose = _column_index(header)
+    width = max(len(row) for row in header)
+    warnings: list[str] = []
+
+    def find(reference: str, used_for: str) -> tuple[int, str] | None:
+        matches = exact.get(reference) or loose.get(normalise(reference))
+        if not matches:
+            return _by_position(reference, header[0], width)
+        if len(matches) > 1:
+            letters = ", ".join(column_letter(index) for index, _ in matches)
+            other = matches[1][0]
+            warnings.append(
+                f"{reference!r} (for {used_for}) names columns {letters}; column "
+                f"{column_letter(matches[0][0])} is used. To use another, map it by letter or "
+                f'position (e.g. "{column_letter(other)}" or "#{other + 1}")'
+            )
+        return matches[0]
 
     fields: dict[str, tuple[int, str]] = {}
     not_found: list[str] = []
     for name in FIELDS:
         if name in mapping.columns:
-            found = find(mapping.columns[name])
+            found = find(mapping.columns[name], name)
             if found is None:
                 not_found.append(f"{mapping.columns[name]!r} (for {name})")
         else:
             aliases = DEFAULT_NAMES[name] + (QUALTRICS_NAMES.get(name, ()) if qualtrics else ())
-            found = next((c for a in aliases if (c := columns.get(normalise(a)))), None)
+            found = next((c[0] for a in aliases if (c := loose.get(normalise(a)))), None)
         if found is not None:
             fields[name] = found
     answers = []
     for key, column in mapping.answers.items():
-        found = find(column)
+        found = find(column, f"answer {key}")
         if found is None:
             not_found.append(f"{column!r} (for answer {key})")
         else:
@@ -226,18 +247,56 @@ def resolve_columns(mapping: Mapping, header: list[list[str]], *, qualtrics: boo
         if not_found:
             problems.append(f"mapped column(s) not found: {', '.join(not_found)}")
         names = ", ".join(repr(name) for name in header[0] if name)
-        raise ImportFailed(f"{'; '.join(problems)}. The file's columns are: {names}")
-    return ColumnPlan(fields=fields, answers=answers)
+        hint = (
+            f' (a column may also be named by its letter, "C", or its position, "#3", up to '
+            f"{column_letter(width - 1)} and #{width})"
+            if not_found
+            else ""
+        )
+        raise ImportFailed(f"{'; '.join(problems)}. The file's columns are: {names}{hint}")
+    return ColumnPlan(fields=fields, answers=answers, warnings=warnings)
 
 
-def _column_index(header: list[list[str]]) -> dict[str, tuple[int, str]]:
-    """(position, name) of each column by exact and by normalised name; earlier rows and
-    columns win, and exact names win over normalised ones."""
-    exact: dict[str, tuple[int, str]] = {}
-    loose: dict[str, tuple[int, str]] = {}
+ColumnIndex = dict[str, list[tuple[int, str]]]
+
+
+def _column_index(header: list[list[str]]) -> tuple[ColumnIndex, ColumnIndex]:
+    """The columns (position, name) of each exact and of each normalised name, earlier rows
+    and columns first."""
+    exact: ColumnIndex = {}
+    loose: ColumnIndex = {}
     for row in header:
         for index, name in enumerate(row):
             if name:
-                exact.setdefault(name, (index, name))
-                loose.setdefault(normalise(name), (index, name))
-    return {**loose, **exact}
+                for key, index_of in ((name, exact), (normalise(name), loose)):
+                    found = index_of.setdefault(key, [])
+                    if all(index != other for other, _ in found):
+                        found.append((index, name))
+    return exact, loose
+
+
+def _by_position(reference: str, names: list[str], width: int) -> tuple[int, str] | None:
+    """The column a letter ("AB") or 1-based position ("#3") names, within the file's width."""
+    if match := COLUMN_POSITION.match(reference):
+        index = int(match[1]) - 1
+    elif COLUMN_LETTERS.match(reference):
+        index = -1
+        for letter in reference:
+            index = (index + 1) * 26 + ord(letter) - ord("A")
+    else:
+        return None
+    if index >= width:
+        return None
+    letter = column_letter(index)
+    name = names[index] if index < len(names) else ""
+    return index, f"{name} ({letter})" if name else letter
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters

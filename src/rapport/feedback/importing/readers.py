@@ -1,22 +1,28 @@
 """Open a CSV or XLSX file as a stream of numbered rows of text cells.
 
 Memory stays flat as files grow: CSV is decoded and parsed as it is read, XLSX is read with
-openpyxl's read-only mode. Row numbers are the ones a spreadsheet shows: the first header
-row is row 1, and every record counts, blank ones included.
+openpyxl's read-only mode (workbook.py). Row numbers are the ones a spreadsheet shows: the
+first header row is row 1, and every record counts, blank ones included.
+
+A CSV record that spans lines is checked as it is read, so that a stray quote, which makes
+the parser swallow the lines after it into one value, fails the import naming where it
+starts instead of losing rows; the pipeline reads a CSV file through once before writing.
 """
 
 from __future__ import annotations
 
+import _csv
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import chain, islice
 from pathlib import Path
+
+from django.conf import settings
 
 from rapport.feedback.importing import ImportFailed
 
@@ -39,7 +45,28 @@ ENCODING_NAMES = {
 }
 QUALTRICS_IMPORT_ID = '{"ImportId"'
 
+# csv stops at a field this many times the cell limit (the row of a longer cell is rejected).
+FIELD_LIMIT_FACTOR = 16
+UNTRUSTED = (
+    "nothing was imported, because the rows from there on cannot be told apart; "
+    'fix the quoting (a quote inside a quoted value is doubled: "") and import the file again'
+)
+
 NumberedRows = Iterator[tuple[int, list[str]]]
+
+
+@dataclass
+class TableExtras:
+    """What a reader tells besides the rows."""
+
+    # Bytes of the file consumed so far (includes the decoder's read-ahead; for progress).
+    position: Callable[[], int]
+    encoding: str = ""
+    delimiter: str = ""
+    # XLSX: row number → indexes of formula cells without a saved value (see workbook.py)
+    unread: dict[int, list[int]] = field(default_factory=dict)
+    # XLSX: the moment an Excel serial number stands for (None: not a date)
+    serial_moment: Callable[[float], datetime | None] | None = None
 
 
 @dataclass
@@ -48,11 +75,12 @@ class Table:
 
     header: list[list[str]]
     rows: NumberedRows
-    # Bytes of the file consumed so far (includes the decoder's read-ahead; for progress).
-    position: Callable[[], int]
     qualtrics: bool
-    encoding: str = ""
-    delimiter: str = ""
+    extras: TableExtras
+
+    @property
+    def position(self) -> Callable[[], int]:
+        return self.extras.position
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -100,7 +128,7 @@ def open_table(
 ) -> Iterator[Table]:
     """Open the file; the header rows are read, the data rows are left to stream."""
     opener = _xlsx_rows(path, sheet) if file_format == "xlsx" else _csv_rows(path)
-    with opener as (rows, position, encoding, delimiter):
+    with opener as (rows, extras):
         first = list(islice(rows, 3))
         if not first or not any(cell.strip() for _, cells in first for cell in cells):
             raise ImportFailed("the file is empty")
@@ -113,15 +141,16 @@ def open_table(
         yield Table(
             header=[[cell.strip() for cell in cells] for _, cells in first[:count]],
             rows=chain(first[count:], rows),
-            position=position,
             qualtrics=detected > 1,
-            encoding=ENCODING_NAMES.get(encoding, encoding),
-            delimiter=delimiter,
+            extras=extras,
         )
 
 
 @contextmanager
-def _csv_rows(path: Path) -> Iterator[tuple[NumberedRows, Callable[[], int], str, str]]:
+def _csv_rows(path: Path) -> Iterator[tuple[NumberedRows, TableExtras]]:
+    # A field this much longer than a cell may be is no value but a quote that swallowed the
+    # lines after it; the parser stops there (its buffer holds 4 bytes a character).
+    csv.field_size_limit(settings.IMPORT_MAX_CELL_CHARS * FIELD_LIMIT_FACTOR)
     with path.open("rb") as raw:
         sample = raw.read(SAMPLE_BYTES)
         encoding = detect_encoding(sample)
@@ -132,15 +161,29 @@ def _csv_rows(path: Path) -> Iterator[tuple[NumberedRows, Callable[[], int], str
         raw.seek(0)
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         reader = csv.reader(text, delimiter=delimiter)
-        yield _numbered(reader, path, encoding, delimiter), raw.tell, encoding, delimiter
+        extras = TableExtras(
+            raw.tell, encoding=ENCODING_NAMES.get(encoding, encoding), delimiter=delimiter
+        )
+        yield _numbered(reader, path, encoding, delimiter), extras
 
 
-def _numbered(
-    reader: Iterator[list[str]], path: Path, encoding: str, delimiter: str
-) -> NumberedRows:
-    number = 0
+def _numbered(reader: _csv.Reader, path: Path, encoding: str, delimiter: str) -> NumberedRows:
+    """The records with their numbers. A record over several lines is checked: its line
+    breaks must all be inside quoted values, and none may be followed by what reads as a
+    record of its own (a stray quote swallows lines until the next quote)."""
+    number = lines = width = 0
+    header: list[str] = []
     try:
         for number, cells in enumerate(reader, start=1):
+            end = reader.line_num
+            if end - lines > 1:
+                _check_spanning_record(
+                    cells, number=number, first_line=lines + 1, last_line=end,
+                    header=header, delimiter=delimiter,
+                )  # fmt: skip
+            lines = end
+            if not width:
+                header, width = cells, len(cells)
             yield number, cells
     except UnicodeDecodeError:
         # The decoder reads ahead, so the failing row is found by reading again leniently.
@@ -151,7 +194,49 @@ def _numbered(
             "save it as UTF-8 and import it again"
         ) from None
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ImportFailed(
+                f"row {number + 1} (line {lines + 1}): a value runs on for more than "
+                f"{csv.field_size_limit():,} characters, so a quote is probably not closed; "
+                f"{UNTRUSTED}"
+            ) from None
         raise ImportFailed(f"row {number + 1}: the file cannot be read as CSV ({error})") from None
+
+
+def _line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _check_spanning_record(
+    cells: list[str],
+    *,
+    number: int,
+    first_line: int,
+    last_line: int,
+    header: list[str],
+    delimiter: str,
+) -> None:
+    """Fail when a record's lines cannot all be line breaks inside its quoted values, or
+    when a value holds a line that reads as a whole record of the header's width."""
+    breaks = sum(_line_breaks(cell) for cell in cells)
+    where = f"row {number} (line {first_line})"
+    if breaks != last_line - first_line:
+        raise ImportFailed(
+            f"{where}: the record runs to line {last_line} but its quoted values hold "
+            f"{breaks} line breaks; {UNTRUSTED}"
+        )
+    for index, cell in enumerate(cells):
+        if len(header) < 2 or not _line_breaks(cell):
+            continue
+        for line in cell.splitlines()[1:]:
+            if len(next(csv.reader([line], delimiter=delimiter), [])) >= len(header):
+                column = header[index] if index < len(header) else f"column {index + 1}"
+                raise ImportFailed(
+                    f"{where}, column {column!r}: a quote opens a value that runs over the "
+                    f"next lines, which read as rows of their own (line "
+                    f"{first_line + 1}: {line[:60]!r}); a quote is probably stray or not "
+                    f"closed. {UNTRUSTED}"
+                )
 
 
 def _first_undecodable_row(path: Path, encoding: str, delimiter: str, *, after: int) -> int:
@@ -163,51 +248,19 @@ def _first_undecodable_row(path: Path, encoding: str, delimiter: str, *, after: 
 
 
 @contextmanager
-def _xlsx_rows(
-    path: Path, sheet: str
-) -> Iterator[tuple[NumberedRows, Callable[[], int], str, str]]:
+def _xlsx_rows(path: Path, sheet: str) -> Iterator[tuple[NumberedRows, TableExtras]]:
     # Imported here: CSV imports (most of them) need not pay openpyxl's start-up time.
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    from rapport.feedback.importing.workbook import SheetReader
 
+    reader = SheetReader(path, sheet)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise ImportFailed(
-            "the file is not an XLSX workbook (save it from Excel as .xlsx)"
-        ) from None
-    try:
-        if sheet and sheet not in workbook.sheetnames:
-            raise ImportFailed(f"no sheet named {sheet!r}; the sheets are {workbook.sheetnames}")
-        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        total_rows = getattr(worksheet, "max_row", None) or 0
-        size = path.stat().st_size
-        done = [0]
-
-        def rows() -> NumberedRows:
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                done[0] = number
-                yield number, [cell_text(value) for value in values]
+        size, total_rows = path.stat().st_size, reader.total_rows
 
         def position() -> int:
             # The sheet is compressed inside the file: estimate bytes from rows read.
-            return size * min(done[0], total_rows) // total_rows if total_rows else 0
+            return size * min(reader.rows_done, total_rows) // total_rows if total_rows else 0
 
-        yield rows(), position, "", ""
+        extras = TableExtras(position, unread=reader.unread, serial_moment=reader.serial_moment)
+        yield reader.rows(), extras
     finally:
-        workbook.close()
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a CSV export of it would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date | time):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    return str(value)
+        reader.close()

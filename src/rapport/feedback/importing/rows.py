@@ -18,6 +18,8 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 from rapport.feedback.importing.mapping import FIELDS, ColumnPlan, Mapping
 from rapport.feedback.models import CES_RANGE, CSAT_RANGE, NPS_RANGE, FeedbackChannel
 
@@ -99,13 +101,20 @@ def parse_answer(text: str) -> Any:
     return text
 
 
+SerialMoment = Callable[[float], datetime | None]
+
+
 class MomentParser:
     """submitted_at cells → aware UTC datetimes. ISO 8601 is always accepted; other forms need
-    the mapping's date_format, except day/month dates that can be read only one way."""
+    the mapping's date_format, except day/month dates that can be read only one way, and, in
+    a workbook, numbers (a date in a General cell is its serial number: `serial_moment`)."""
 
-    def __init__(self, *, date_format: str, zone: ZoneInfo) -> None:
+    def __init__(
+        self, *, date_format: str, zone: ZoneInfo, serial_moment: SerialMoment | None = None
+    ) -> None:
         self.date_format = date_format
         self.zone = zone
+        self.serial_moment = serial_moment
 
     def __call__(self, text: str) -> datetime | str:
         try:
@@ -126,6 +135,10 @@ class MomentParser:
             return datetime.fromisoformat(text)
         except ValueError:
             pass
+        if self.serial_moment is not None and (serial := _number(text)) is not None:
+            moment = self.serial_moment(serial)
+            if moment is not None:
+                return moment
         if self.date_format:
             try:
                 return datetime.strptime(text, self.date_format)
@@ -154,6 +167,14 @@ class MomentParser:
             f"ambiguous date {text!r}: {a} or {b}? "
             "Set date_format in the mapping (e.g. %d/%m/%Y) or use ISO 8601"
         )
+
+
+def _number(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _channel_table() -> dict[str, str]:
@@ -197,6 +218,8 @@ class RowValidator:
         accounts: dict[str, int],
         resolve_account: AccountResolver,
         default_source: str,
+        unread: dict[int, list[int]] | None = None,
+        serial_moment: SerialMoment | None = None,
     ) -> None:
         self.plan = plan
         self.mapping = mapping
@@ -204,7 +227,16 @@ class RowValidator:
         self.accounts = accounts
         self.resolve_account = resolve_account
         self.default_source = default_source
-        self.moment = MomentParser(date_format=mapping.date_format, zone=mapping.zone)
+        # Formula cells without a saved value, by row (the reader adds, this takes them).
+        self.unread = unread if unread is not None else {}
+        self.max_chars: int = settings.IMPORT_MAX_CELL_CHARS
+        self.moment = MomentParser(
+            date_format=mapping.date_format, zone=mapping.zone, serial_moment=serial_moment
+        )
+        # The columns whose cells are read: (index, name as the file shows it)
+        self.used_columns = sorted(
+            {*plan.fields.values(), *((index, name) for _, index, name in plan.answers)}
+        )
         # Absent fields read the empty cell appended to every row at index `width`.
         self.fields = itemgetter(
             *(plan.fields[name][0] if name in plan.fields else width for name in FIELDS)
@@ -228,7 +260,7 @@ class RowValidator:
         _new = tuple.__new__
         channels, default_channel = CHANNEL_BY_NAME, self.mapping.channel
         default_account, default_source = self.mapping.account, self.default_source
-        answer_columns = self.plan.answers
+        answer_columns, unread, max_chars = self.plan.answers, self.unread, self.max_chars
         for number, cells in rows:
             if len(cells) != width:
                 extra = next((cell for cell in cells[width:] if cell.strip()), None)
@@ -243,6 +275,26 @@ class RowValidator:
             cells.append("")
             (account_key, external_id, submitted, nps, csat, ces, comment, channel, email,
              source) = fields(cells)  # fmt: skip
+            answers = {}
+            long_or_nul = False
+            for key, index, _ in answer_columns:
+                if (text := cells[index]).strip():
+                    answers[key] = parse_answer(text)
+                    long_or_nul = long_or_nul or "\x00" in text or len(text) > max_chars
+            # Rejected before anything is looked up: a value that could not be read must not
+            # be taken as blank, and PostgreSQL refuses text with NUL in any statement.
+            if (
+                long_or_nul
+                or len(comment) > max_chars
+                or "\x00" in comment
+                or "\x00" in account_key
+                or "\x00" in external_id
+                or "\x00" in source
+                or "\x00" in email
+                or (unread and number in unread)
+            ) and (unreadable := self._unreadable(number, cells)):
+                problems.extend(unreadable)
+                continue
             row_problems: list[RowProblem] = []
             account_key = account_key.strip() or default_account
             account_id = accounts.get(account_key.casefold()) if account_key else None
@@ -281,10 +333,6 @@ class RowValidator:
             if row_problems:
                 problems.extend(row_problems)
                 continue
-            answers = {}
-            for key, index, _ in answer_columns:
-                if cells[index].strip():
-                    answers[key] = parse_answer(cells[index])
             # No problem was found, so account, time and channel are set. tuple.__new__ is
             # ValidRow(...) without the Python-level __new__ of a NamedTuple (a third of a µs).
             row = _new(ValidRow, (
@@ -295,6 +343,30 @@ class RowValidator:
                 row = row._replace(external_id=generated_external_id(row, account_key))
             valid.append(row)
         return valid, problems
+
+    def _unreadable(self, number: int, cells: list[str]) -> list[RowProblem]:
+        """The used cells of a row that cannot be taken as they are: a formula without a
+        saved value, a NUL character, or more characters than a cell may hold."""
+        unread = set(self.unread.pop(number, ()))
+        problems = []
+        for index, name in self.used_columns:
+            text = cells[index]
+            if index in unread:
+                reason = (
+                    "formula without a saved value (the workbook was saved by a program that "
+                    "does not calculate): open and save it in Excel, or paste the values"
+                )
+                problems.append(RowProblem(number, name, "", reason))
+            elif "\x00" in text:
+                reason = "contains a NUL character (code 0), which cannot be stored; remove it"
+                problems.append(RowProblem(number, name, text[:200], reason))
+            elif len(text) > self.max_chars:
+                reason = (
+                    f"the cell holds {len(text):,} characters, more than the limit of "
+                    f"{self.max_chars:,} (RAPPORT_IMPORT_MAX_CELL_CHARS)"
+                )
+                problems.append(RowProblem(number, name, text[:200], reason))
+        return problems
 
     def _score(self, name: str, number: int, text: str, problems: list[RowProblem]) -> Any:
         score = parse_score(name, text)

@@ -248,13 +248,15 @@ def _execute(inserts: list[tuple[Any, ...]], updates: list[tuple[Any, ...]]) -> 
 
 
 def record_problems(job_id: int, problems: list[RowProblem]) -> None:
+    """The rows' problems; a NUL in a value or column name is shown as ␀ (PostgreSQL stores
+    no NUL in text)."""
     ImportRowError.objects.bulk_create(
         [
             ImportRowError(
                 job_id=job_id,
                 row_number=p.row_number,
-                column=p.column[:120],
-                value=p.value[:200],
+                column=p.column[:120].replace("\x00", "\u2400"),
+                value=p.value[:200].replace("\x00", "\u2400"),
                 reason=p.reason[:300],
             )
             for p in problems

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
-from django.db import DatabaseError, connection
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+# What a database that is down, restarting or unreachable raises on connecting or querying.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
 
 
 @never_cache
@@ -17,3 +25,19 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. An unreachable database is a 503 (the app's shell, or JSON under /api/), so
+    clients retry; rendered without the database: no user, no session, no context processors.
+    Django calls this inside its `except`, so the exception is sys.exc_info()'s."""
+    if not isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return defaults.server_error(request)
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        detail = "The database is unavailable; try again shortly."
+        response = JsonResponse({"detail": detail}, status=503)
+    else:
+        response = HttpResponse(render_to_string("core/unavailable.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

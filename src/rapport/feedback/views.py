@@ -59,6 +59,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         or (job.status == ImportStatus.RUNNING and not stalled),
         "resumable": services.resumable(job),
         "stalled": stalled,
+        "no_worker": selectors.waits_without_worker(job),
     }
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from rapport.feedback.importing import ImportFailed
 
 SAMPLE_BYTES = 64 * 1024
+# Every .xlsx is a ZIP archive, which starts with these bytes.
+WORKBOOK_MAGIC = b"PK\x03\x04"
 DELIMITERS = (",", ";", "\t")
 # UTF-32 before UTF-16: the UTF-32 LE mark starts with the UTF-16 LE one.
 BYTE_ORDER_MARKS = (
@@ -124,6 +126,10 @@ def open_table(
 def _csv_rows(path: Path) -> Iterator[tuple[NumberedRows, Callable[[], int], str, str]]:
     with path.open("rb") as raw:
         sample = raw.read(SAMPLE_BYTES)
+        if sample.startswith(WORKBOOK_MAGIC):
+            raise ImportFailed(
+                "the file is an Excel workbook (.xlsx), not a CSV file; import it as xlsx"
+            )
         encoding = detect_encoding(sample)
         text_sample = sample.decode(encoding, errors="replace").lstrip("\ufeff")
         if not text_sample.strip():

@@ -193,8 +193,9 @@ RAPPORT_PAGE_SIZE = 50
 # A running import without a checkpoint for this long has lost its worker (batches commit every
 # few seconds), so it may be resumed and the worker marks it failed.
 RAPPORT_IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1)
-# A worker beats every 2 s; silent for this long, it is lost: the import it ran may be resumed.
-RAPPORT_WORKER_LOST_SECONDS = env_int("WORKER_LOST_SECONDS", 15, minimum=6)
+# A worker beats every 2 s; silent for this long it is lost, and the import it ran may be
+# resumed. On SQLite a beat waits while an import batch holds the write lock (6-8 s).
+RAPPORT_WORKER_LOST_SECONDS = env_int("WORKER_LOST_SECONDS", 30, minimum=6)
 # Uploaded import files are deleted this many days after their job ends (0: at the next pass).
 RAPPORT_IMPORT_KEEP_UPLOADS_DAYS = env_int("IMPORT_KEEP_UPLOADS_DAYS", 30, minimum=0)
 

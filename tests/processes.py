@@ -10,8 +10,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,18 +67,6 @@ def wait_for(check: Callable[[], Any], *, timeout: float, every: float = 0.25) -
         if time.monotonic() > deadline:
             raise AssertionError(f"still not true after {timeout} s: {check}")
         time.sleep(every)
-
-
-def http(
-    url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers, body) of a request; an error status is an answer, not an exception."""
-    request = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
 
 
 def stop(process: subprocess.Popen[str]) -> tuple[str, str]:

@@ -108,7 +108,7 @@ def test_a_killed_workers_import_resumes_within_seconds_and_its_task_row_is_fail
     assert resumed["waited"] < LOST_SECONDS + 5, resumed
 
     next_worker = rapport(env, "worker", "--once")
-    out, err = next_worker.communicate(timeout=300)
+    _, err = next_worker.communicate(timeout=300)
     assert next_worker.returncode == 0, err
     after = django_snippet(env, AFTER.replace("JOB_ID", str(job_id)))
     assert after["job"] == ["succeeded", ROWS, ROWS]

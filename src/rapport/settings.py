@@ -202,8 +202,12 @@ RAPPORT_IMPORT_KEEP_UPLOADS_DAYS = env_int("IMPORT_KEEP_UPLOADS_DAYS", 30, minim
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"database_unavailable": {"()": "rapport.core.views.DatabaseUnavailableLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # django-tasks-db logs "Starting worker" and "No more tasks" at every poll of `rapport worker`.
-    "loggers": {"django_tasks_db": {"level": "WARNING"}},
+    "loggers": {
+        # django-tasks-db logs "Starting worker" and "No more tasks" at every poll of the worker.
+        "django_tasks_db": {"level": "WARNING"},
+        "django.request": {"filters": ["database_unavailable"]},
+    },
 }

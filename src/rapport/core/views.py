@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
@@ -41,3 +42,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(render_to_string("core/unavailable.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+class DatabaseUnavailableLogFilter(logging.Filter):
+    """On django.request: a request refused because the database is down is one line with the
+    reason, not a traceback per request while the outage lasts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+            record.msg = f"{record.msg} (the database is unavailable: %s)"
+            record.args = (*(record.args or ()), reason)  # type: ignore[misc]
+            record.exc_info = record.exc_text = None
+        return True

@@ -17,6 +17,7 @@ import requests
 from rapport.core.background import migrate_when_reachable
 from tests.processes import django_snippet, free_port, rapport, rapport_env, stop, wait_for
 
+CSV = b"account,external_id,submitted_at,nps\nA-1,r1,2025-03-04,9\n"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

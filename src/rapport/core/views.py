@@ -53,6 +53,6 @@ class DatabaseUnavailableLogFilter(logging.Filter):
         if isinstance(error, DATABASE_UNAVAILABLE):
             reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
             record.msg = f"{record.msg} (the database is unavailable: %s)"
-            record.args = (*(record.args or ()), reason)  # type: ignore[misc]
+            record.args = (*(record.args or ()), reason)
             record.exc_info = record.exc_text = None
         return True

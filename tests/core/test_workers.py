@@ -11,7 +11,6 @@ from django_tasks_db.models import DBTaskResult
 
 from rapport.core import workers
 from rapport.core.models import WorkerBeat
-from rapport.core.worker import run_worker
 from rapport.feedback.tasks import run_import
 
 pytestmark = pytest.mark.django_db
@@ -61,12 +60,12 @@ def test_an_idle_worker_does_not_log_each_poll(caplog, worker_pass):
     assert [r.getMessage() for r in caplog.records if r.name.startswith("django_tasks")] == []
 
 
-def test_the_worker_beats_while_it_runs_and_forgets_itself_when_it_stops(monkeypatch):
+def test_the_worker_beats_while_it_runs_and_forgets_itself_when_it_stops(monkeypatch, worker_pass):
     seen = []
     monkeypatch.setattr(
         "rapport.core.worker.run_periodic", lambda: seen.append(workers.current_worker_id())
     )
-    run_worker(once=True)
+    worker_pass()
     assert seen == [workers.WORKER_ID]  # tasks run meanwhile record this id
     assert workers.current_worker_id() == ""
     assert not WorkerBeat.objects.filter(worker_id=workers.WORKER_ID).exists()

@@ -29,7 +29,7 @@ def _running_on(job: ImportJob, worker_id: str) -> ImportJob:
 
 
 def test_resume_waits_for_a_live_worker_and_is_possible_once_it_goes_silent(
-    api_client, world, accounts, settings
+    api_client, user_client, world, accounts, settings
 ):
     job = _running_on(start(world.user, csv_bytes(*SOME_ROWS)), "host-7")
     seen = (timezone.now() - dt.timedelta(seconds=3)).replace(microsecond=0)  # JSON keeps ms
@@ -47,6 +47,9 @@ def test_resume_waits_for_a_live_worker_and_is_possible_once_it_goes_silent(
     )
     assert f"resume at {timezone.localtime(possible_at):%H:%M:%S} (in " in detail
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.RUNNING
+    page = user_client.get(reverse("feedback:import", args=[job.pk])).content.decode()
+    said = f"it can be resumed from {timezone.localtime(possible_at):%H:%M:%S}"
+    assert said in page
 
     # The worker is killed: its beats stop. No need to wait ten minutes.
     WorkerBeat.objects.filter(worker_id="host-7").update(

@@ -105,7 +105,7 @@ def test_a_killed_workers_import_resumes_within_seconds_and_its_task_row_is_fail
     # Refused at first with a reason and a time, then possible once the beats stopped.
     assert "the worker running it was last seen" in resumed["refused"]
     assert "resume at" in resumed["refused"]
-    assert resumed["waited"] < LOST_SECONDS + 5, resumed
+    assert resumed["waited"] < LOST_SECONDS + 14, resumed  # seconds, not ten minutes
 
     next_worker = rapport(env, "worker", "--once")
     _, err = next_worker.communicate(timeout=300)

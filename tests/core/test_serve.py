@@ -29,12 +29,12 @@ def _serve(env: dict[str, str], *args: str) -> tuple[Any, str]:
     def answers() -> bool:
         assert process.poll() is None, process.communicate()
         try:
-            requests.get(f"{base}/healthz", timeout=5)
-        except requests.ConnectionError:
+            requests.get(f"{base}/healthz", timeout=60)  # the first request loads the app
+        except requests.RequestException:
             return False
         return True
 
-    wait_for(answers, timeout=120)
+    wait_for(answers, timeout=180)
     return process, base
 
 
@@ -44,7 +44,7 @@ def test_serve_without_its_database_starts_and_answers_503(tmp_path):
     )
     process, base = _serve(env)
     try:
-        assert requests.get(f"{base}/healthz", timeout=10).status_code == 503
+        assert requests.get(f"{base}/healthz", timeout=60).status_code == 503
         api = requests.get(
             f"{base}/api/v1/imports", headers={"Authorization": "Bearer rpt_x"}, timeout=30
         )
@@ -130,10 +130,10 @@ def test_serve_migrates_once_the_database_is_back(tmp_path, fresh_postgres_datab
     env = rapport_env(tmp_path, SECRET_KEY="test", DATABASE_URL=url)
     process, base = _serve(env, "--no-worker")
     try:
-        assert requests.get(f"{base}/healthz", timeout=10).status_code == 503
+        assert requests.get(f"{base}/healthz", timeout=60).status_code == 503
         with _forwarder(proxy_port, 5432):
             wait_for(
-                lambda: requests.get(f"{base}/healthz", timeout=10).status_code == 200, timeout=60
+                lambda: requests.get(f"{base}/healthz", timeout=60).status_code == 200, timeout=120
             )
             wait_for(
                 lambda: (
@@ -178,17 +178,17 @@ def test_an_upload_finishes_with_serve_alone(tmp_path: Path):
             files={
                 "file": ("r.csv", b"account,external_id,submitted_at,nps\nA-1,r1,2025-03-04,9\n")
             },
-            timeout=30,
+            timeout=60,
         )
         assert upload.status_code == 202, upload.text
         job_url = f"{base}/api/v1/imports/{upload.json()['id']}"
 
         def ended() -> dict[str, Any] | None:
-            job: dict[str, Any] = requests.get(job_url, headers=auth, timeout=10).json()
+            job: dict[str, Any] = requests.get(job_url, headers=auth, timeout=60).json()
             return job if job["status"] in ("succeeded", "failed") else None
 
         job = wait_for(ended, timeout=120, every=0.5)
-        rejected = requests.get(f"{job_url}/errors", headers=auth, timeout=10).text
+        rejected = requests.get(f"{job_url}/errors", headers=auth, timeout=60).text
     finally:
         out, _ = stop(process)
     assert (job["status"], job["rows_inserted"]) == ("succeeded", 1), rejected

@@ -275,7 +275,7 @@ def delete_old_uploads(*, now: datetime | None = None) -> int:
     ).exclude(file_path="")
     removed = 0
     for job in ended.only("pk", "file_path", "team_ids"):
-        path = Path(job.file_path)
+        path = Path(job.file_path).resolve()
         if path.parent != uploads:
             continue
         with transaction.atomic():

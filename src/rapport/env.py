@@ -6,7 +6,9 @@ Settings are read once, in settings.py; nothing else in the code base reads os.e
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
+from pathlib import Path
 
 PREFIX = "RAPPORT_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -75,3 +77,17 @@ def env_choice(
         allowed = ", ".join(sorted(choices))
         raise ConfigurationError(f"{PREFIX}{name}={key!r} is not one of: {allowed}")
     return choices[key]
+
+
+def read_secret_file(path: Path, *, create: bool) -> str:
+    """The secret key kept in the data folder ("" when absent); with create, made if absent."""
+    if path.is_file():
+        return path.read_text().strip()
+    if not create:
+        return ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(key + "\n")
+    return key

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import dj_database_url
 
-from rapport.env import ConfigurationError, env_bool, env_choice, env_int, env_list, env_str
+from rapport.env import (
+    ConfigurationError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    read_secret_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("DATA_DIR", "var")).resolve()
 
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "rapport-insecure-development-key-change-me-0123456789"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG or env_bool("DEMO", False) else "")
+# `rapport demo` writes a random key here, so every later command on the same data folder
+# (serve, import, worker) signs with the same key without RAPPORT_SECRET_KEY being set.
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+SECRET_KEY = env_str("SECRET_KEY", "") or read_secret_file(
+    SECRET_KEY_FILE, create=env_bool("DEMO", False)
+)
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = _DEV_SECRET
+elif not SECRET_KEY and env_bool("LOCAL_COMMAND", False):
+    # Set by the CLI for commands that sign nothing that outlives them (import, worker).
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     raise ConfigurationError(
         "RAPPORT_SECRET_KEY is not set; set it to a long random string "
-        "(or RAPPORT_DEBUG=true for development)"
+        "(or RAPPORT_DEBUG=true for development, or run `rapport demo` once on this data folder)"
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -180,10 +199,21 @@ RAPPORT_PAGE_SIZE = 50
 # A running import without a checkpoint for this long has lost its worker (batches commit every
 # few seconds), so it may be resumed and the worker marks it failed.
 RAPPORT_IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1)
+# A worker beats every 2 s; silent for this long it is lost, and the import it ran may be
+# resumed. On SQLite a beat waits while an import batch holds the write lock (6-8 s).
+RAPPORT_WORKER_LOST_SECONDS = env_int("WORKER_LOST_SECONDS", 30, minimum=6)
+# Uploaded import files are deleted this many days after their job ends (0: at the next pass).
+RAPPORT_IMPORT_KEEP_UPLOADS_DAYS = env_int("IMPORT_KEEP_UPLOADS_DAYS", 30, minimum=0)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"database_unavailable": {"()": "rapport.core.views.DatabaseUnavailableLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # django-tasks-db logs "Starting worker" and "No more tasks" at every poll of the worker.
+        "django_tasks_db": {"level": "WARNING"},
+        "django.request": {"filters": ["database_unavailable"]},
+    },
 }

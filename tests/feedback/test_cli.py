@@ -207,7 +207,7 @@ def test_resume_an_interrupted_import(accounts, world, csv_file, capsys):
     assert Response.objects.count() == 3
     code, _, err = _run(capsys, str(csv_file), "--user", "alice", "--resume", str(job.pk))
     assert code == 2
-    assert f"import {job.pk} is succeeded: there is nothing to resume" in err
+    assert f"import {job.pk} is finished: there is nothing to resume" in err
 
 
 def test_resume_refuses_another_file_or_another_persons_import(

@@ -14,7 +14,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from rapport.core.models import AuditAction, AuditEvent, Membership, Team, User
+from rapport.core.models import AuditAction, AuditEvent, Membership, Team, User, WorkerBeat
 from rapport.core.services import record_audit
 
 
@@ -102,3 +102,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ("object_type", "object_id", "actor__username")
     date_hierarchy = "at"
     list_select_related = ("actor", "team")
+
+
+@admin.register(WorkerBeat)
+class WorkerBeatAdmin(ReadOnlyAdmin):
+    list_display = ("worker_id", "started_at", "beat_at")

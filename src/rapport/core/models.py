@@ -88,3 +88,15 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class WorkerBeat(models.Model):
+    """A worker process's last sign of life, written every few seconds by a thread of its own
+    (see core.workers): a task's row names its worker, so a killed one is found in seconds."""
+
+    worker_id = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} (seen {self.beat_at:%H:%M:%S})"

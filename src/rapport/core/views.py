@@ -1,9 +1,18 @@
 from __future__ import annotations
 
-from django.db import DatabaseError, connection
+import logging
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+# What a database that is down, restarting or unreachable raises on connecting or querying.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
 
 
 @never_cache
@@ -17,3 +26,33 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. An unreachable database is a 503 (the app's shell, or JSON under /api/), so
+    clients retry; rendered without the database: no user, no session, no context processors.
+    Django calls this inside its `except`, so the exception is sys.exc_info()'s."""
+    if not isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return defaults.server_error(request)
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        detail = "The database is unavailable; try again shortly."
+        response = JsonResponse({"detail": detail}, status=503)
+    else:
+        response = HttpResponse(render_to_string("core/unavailable.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableLogFilter(logging.Filter):
+    """On django.request: a request refused because the database is down is one line with the
+    reason, not a traceback per request while the outage lasts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+            record.msg = f"{record.msg} (the database is unavailable: %s)"
+            record.args = (*(record.args or ()), reason)
+            record.exc_info = record.exc_text = None
+        return True

@@ -7,12 +7,14 @@ with RQ (RAPPORT_TASKS_BACKEND=rq) run `rapport manage rqworker` instead.
 from __future__ import annotations
 
 import logging
-import os
 import signal
+import threading
 import time
-from types import FrameType
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from rapport.core.workers import WORKER_ID, Beating, reap_lost_workers
 
 log = logging.getLogger("rapport.worker")
 
@@ -23,28 +25,31 @@ def run_periodic() -> None:
     from rapport.analytics.services import ensure_snapshots_current
     from rapport.enrichment.public import enqueue_if_pending
     from rapport.feedback.public import fail_stalled_imports
+    from rapport.feedback.services import delete_old_uploads
 
     fail_stalled_imports()  # imports whose worker was killed: their pages offer to resume
+    reap_lost_workers()  # task rows that killed workers left running
+    delete_old_uploads()  # uploaded files kept RAPPORT_IMPORT_KEEP_UPLOADS_DAYS after their job
     ensure_snapshots_current()
     refresh_health_daily()  # after the snapshots: health reads them
     enqueue_if_pending()  # comments that arrived outside an import (API, manual notes)
 
 
-def run_worker(*, once: bool = False, interval: float = 1.0) -> int:
+def run_worker(
+    *, once: bool = False, interval: float = 1.0, stop: threading.Event | None = None
+) -> int:
+    """The loop of `rapport worker`, and of the worker thread beside `rapport serve`, which
+    passes `stop` (signals belong to the main thread there)."""
     from django_tasks_db.management.commands.db_worker import Worker
 
     backend = str(settings.TASKS["default"]["BACKEND"])
     if not backend.startswith("django_tasks_db"):
         log.error("RAPPORT_TASKS_BACKEND is not 'database'; run that backend's own worker.")
         return 2
-    stop = False
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    if stop is None:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda signum, frame: stop.set())
     worker = Worker(
         queue_names=["default"],
         interval=0,
@@ -52,17 +57,27 @@ def run_worker(*, once: bool = False, interval: float = 1.0) -> int:
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id=f"rapport-{os.getpid()}",
+        worker_id=WORKER_ID,
         excluded_queue_names=[],
     )
-    last_periodic = 0.0
-    print("Rapport worker started; waiting for tasks (Ctrl+C to stop)", flush=True)
-    while not stop:
-        if time.monotonic() - last_periodic > 60:
-            run_periodic()
-            last_periodic = time.monotonic()
-        worker.run()  # runs every ready task, then returns (batch mode)
-        if once:
-            break
-        time.sleep(interval)
+    last_periodic: float | None = None
+    unreachable = False
+    with Beating():
+        while not stop.is_set():
+            try:
+                if last_periodic is None or time.monotonic() - last_periodic > 60:
+                    run_periodic()
+                    last_periodic = time.monotonic()
+                worker.run()  # runs every ready task, then returns (batch mode)
+            except (OperationalError, InterfaceError) as error:  # database down: wait for it
+                if not unreachable:
+                    log.warning("worker: the database is unreachable (%s); retrying", error)
+                unreachable = True
+            else:
+                if unreachable:
+                    log.warning("worker: the database is back")
+                unreachable = False
+            if once:
+                break
+            stop.wait(interval)
     return 0

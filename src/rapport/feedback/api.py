@@ -212,9 +212,17 @@ class ImportOut(Schema):
         ..., description="Last sign of life of the run: its start or its latest checkpoint"
     )
     stalled: bool = Field(
-        ..., description="Running without a checkpoint for RAPPORT_IMPORT_STALLED_MINUTES"
+        ...,
+        description="Running, but its worker stopped: silent for RAPPORT_WORKER_LOST_SECONDS "
+        "(or, for a run without a worker id, no checkpoint for RAPPORT_IMPORT_STALLED_MINUTES)",
     )
     resumable: bool = Field(..., description="POST /imports/{id}/resume would carry it on")
+    resume_possible_at: datetime | None = Field(
+        ..., description="While running: when a resume becomes possible if its worker stays silent"
+    )
+    file_removed_at: datetime | None = Field(
+        ..., description="When the uploaded file was deleted (RAPPORT_IMPORT_KEEP_UPLOADS_DAYS)"
+    )
 
     @staticmethod
     def resolve_summary(job: ImportJob) -> str:
@@ -227,6 +235,10 @@ class ImportOut(Schema):
     @staticmethod
     def resolve_resumable(job: ImportJob) -> bool:
         return services.resumable(job)
+
+    @staticmethod
+    def resolve_resume_possible_at(job: ImportJob) -> datetime | None:
+        return services.resume_possible_at(job)
 
 
 @router.post(

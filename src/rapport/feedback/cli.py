@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
-from rapport.core.models import User
+from rapport.core import workers
+from rapport.core.access import scope
+from rapport.core.models import Team, User
 from rapport.feedback import selectors, services
+from rapport.feedback.exports import ERROR_COLUMNS, csv_lines, import_error_rows
 from rapport.feedback.importing.pipeline import file_sha256
 from rapport.feedback.models import ImportJob, ImportStatus
 
@@ -66,14 +69,8 @@ def _job(args: argparse.Namespace, user: User) -> ImportJob:
             job = selectors.get_import(user, args.resume)
         except Http404:
             raise _Usage(f"no import {args.resume} that {user.username} may see") from None
-        if job.status == ImportStatus.RUNNING and not services.stalled(job):
-            raise _Usage(
-                f"import {job.pk} is running and checkpointed in the last "
-                f"{settings.RAPPORT_IMPORT_STALLED_MINUTES} minutes; if its process was killed, "
-                "resume it once that time has passed"
-            )
         if not services.resumable(job):
-            raise _Usage(f"import {job.pk} is {job.status}: there is nothing to resume")
+            raise _Usage(services.why_not_resumable(job))
         if args.file.is_file() and file_sha256(args.file) != job.file_sha256:
             raise _Usage(f"{args.file} is not the file of import {job.pk}")
         return job
@@ -107,8 +104,18 @@ def _where_errors_are(job: ImportJob) -> str:
     return f"{page} (CSV: {download}, or GET /api/v1/imports/{job.pk}/errors.csv)"
 
 
+def _write_errors(path: Path, job: ImportJob, user: User) -> None:
+    """The rejected rows as the web's CSV download writes them (formulas neutralised)."""
+    rows = import_error_rows(selectors.import_errors(user, job.pk))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.writelines(csv_lines(ERROR_COLUMNS, rows))
+    print(f"{job.rows_rejected:,} rejected row(s) written to {path}")
+
+
 def run_import(args: argparse.Namespace) -> int:
     try:
+        if args.errors is not None and not args.errors.parent.is_dir():
+            raise _Usage(f"--errors: no folder {args.errors.parent}")
         user = _user(args.user)
         job = _job(args, user)
     except _Usage as problem:
@@ -116,12 +123,27 @@ def run_import(args: argparse.Namespace) -> int:
         return 2
     progress = ProgressLine(sys.stderr)
     try:
-        job = services.run_import_job(job_id=job.pk, on_progress=progress)
+        with workers.Beating():  # a killed terminal import can be resumed within seconds
+            job = services.run_import_job(job_id=job.pk, on_progress=progress)
     finally:
         progress.close()
     print(f"Import {job.pk} ({job.file_name}): {selectors.import_summary(job)}")
-    if job.rows_rejected:
+    if args.errors is not None:
+        _write_errors(args.errors, job, user)
+    elif job.rows_rejected:
         print(f"Rejected rows are listed at {_where_errors_are(job)}")
     if job.status == ImportStatus.FAILED and services.resumable(job) and job.checkpoint_row:
         print(f"Resume with: rapport import feedback {args.file} --resume {job.pk}")
     return 0 if job.status == ImportStatus.SUCCEEDED else 1
+
+
+def list_teams(args: argparse.Namespace) -> int:
+    """`rapport teams`: the slugs a mapping's default_team may name, for the user importing."""
+    try:
+        user = _user(args.user)
+    except _Usage as problem:
+        print(f"rapport teams: {problem}", file=sys.stderr)
+        return 2
+    for slug, name in scope(Team.objects.all(), user, team_field="pk").values_list("slug", "name"):
+        print(f"{slug}\t{name}")
+    return 0

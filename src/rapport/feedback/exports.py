@@ -46,7 +46,14 @@ def csv_download(
     return response
 
 
+ERROR_COLUMNS = ("row", "column", "value", "reason")
+
+
+def import_error_rows(errors: QuerySet[ImportRowError]) -> Iterator[tuple[object, ...]]:
+    """The rejected rows, in ERROR_COLUMNS order, streamed from the database."""
+    return errors.values_list("row_number", "column", "value", "reason").iterator(chunk_size=2000)
+
+
 def import_errors_csv(job_id: int, errors: QuerySet[ImportRowError]) -> StreamingHttpResponse:
     """The rejected rows of a job, from the selector that checked the job is visible."""
-    rows = errors.values_list("row_number", "column", "value", "reason").iterator(chunk_size=2000)
-    return csv_download(f"import-{job_id}-errors.csv", ("row", "column", "value", "reason"), rows)
+    return csv_download(f"import-{job_id}-errors.csv", ERROR_COLUMNS, import_error_rows(errors))

@@ -145,6 +145,12 @@ class ImportJob(models.Model):
     # Set when the run starts and at every checkpoint: a running job whose heartbeat is older
     # than RAPPORT_IMPORT_STALLED_MINUTES lost its worker and may be resumed.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The worker process running it (core.workers): once that worker stops beating, the job
+    # may be resumed at once. Blank when it ran where nothing beats: heartbeat_at decides.
+    worker_id = models.CharField(max_length=100, blank=True, default="")
+    # Set when the uploaded file was deleted (RAPPORT_IMPORT_KEEP_UPLOADS_DAYS after the job
+    # ended); the job keeps its counts and rejected rows, but cannot be resumed.
+    file_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.db.models import QuerySet
 from django.http import Http404
 
+from rapport.core import workers
 from rapport.core.access import Actor, scope, scope_of
 from rapport.core.dates import local_midnight
 from rapport.feedback.models import ImportJob, ImportRowError, ImportStatus, Response
@@ -96,3 +97,8 @@ def import_summary(job: ImportJob) -> str:
     if job.rows_read == 0:
         return "The file has a header but no data rows: nothing to import."
     return f"Dry run, nothing was written: {counts}." if job.dry_run else f"{counts}."
+
+
+def waits_without_worker(job: ImportJob) -> bool:
+    """Queued while no worker process is alive to run it: nothing will happen until one starts."""
+    return job.status == ImportStatus.PENDING and not workers.any_alive()

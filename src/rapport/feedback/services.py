@@ -18,11 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rapport.analytics.public import refresh_account_health
 from rapport.analytics.services import ScoreRow, apply_changes, refresh_snapshots
+from rapport.core import workers
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
@@ -167,40 +167,81 @@ def start_import(
     return job
 
 
-def stalled(job: ImportJob, *, now: datetime | None = None) -> bool:
-    """Running, but without a heartbeat for RAPPORT_IMPORT_STALLED_MINUTES: its worker was
-    killed (a live run checkpoints every few seconds)."""
+def resume_possible_at(job: ImportJob) -> datetime | None:
+    """When a running job counts as stopped if nothing more is heard from it (None when it is
+    not running). With a worker id, when that worker's beats go silent for
+    RAPPORT_WORKER_LOST_SECONDS; without one, RAPPORT_IMPORT_STALLED_MINUTES after the last
+    checkpoint."""
     if job.status != ImportStatus.RUNNING:
-        return False
+        return None
+    if job.worker_id:
+        seen = workers.last_seen(job.worker_id)
+        return (seen + workers.lost_after()) if seen else (job.heartbeat_at or job.created_at)
     last = job.heartbeat_at or job.started_at or job.created_at
-    limit = timedelta(minutes=settings.RAPPORT_IMPORT_STALLED_MINUTES)
-    return last is not None and (now or timezone.now()) - last > limit
+    return last + timedelta(minutes=settings.RAPPORT_IMPORT_STALLED_MINUTES)
+
+
+def stalled(job: ImportJob, *, now: datetime | None = None) -> bool:
+    """Running, but the worker running it has stopped (killed, out of memory, machine gone)."""
+    possible_at = resume_possible_at(job)
+    return possible_at is not None and (now or timezone.now()) >= possible_at
 
 
 def resumable(job: ImportJob) -> bool:
-    """A failed job, or a running one whose worker stopped, can be resumed."""
-    return job.file_format != "api" and (job.status == ImportStatus.FAILED or stalled(job))
+    """A failed job, or a running one whose worker stopped, can be resumed while its file is
+    kept."""
+    return (
+        job.file_format != "api"
+        and job.file_removed_at is None
+        and (job.status == ImportStatus.FAILED or stalled(job))
+    )
+
+
+def why_not_resumable(job: ImportJob, *, now: datetime | None = None) -> str:
+    """What stops a resume now, and when it becomes possible if it will."""
+    now = now or timezone.now()
+    prefix = f"import {job.pk} is {job.get_status_display().lower()}"
+    if job.file_removed_at is not None:
+        return (
+            f"import {job.pk} cannot be resumed: its uploaded file was removed on "
+            f"{timezone.localtime(job.file_removed_at):%-d %b %Y} "
+            f"(files are kept {settings.RAPPORT_IMPORT_KEEP_UPLOADS_DAYS} days)"
+        )
+    possible_at = resume_possible_at(job)
+    if possible_at is None:
+        return f"{prefix}: there is nothing to resume"
+    wait = max(1, round((possible_at - now).total_seconds()))
+    if job.worker_id:
+        seen = workers.last_seen(job.worker_id) or now
+        return (
+            f"{prefix}: the worker running it was last seen "
+            f"{max(0, round((now - seen).total_seconds()))} s ago; wait for it to finish, or "
+            f"resume at {timezone.localtime(possible_at):%H:%M:%S} (in {wait} s) if that worker "
+            "has stopped"
+        )
+    return (
+        f"{prefix} and checkpointed at {timezone.localtime(job.heartbeat_at or now):%H:%M:%S}; "
+        f"wait for it to finish, or resume at {timezone.localtime(possible_at):%H:%M:%S} "
+        f"(in {wait} s) if its process has stopped"
+    )
 
 
 def fail_stalled_imports() -> int:
-    """Periodic (`rapport worker`): mark stalled imports failed with the reason, so their
-    page offers to resume them. Returns how many."""
-    limit = timezone.now() - timedelta(minutes=settings.RAPPORT_IMPORT_STALLED_MINUTES)
-    running = ImportJob.objects.filter(status=ImportStatus.RUNNING)
-    quiet = running.filter(
-        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
-    )
+    """Periodic (`rapport worker`): mark imports whose worker stopped failed with the reason,
+    so their page offers to resume them. Returns how many."""
     failed = 0
-    for job in quiet.only("pk", "heartbeat_at", "started_at"):
-        last = timezone.localtime(job.heartbeat_at or job.started_at)
+    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING):
+        if not stalled(job):
+            continue
+        last = timezone.localtime(job.heartbeat_at or job.started_at or job.created_at)
         error = (
-            f"stalled: no progress since {last:%-d %b %Y %H:%M} (the worker running it stopped); "
-            "rows up to the last checkpoint are saved, resume it"
+            f"stalled: no progress since {last:%-d %b %Y %H:%M:%S} (the worker running it "
+            "stopped); rows up to the last checkpoint are saved, resume it"
         )
-        # Only if still running and quiet: the worker may have checkpointed meanwhile.
-        failed += quiet.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, error=error, finished_at=timezone.now()
-        )
+        # Only if it is still the same run: the job may have been resumed meanwhile.
+        failed += ImportJob.objects.filter(
+            pk=job.pk, status=ImportStatus.RUNNING, worker_id=job.worker_id
+        ).update(status=ImportStatus.FAILED, error=error, finished_at=timezone.now())
         log.warning("import %s %s", job.pk, error)
     return failed
 
@@ -209,9 +250,7 @@ def resume_import(*, actor: Actor, job: ImportJob) -> ImportJob:
     """Queue a failed or killed job again; it carries on after its last checkpoint."""
     require(actor, Capability.IMPORT_FEEDBACK, None)
     if not resumable(job):
-        raise ImportRequestError(
-            f"import {job.pk} is {job.get_status_display().lower()}: there is nothing to resume"
-        )
+        raise ImportRequestError(why_not_resumable(job))
     from rapport.feedback.tasks import run_import
 
     with transaction.atomic():
@@ -219,6 +258,42 @@ def resume_import(*, actor: Actor, job: ImportJob) -> ImportJob:
         job.save(update_fields=["status", "error"])
         transaction.on_commit(lambda: run_import.enqueue(job.pk))
     return job
+
+
+def delete_old_uploads(*, now: datetime | None = None) -> int:
+    """Periodic: delete the uploaded files of jobs that ended more than
+    RAPPORT_IMPORT_KEEP_UPLOADS_DAYS ago. The jobs keep their counts and rejected rows; a file
+    the CLI imported from its own place is never touched. Returns how many files."""
+    ended_before = (now or timezone.now()) - timedelta(
+        days=settings.RAPPORT_IMPORT_KEEP_UPLOADS_DAYS
+    )
+    uploads = Path(settings.MEDIA_ROOT).resolve() / "imports"
+    ended = ImportJob.objects.filter(
+        status__in=(ImportStatus.SUCCEEDED, ImportStatus.FAILED),
+        finished_at__lt=ended_before,
+        file_removed_at__isnull=True,
+    ).exclude(file_path="")
+    removed = 0
+    for job in ended.only("pk", "file_path", "team_ids"):
+        path = Path(job.file_path).resolve()
+        if path.parent != uploads:
+            continue
+        with transaction.atomic():
+            job.file_path, job.file_removed_at = "", timezone.now()
+            job.save(update_fields=["file_path", "file_removed_at"])
+            record_audit(
+                actor=None,
+                action=AuditAction.DELETE,
+                instance=job,
+                changed_fields=["file_path", "file_removed_at"],
+                team_id=job.team_ids[0] if len(job.team_ids) == 1 else None,
+                via="worker",
+                detail=f"uploaded file removed after "
+                f"{settings.RAPPORT_IMPORT_KEEP_UPLOADS_DAYS} days",
+            )
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def run_import_job(
@@ -233,7 +308,10 @@ def run_import_job(
     job.status, job.error, job.finished_at = ImportStatus.RUNNING, "", None
     job.started_at = job.started_at or timezone.now()
     job.heartbeat_at = timezone.now()
-    job.save(update_fields=["status", "error", "finished_at", "started_at", "heartbeat_at"])
+    job.worker_id = workers.current_worker_id()
+    job.save(
+        update_fields=["status", "error", "finished_at", "started_at", "heartbeat_at", "worker_id"]
+    )
     run = ImportRun(job, batch_rows=batch_rows, on_progress=on_progress)
     try:
         run.execute()

@@ -58,6 +58,8 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         or (job.status == ImportStatus.RUNNING and not stalled),
         "resumable": services.resumable(job),
         "stalled": stalled,
+        "no_worker": selectors.waits_without_worker(job),
+        "resume_possible_at": None if stalled else services.resume_possible_at(job),
     }
 
 

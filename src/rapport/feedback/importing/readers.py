@@ -27,6 +27,8 @@ from django.conf import settings
 from rapport.feedback.importing import ImportFailed
 
 SAMPLE_BYTES = 64 * 1024
+# Every .xlsx is a ZIP archive, which starts with these bytes.
+WORKBOOK_MAGIC = b"PK\x03\x04"
 DELIMITERS = (",", ";", "\t")
 # UTF-32 before UTF-16: the UTF-32 LE mark starts with the UTF-16 LE one.
 BYTE_ORDER_MARKS = (
@@ -153,6 +155,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[NumberedRows, TableExtras]]:
     csv.field_size_limit(settings.IMPORT_MAX_CELL_CHARS * FIELD_LIMIT_FACTOR)
     with path.open("rb") as raw:
         sample = raw.read(SAMPLE_BYTES)
+        if sample.startswith(WORKBOOK_MAGIC):
+            raise ImportFailed(
+                "the file is an Excel workbook (.xlsx), not a CSV file; import it as xlsx"
+            )
         encoding = detect_encoding(sample)
         text_sample = sample.decode(encoding, errors="replace").lstrip("\ufeff")
         if not text_sample.strip():

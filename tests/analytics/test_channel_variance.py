@@ -8,8 +8,8 @@ import random
 import pytest
 from django.http import Http404
 
-from rapport.analytics import channel_variance as cv
-from rapport.analytics.targets import Target
+from rapport.analytics.variance import channels as cv
+from rapport.analytics.variance.targets import Target
 from tests.analytics.builders import responses
 
 AS_OF = dt.date(2026, 6, 30)

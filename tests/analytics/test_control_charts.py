@@ -8,9 +8,9 @@ import math
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from rapport.analytics import control_charts as cc
+from rapport.analytics.control import charts as cc
 from rapport.analytics.models import ControlLimitSet, MetricRollup
-from rapport.analytics.services import set_control_baseline
+from rapport.analytics.rollups.services import set_control_baseline
 from rapport.core.models import AuditEvent, Role
 from tests.analytics.builders import monday, weekly_csat
 from tests.factories import MembershipFactory, UserFactory

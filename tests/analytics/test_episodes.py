@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from rapport.analytics import control_charts as cc
 from rapport.analytics.account_analytics import explained_episodes
+from rapport.analytics.control import charts as cc
 from rapport.enrichment.models import ThemeRollup
 from rapport.enrichment.rollups import ALL
 from rapport.enrichment.taxonomy import install_standard_taxonomy

@@ -9,7 +9,7 @@ import math
 import pytest
 from django.http import Http404
 
-from rapport.analytics import key_drivers as kd
+from rapport.analytics.drivers import key_drivers as kd
 from tests.analytics.builders import responses
 
 TODAY = dt.date(2026, 6, 30)

@@ -7,9 +7,14 @@ import random
 import pytest
 from django.utils import timezone
 
-from rapport.analytics import metrics
 from rapport.analytics.models import MetricRollup
-from rapport.analytics.services import ScoreRow, apply_changes, bucket_starts, rebuild_rollups
+from rapport.analytics.rollups import metrics
+from rapport.analytics.rollups.services import (
+    ScoreRow,
+    apply_changes,
+    bucket_starts,
+    rebuild_rollups,
+)
 from rapport.feedback.models import Response
 from tests.factories import AccountFactory, ResponseFactory
 
@@ -248,7 +253,7 @@ def test_quantiles_known_without_scipy_are_scipys():
 
 def test_slices_and_pieces_of_a_flush_add_up_to_the_same_sums(world, monkeypatch, responses):
     """A flush works a few accounts and a few buckets at a time; the sums do not depend on it."""
-    from rapport.analytics import rollup_sql
+    from rapport.analytics.rollups import sql as rollup_sql
 
     MetricRollup.objects.all().delete()
     monkeypatch.setattr(rollup_sql, "_SLICE_ROWS", 7)

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from rapport.analytics.swot_account import account_swot
-from rapport.analytics.swot_portfolio import portfolio_swot
+from rapport.analytics.swot.account import account_swot
+from rapport.analytics.swot.portfolio import portfolio_swot
 from rapport.enrichment.taxonomy import install_standard_taxonomy
 from tests.analytics.swot_builders import delivery_hurts, driven_by_csat
 from tests.enrichment.helpers import enrich

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from rapport.analytics.services import apply_changes, refresh_snapshots
+from rapport.analytics.rollups.services import apply_changes, refresh_snapshots
 from rapport.customers.models import Contact
 from rapport.feedback.public import iter_score_rows
 from tests.factories import (

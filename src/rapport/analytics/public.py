@@ -23,13 +23,13 @@ def refresh_account_health(account_ids: Iterable[int]) -> int:
     Call after the rollups and snapshots of those accounts are current: the feedback
     components read the snapshots.
     """
-    from rapport.analytics.health_services import refresh_health
+    from rapport.analytics.health.services import refresh_health
 
     return refresh_health(account_ids=list(account_ids))
 
 
 def refresh_health_daily() -> int:
     """For the worker's periodic pass: rescore every account once the day has changed."""
-    from rapport.analytics.health_services import ensure_health_current
+    from rapport.analytics.health.services import ensure_health_current
 
     return ensure_health_current()

@@ -20,7 +20,7 @@ log = logging.getLogger("rapport.worker")
 def run_periodic() -> None:
     """Work driven by time rather than by a queued task."""
     from rapport.analytics.public import refresh_health_daily
-    from rapport.analytics.services import ensure_snapshots_current
+    from rapport.analytics.rollups.services import ensure_snapshots_current
     from rapport.enrichment.public import enqueue_if_pending
     from rapport.feedback.public import fail_stalled_imports
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rapport.analytics import selectors as analytics
+from rapport.analytics.rollups import selectors as analytics
 from rapport.core.access import Capability, scope_of
 from rapport.customers import selectors, services
 from rapport.customers.forms import RELATED_FORMS, AccountForm

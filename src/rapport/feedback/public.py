@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet
 from django.http import QueryDict
 
-from rapport.analytics.services import ScoreRow
+from rapport.analytics.rollups.services import ScoreRow
 from rapport.core.dates import local_days, local_midnight
 from rapport.customers.models import Account
 from rapport.feedback.models import FeedbackChannel, Response

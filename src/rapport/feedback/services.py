@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.analytics.public import refresh_account_health
-from rapport.analytics.services import ScoreRow, apply_changes, refresh_snapshots
+from rapport.analytics.rollups.services import ScoreRow, apply_changes, refresh_snapshots
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit

@@ -31,7 +31,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rapport.analytics.rollup_sql import RollupDelta
+from rapport.analytics.rollups.sql import RollupDelta
 from rapport.core.access import Capability, scope_of
 from rapport.core.models import Team
 from rapport.feedback.importing import ImportFailed

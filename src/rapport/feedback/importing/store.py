@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from rapport.analytics.rollup_sql import RollupDelta
+from rapport.analytics.rollups.sql import RollupDelta
 from rapport.customers.models import Contact
 from rapport.feedback.importing.rows import RowProblem, ValidRow
 from rapport.feedback.models import ImportJob, ImportRowError, Response

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from rapport.analytics.metrics import compare, estimate, metric_def
 from rapport.analytics.models import AccountSnapshot
+from rapport.analytics.rollups.metrics import compare, estimate, metric_def
 from rapport.customers.models import (
     Account,
     Commitment,

@@ -23,15 +23,15 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from rapport.analytics.customer_types import TYPES, customer_type, loyalty_of, value_band
-from rapport.analytics.health import COMPONENTS, DEFAULT_WEIGHTING, TREND_SCORES, Weighting
-from rapport.analytics.health_selectors import health_rows
-from rapport.analytics.health_services import weightings
-from rapport.analytics.key_drivers import pooled_key_drivers
-from rapport.analytics.metrics import metric_def
+from rapport.analytics.drivers.key_drivers import pooled_key_drivers
+from rapport.analytics.health.risk import REASONS
+from rapport.analytics.health.scoring import COMPONENTS, DEFAULT_WEIGHTING, TREND_SCORES, Weighting
+from rapport.analytics.health.selectors import health_rows
+from rapport.analytics.health.services import weightings
+from rapport.analytics.loyalty.customer_types import TYPES, customer_type, loyalty_of, value_band
 from rapport.analytics.models import AccountHealth, AccountSnapshot
-from rapport.analytics.risk import REASONS
-from rapport.analytics.swot import (
+from rapport.analytics.rollups.metrics import metric_def
+from rapport.analytics.swot.rules import (
     SWOT_MONTHS,
     Swot,
     SwotLine,

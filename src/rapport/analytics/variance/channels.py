@@ -21,9 +21,9 @@ from django.conf import settings
 from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils import timezone
 
-from rapport.analytics.metrics import MetricValue, compare, difference_interval, estimate
-from rapport.analytics.services import WINDOW_DAYS
-from rapport.analytics.targets import Target, target_for
+from rapport.analytics.rollups.metrics import MetricValue, compare, difference_interval, estimate
+from rapport.analytics.rollups.services import WINDOW_DAYS
+from rapport.analytics.variance.targets import Target, target_for
 from rapport.core.access import Actor
 from rapport.core.dates import local_midnight
 from rapport.customers.models import Account

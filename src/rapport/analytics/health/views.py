@@ -15,9 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from rapport.analytics import health_selectors as selectors
-from rapport.analytics import health_services as services
-from rapport.analytics.customer_types import (
+from rapport.analytics.health import selectors, services
+from rapport.analytics.health.charts import margin_chart
+from rapport.analytics.health.forms import ProposalForm, WeightsForm
+from rapport.analytics.health.risk import REASONS
+from rapport.analytics.health.scoring import COVERAGE_DAYS
+from rapport.analytics.loyalty.customer_types import (
     HEALTH_BANDS,
     LOYALTY,
     TYPES,
@@ -26,11 +29,7 @@ from rapport.analytics.customer_types import (
     loyalty_of,
     value_band,
 )
-from rapport.analytics.health import COVERAGE_DAYS
-from rapport.analytics.health_charts import margin_chart
-from rapport.analytics.health_forms import ProposalForm, WeightsForm
 from rapport.analytics.models import ProposalStatus
-from rapport.analytics.risk import REASONS
 from rapport.core.access import Capability, scope_of
 from rapport.core.models import Team
 from rapport.customers.cost_selectors import cost_entries_for

@@ -9,8 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from rapport.analytics import health_selectors as selectors
-from rapport.analytics import health_services as services
+from rapport.analytics.health import selectors, services
 from rapport.api.common import Message, call_service
 from rapport.core.access import scope_of
 from rapport.core.models import Team

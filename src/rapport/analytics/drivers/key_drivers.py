@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from rapport.analytics.control_charts import DEFAULT_MONTHS, WINDOW_MONTHS
-from rapport.analytics.metrics import metric_def
+from rapport.analytics.control.charts import DEFAULT_MONTHS, WINDOW_MONTHS
+from rapport.analytics.rollups.metrics import metric_def
 from rapport.core.access import Actor
 from rapport.customers.models import Account
 from rapport.stats import drivers

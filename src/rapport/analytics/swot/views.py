@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from rapport.analytics.key_drivers import DRIVER_OUTCOMES
-from rapport.analytics.swot import RULES, Swot, check_metric
-from rapport.analytics.swot_account import account_swot
-from rapport.analytics.swot_portfolio import portfolio_swot
+from rapport.analytics.drivers.key_drivers import DRIVER_OUTCOMES
+from rapport.analytics.swot.account import account_swot
+from rapport.analytics.swot.portfolio import portfolio_swot
+from rapport.analytics.swot.rules import RULES, Swot, check_metric
 from rapport.customers.selectors import get_account, portfolio_choices
 
 QUADRANT_HEADINGS = (

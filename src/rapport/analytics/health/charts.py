@@ -7,7 +7,7 @@ from typing import Any
 import altair as alt
 
 from rapport.analytics.charts import ACCENT, BAD, _svg
-from rapport.analytics.profitability import Profitability
+from rapport.analytics.health.profitability import Profitability
 
 
 def margin_chart(profit: Profitability, *, width: int = 760) -> str:

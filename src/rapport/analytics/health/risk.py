@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.analytics.health import Batch, HealthResult, Weighting
+from rapport.analytics.health.scoring import Batch, HealthResult, Weighting
 from rapport.customers.models import Account, DecisionRole, Stance
 
 DM_SILENCE_DAYS = 90

@@ -52,10 +52,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db.models import QuerySet, Sum
 
-from rapport.analytics.health import Weighting
-from rapport.analytics.key_drivers import DRIVER_OUTCOMES, KeyDrivers
-from rapport.analytics.metrics import compare, difference_interval, estimate, metric_def
+from rapport.analytics.drivers.key_drivers import DRIVER_OUTCOMES, KeyDrivers
+from rapport.analytics.health.scoring import Weighting
 from rapport.analytics.models import MetricRollup
+from rapport.analytics.rollups.metrics import compare, difference_interval, estimate, metric_def
 from rapport.stats.intervals import mean_t, wilson
 
 if TYPE_CHECKING:

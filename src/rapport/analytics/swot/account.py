@@ -12,13 +12,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from rapport.analytics.customer_types import TYPES, customer_type, loyalty_of, value_band
-from rapport.analytics.health import TREND_SCORES, Weighting, _latest_nps
-from rapport.analytics.health_selectors import account_health
-from rapport.analytics.key_drivers import pooled_key_drivers
-from rapport.analytics.metrics import estimate, metric_def
+from rapport.analytics.drivers.key_drivers import pooled_key_drivers
+from rapport.analytics.health.scoring import TREND_SCORES, Weighting, _latest_nps
+from rapport.analytics.health.selectors import account_health
+from rapport.analytics.loyalty.customer_types import TYPES, customer_type, loyalty_of, value_band
 from rapport.analytics.models import AccountSnapshot
-from rapport.analytics.swot import (
+from rapport.analytics.rollups.metrics import estimate, metric_def
+from rapport.analytics.swot.rules import (
     SWOT_MONTHS,
     Figure,
     Swot,

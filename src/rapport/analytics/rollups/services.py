@@ -13,10 +13,10 @@ from django.db import transaction
 from django.db.models import Case, F, FloatField, Q, Sum, When
 from django.utils import timezone
 
-from rapport.analytics.metrics import METRICS, SUM_FIELDS, headline_value
 from rapport.analytics.models import AccountSnapshot, ControlLimitSet, MetricRollup, Period
-from rapport.analytics.rollup_sql import RollupDelta, ScoreRow
-from rapport.analytics.rollup_sql import bucket_starts as bucket_starts  # re-exported
+from rapport.analytics.rollups.metrics import METRICS, SUM_FIELDS, headline_value
+from rapport.analytics.rollups.sql import RollupDelta, ScoreRow
+from rapport.analytics.rollups.sql import bucket_starts as bucket_starts  # re-exported
 from rapport.core.access import Actor, Capability, require
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
@@ -172,7 +172,7 @@ def set_control_baseline(
     The new set supersedes earlier ones (they stay as history). Raises ValueError when the
     window holds too few responses or shows no variation.
     """
-    from rapport.analytics import control_charts as cc
+    from rapport.analytics.control import charts as cc
 
     require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
     chart_metric = cc.chart_metric(metric)

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import forms
 
-from rapport.analytics.health import COMPONENTS, Weighting
-from rapport.analytics.health_services import WEIGHT_MAX
+from rapport.analytics.health.scoring import COMPONENTS, Weighting
+from rapport.analytics.health.services import WEIGHT_MAX
 from rapport.analytics.models import LoyaltyProposal
 from rapport.core.models import User
 

@@ -11,18 +11,18 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from rapport.analytics import health_services
-from rapport.analytics.customer_types import SegmentDefinition, type_annotation
-from rapport.analytics.health import (
+from rapport.analytics.health import services as health_services
+from rapport.analytics.health.profitability import Profitability, profitability_for
+from rapport.analytics.health.risk import REASONS, RiskReason, risk_reasons
+from rapport.analytics.health.scoring import (
     COMPONENTS,
     HealthResult,
     Weighting,
     score_accounts,
 )
+from rapport.analytics.loyalty.customer_types import SegmentDefinition, type_annotation
 from rapport.analytics.models import AccountHealth, LoyaltyProposal
-from rapport.analytics.profitability import Profitability, profitability_for
 from rapport.analytics.public import snapshot_value
-from rapport.analytics.risk import REASONS, RiskReason, risk_reasons
 from rapport.core.access import Actor, scope, scope_of
 from rapport.core.models import Team
 from rapport.customers.models import Account, Tier

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.analytics.health import COMPONENTS, HealthResult, Weighting, score_accounts
+from rapport.analytics.health.risk import risk_reasons
+from rapport.analytics.health.scoring import COMPONENTS, HealthResult, Weighting, score_accounts
 from rapport.analytics.models import AccountHealth, HealthWeights, LoyaltyProposal
-from rapport.analytics.risk import risk_reasons
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction, Role, Team
 from rapport.core.services import create_audited, record_audit, update_audited
@@ -218,7 +218,7 @@ def create_loyalty_proposal(
     *, actor: Actor, team: Team, fields: Mapping[str, Any], via: str = "web"
 ) -> LoyaltyProposal:
     require(actor, Capability.EDIT_ACCOUNTS, team.pk)
-    from rapport.analytics.customer_types import SegmentDefinition
+    from rapport.analytics.loyalty.customer_types import SegmentDefinition
 
     data = {k: v for k, v in fields.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
     data["segment"] = SegmentDefinition.from_dict(data.get("segment") or {}).as_dict()
@@ -236,7 +236,7 @@ def update_loyalty_proposal(
     *, actor: Actor, proposal: LoyaltyProposal, changes: Mapping[str, Any], via: str = "web"
 ) -> list[str]:
     require(actor, Capability.EDIT_ACCOUNTS, proposal.team_id)
-    from rapport.analytics.customer_types import SegmentDefinition
+    from rapport.analytics.loyalty.customer_types import SegmentDefinition
 
     data = {k: v for k, v in changes.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
     if "segment" in data:

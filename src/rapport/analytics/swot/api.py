@@ -7,9 +7,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from rapport.analytics.swot import QUADRANTS, Swot, SwotLine
-from rapport.analytics.swot_account import account_swot
-from rapport.analytics.swot_portfolio import portfolio_swot
+from rapport.analytics.swot.account import account_swot
+from rapport.analytics.swot.portfolio import portfolio_swot
+from rapport.analytics.swot.rules import QUADRANTS, Swot, SwotLine
 from rapport.customers.selectors import get_account
 
 router = Router(tags=["swot"])

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from rapport.analytics.models import MetricRollup
-from rapport.analytics.rollups import metrics
 from rapport.analytics.rollups.services import (
     ScoreRow,
     apply_changes,
@@ -16,6 +15,7 @@ from rapport.analytics.rollups.services import (
     rebuild_rollups,
 )
 from rapport.feedback.models import Response
+from rapport.stats import metrics
 from tests.factories import AccountFactory, ResponseFactory
 
 

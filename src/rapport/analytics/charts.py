@@ -12,9 +12,9 @@ import vl_convert as vlc
 
 from rapport.analytics.control.charts import AccountControlChart, bucket_floor
 from rapport.analytics.drivers.key_drivers import KeyDrivers
-from rapport.analytics.rollups.metrics import metric_def
 from rapport.analytics.rollups.selectors import SeriesPoint
 from rapport.analytics.variance.channels import ChannelVariance
+from rapport.stats.metrics import metric_def
 
 FONT = "system-ui, sans-serif"
 

@@ -21,10 +21,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from rapport.analytics.control.charts import DEFAULT_MONTHS, WINDOW_MONTHS
-from rapport.analytics.rollups.metrics import metric_def
 from rapport.core.access import Actor
 from rapport.customers.models import Account
 from rapport.stats import drivers
+from rapport.stats.metrics import metric_def
 
 # outcome → (what it is, the typed answers that may explain it)
 DRIVER_OUTCOMES: dict[str, tuple[str, tuple[str, ...]]] = {

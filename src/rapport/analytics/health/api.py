@@ -10,8 +10,8 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from rapport.analytics.health import selectors, services
-from rapport.api.common import Message, call_service
 from rapport.core.access import scope_of
+from rapport.core.api import Message, call_service
 from rapport.core.models import Team
 from rapport.customers.selectors import get_account
 

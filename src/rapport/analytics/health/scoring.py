@@ -20,7 +20,6 @@ from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Q, Su
 from django.utils import timezone
 
 from rapport.analytics.models import AccountSnapshot
-from rapport.analytics.rollups.metrics import compare, estimate, metric_def
 from rapport.customers.models import (
     Account,
     Commitment,
@@ -28,6 +27,7 @@ from rapport.customers.models import (
     Contact,
     DecisionRole,
 )
+from rapport.stats.metrics import compare, estimate, metric_def
 
 COVERAGE_DAYS = 90
 COMMITMENT_DAYS = 365

@@ -12,8 +12,8 @@ from django.db.models import Sum
 from django.http import Http404
 
 from rapport.analytics.models import AccountSnapshot, MetricRollup, Period
-from rapport.analytics.rollups.metrics import SUM_FIELDS, Change, MetricValue, compare, estimate
 from rapport.core.access import Actor, scope, scope_of
+from rapport.stats.metrics import SUM_FIELDS, Change, MetricValue, compare, estimate
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,13 +14,13 @@ from django.db.models import Case, F, FloatField, Q, Sum, When
 from django.utils import timezone
 
 from rapport.analytics.models import AccountSnapshot, ControlLimitSet, MetricRollup, Period
-from rapport.analytics.rollups.metrics import METRICS, SUM_FIELDS, headline_value
 from rapport.analytics.rollups.sql import RollupDelta, ScoreRow
 from rapport.analytics.rollups.sql import bucket_starts as bucket_starts  # re-exported
 from rapport.core.access import Actor, Capability, require
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
 from rapport.customers.models import Account
+from rapport.stats.metrics import METRICS, SUM_FIELDS, headline_value
 
 WINDOW_DAYS = 90
 SPARK_MONTHS = 12

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connection
 
 from rapport.analytics.models import Period
-from rapport.analytics.rollups.metrics import METRICS, SUM_FIELDS, contributions
+from rapport.stats.metrics import METRICS, SUM_FIELDS, contributions
 
 TYPED = ("nps", "csat", "ces")
 _ORDINAL_BITS = 20  # date ordinals stay below 2**20 until the year 2870

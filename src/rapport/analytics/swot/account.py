@@ -17,7 +17,6 @@ from rapport.analytics.health.scoring import TREND_SCORES, Weighting, _latest_np
 from rapport.analytics.health.selectors import account_health
 from rapport.analytics.loyalty.customer_types import TYPES, customer_type, loyalty_of, value_band
 from rapport.analytics.models import AccountSnapshot
-from rapport.analytics.rollups.metrics import estimate, metric_def
 from rapport.analytics.swot.rules import (
     SWOT_MONTHS,
     Figure,
@@ -32,6 +31,7 @@ from rapport.analytics.swot.rules import (
 from rapport.core.access import Actor
 from rapport.customers.models import Account, Contact, DecisionRole
 from rapport.enrichment.public import theme_figures
+from rapport.stats.metrics import estimate, metric_def
 
 MARGIN_FALL = Decimal("0.05")  # of the annual value, half year on half year
 PROMOTER_FROM = 9

@@ -30,7 +30,6 @@ from rapport.analytics.health.selectors import health_rows
 from rapport.analytics.health.services import weightings
 from rapport.analytics.loyalty.customer_types import TYPES, customer_type, loyalty_of, value_band
 from rapport.analytics.models import AccountHealth, AccountSnapshot
-from rapport.analytics.rollups.metrics import metric_def
 from rapport.analytics.swot.rules import (
     SWOT_MONTHS,
     Swot,
@@ -48,6 +47,7 @@ from rapport.customers.models import Account
 from rapport.customers.selectors import accounts_for
 from rapport.enrichment.public import theme_figures
 from rapport.stats.intervals import mean_t, wilson
+from rapport.stats.metrics import metric_def
 
 NAMES_SHOWN = 3
 

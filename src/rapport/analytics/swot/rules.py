@@ -55,8 +55,8 @@ from django.db.models import QuerySet, Sum
 from rapport.analytics.drivers.key_drivers import DRIVER_OUTCOMES, KeyDrivers
 from rapport.analytics.health.scoring import Weighting
 from rapport.analytics.models import MetricRollup
-from rapport.analytics.rollups.metrics import compare, difference_interval, estimate, metric_def
 from rapport.stats.intervals import mean_t, wilson
+from rapport.stats.metrics import compare, difference_interval, estimate, metric_def
 
 if TYPE_CHECKING:
     from rapport.enrichment.public import ThemeFigures

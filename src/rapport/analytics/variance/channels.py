@@ -21,13 +21,13 @@ from django.conf import settings
 from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils import timezone
 
-from rapport.analytics.rollups.metrics import MetricValue, compare, difference_interval, estimate
 from rapport.analytics.rollups.services import WINDOW_DAYS
 from rapport.analytics.variance.targets import Target, target_for
 from rapport.core.access import Actor
 from rapport.core.dates import local_midnight
 from rapport.customers.models import Account
 from rapport.stats import variance
+from rapport.stats.metrics import MetricValue, compare, difference_interval, estimate
 
 VARIANCE_METRICS = {"csat": "CSAT (top-2 box %)", "nps": "NPS"}
 N_RESAMPLES = 1000

@@ -28,7 +28,7 @@ def metric(value: Any, *, unit: str = "", decimals: int | None = None) -> SafeSt
     Built in Python rather than an included template: the portfolio shows a hundred of these
     and an inclusion tag's render was most of that page's time.
     """
-    from rapport.analytics.rollups.metrics import metric_def
+    from rapport.stats.metrics import metric_def
 
     if value is None or value.value is None:
         return mark_safe('<span class="metric too-few" title="no responses">—</span>')

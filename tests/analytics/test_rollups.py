@@ -8,12 +8,9 @@ import pytest
 from django.utils import timezone
 
 from rapport.analytics.models import MetricRollup
-from rapport.analytics.rollups.services import (
-    ScoreRow,
-    apply_changes,
-    bucket_starts,
-    rebuild_rollups,
-)
+from rapport.analytics.rollups.services import apply_changes, rebuild_rollups
+from rapport.core.dates import bucket_starts
+from rapport.feedback.hooks import ScoreRow
 from rapport.feedback.models import Response
 from rapport.stats import metrics
 from tests.factories import AccountFactory, ResponseFactory

@@ -14,20 +14,16 @@ from types import FrameType
 
 from django.conf import settings
 
+from rapport.core.registries import PERIODIC
+
 log = logging.getLogger("rapport.worker")
 
 
 def run_periodic() -> None:
-    """Work driven by time rather than by a queued task."""
-    from rapport.analytics.public import refresh_health_daily
-    from rapport.analytics.rollups.services import ensure_snapshots_current
-    from rapport.enrichment.public import enqueue_if_pending
-    from rapport.feedback.public import fail_stalled_imports
-
-    fail_stalled_imports()  # imports whose worker was killed: their pages offer to resume
-    ensure_snapshots_current()
-    refresh_health_daily()  # after the snapshots: health reads them
-    enqueue_if_pending()  # comments that arrived outside an import (API, manual notes)
+    """Work driven by time rather than by a queued task: the jobs apps registered in
+    `core.registries.PERIODIC` from their AppConfig.ready()."""
+    for job in PERIODIC.in_order():
+        job.run()
 
 
 def run_worker(*, once: bool = False, interval: float = 1.0) -> int:

@@ -2,7 +2,8 @@
 
 Access is checked here: importing needs IMPORT_FEEDBACK, recording or changing a response
 needs RECORD_FEEDBACK in the account's team. Rollups move in the transaction that writes the
-rows; the accounts' snapshots are refreshed at the end.
+rows; the accounts' snapshots are refreshed at the end (both registered by analytics in
+feedback.hooks).
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rapport.analytics.public import refresh_account_health
-from rapport.analytics.rollups.services import ScoreRow, apply_changes, refresh_snapshots
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
-from rapport.enrichment.public import enrich_after_import
+from rapport.feedback import hooks
+from rapport.feedback.hooks import ScoreRow
 from rapport.feedback.importing import ImportFailed
 from rapport.feedback.importing.items import validate_items
 from rapport.feedback.importing.mapping import MappingError, load_mapping, parse_mapping
@@ -271,10 +271,7 @@ def _finish(job: ImportJob, run: ImportRun, *, resumed: bool, error: str) -> Non
                 .values_list("account_id", flat=True)
                 .distinct()
             )
-        if accounts:
-            refresh_snapshots(account_ids=accounts)
-            refresh_account_health(accounts)  # reads the snapshots just refreshed
-        enrich_after_import(job.pk)  # comment analysis in the background (enrichment app)
+        hooks.import_finished(job.pk, accounts)  # snapshots, health, comment analysis
     record_audit(
         actor=job.created_by,
         action=AuditAction.IMPORT,
@@ -326,7 +323,7 @@ def _write_items(
         valid, job_id=job.pk if job else None, dry_run=False, existing=existing, contacts=contacts
     )
     if outcome.accounts:
-        refresh_snapshots(account_ids=outcome.accounts)
+        hooks.accounts_changed(outcome.accounts)
     if updating is not None:
         ids = [updating.pk]
     else:
@@ -462,4 +459,4 @@ def delete_response(*, actor: Actor, response: Response, via: str = "api") -> No
         response.answers,
     )
     response.delete()
-    refresh_snapshots(account_ids=apply_changes(removed=[old]))
+    hooks.accounts_changed(hooks.write_changes(removed=[old]))

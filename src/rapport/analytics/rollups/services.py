@@ -14,12 +14,14 @@ from django.db.models import Case, F, FloatField, Q, Sum, When
 from django.utils import timezone
 
 from rapport.analytics.models import AccountSnapshot, ControlLimitSet, MetricRollup, Period
-from rapport.analytics.rollups.sql import RollupDelta, ScoreRow
-from rapport.analytics.rollups.sql import bucket_starts as bucket_starts  # re-exported
+from rapport.analytics.rollups.sql import RollupDelta
 from rapport.core.access import Actor, Capability, require
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
 from rapport.customers.models import Account
+from rapport.customers.public import account_ids_all
+from rapport.feedback.hooks import ScoreRow
+from rapport.feedback.public import iter_score_rows
 from rapport.stats.metrics import METRICS, SUM_FIELDS, headline_value
 
 WINDOW_DAYS = 90
@@ -39,8 +41,6 @@ def apply_changes(*, removed: Iterable[ScoreRow] = (), added: Iterable[ScoreRow]
 @transaction.atomic
 def rebuild_rollups(*, chunk_size: int = 20_000) -> int:
     """Recompute every rollup from the raw responses; returns the number of responses read."""
-    from rapport.feedback.public import iter_score_rows
-
     MetricRollup.objects.all().delete()
     delta = RollupDelta()
     count = 0
@@ -116,8 +116,6 @@ def refresh_snapshots(
     *, account_ids: Iterable[int] | None = None, as_of: date | None = None
 ) -> int:
     """Rebuild the 90-day snapshots of the given accounts (all when None); returns rows written."""
-    from rapport.customers.public import account_ids_all
-
     as_of = as_of or today()
     ids = list(account_ids) if account_ids is not None else account_ids_all()
     windows = _window_sums(ids, as_of)

@@ -21,19 +21,18 @@ import itertools
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from functools import cache
 from itertools import chain, islice
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.conf import settings
 from django.db import connection
 
 from rapport.analytics.models import Period
+from rapport.core.dates import bucket_starts, organisation_zone
+from rapport.feedback.hooks import Scored
 from rapport.stats.metrics import METRICS, SUM_FIELDS, contributions
 
 TYPED = ("nps", "csat", "ces")
@@ -58,46 +57,6 @@ _APPLY = (
     + ", ".join(f"{f} = analytics_metricrollup.{f} + excluded.{f}" for f in SUM_FIELDS)
 )
 _INT_SUMS = tuple(i for i, f in enumerate(SUM_FIELDS) if f not in ("total", "total_sq"))
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRow:
-    """The part of a response that rollups depend on."""
-
-    account_id: int
-    submitted_at: datetime
-    nps: int | None
-    csat: int | None
-    ces: int | None
-    answers: dict[str, Any] | None
-
-
-class Scored(Protocol):
-    """Anything with a response's scores: a ScoreRow, or an import's validated row."""
-
-    @property
-    def account_id(self) -> int: ...
-    @property
-    def submitted_at(self) -> datetime: ...
-    @property
-    def nps(self) -> int | None: ...
-    @property
-    def csat(self) -> int | None: ...
-    @property
-    def ces(self) -> int | None: ...
-    @property
-    def answers(self) -> dict[str, Any] | None: ...
-
-
-@cache
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def bucket_starts(moment: datetime) -> tuple[date, date, date]:
-    """Day, ISO week (Monday) and month buckets of a moment, in the organisation's time zone."""
-    day = moment.astimezone(_zone()).date()
-    return day, day - timedelta(days=day.weekday()), day.replace(day=1)
 
 
 def _score_table(metric: str) -> npt.NDArray[np.float64]:
@@ -148,7 +107,7 @@ class RollupDelta:
     def add_rows(self, rows: Iterable[Scored], sign: int = 1) -> None:
         """Column by column: per row this costs a time-zone conversion and a few appends."""
         rows = list(rows)
-        zone = _zone()
+        zone = organisation_zone()
         accounts = [row.account_id for row in rows]
         self._account.extend(accounts)
         self._day.extend(row.submitted_at.astimezone(zone).toordinal() for row in rows)

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from rapport.core.templatetags.rapport import metric, sparkline
 from rapport.customers.models import Tier
-from rapport.customers.selectors import PortfolioRow
+from rapport.workspace.selectors import PortfolioRow
 
 register = template.Library()
 
@@ -87,7 +87,7 @@ def _commitments_cell(account: PortfolioRow) -> str:
 
 @register.simple_tag
 def portfolio_rows(rows: list[dict[str, Any]], silence_days: int) -> SafeString:
-    """One <tr> per portfolio row (see customers.views.portfolio for the row's keys)."""
+    """One <tr> per portfolio row (see workspace.views.portfolio for the row's keys)."""
     now = timezone.now()
     # One reverse() for the page: the account URL with the id swapped in per row.
     url = reverse("customers:account", args=[ID_MARK]).replace(str(ID_MARK), "{}")

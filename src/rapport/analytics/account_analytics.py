@@ -19,12 +19,11 @@ from rapport.analytics.control.charts import (
     WINDOW_MONTHS,
     AccountControlChart,
     ChartOptions,
-    Episode,
     PeriodChoice,
-    control_charts_for,
-    episodes,
     parse_rules,
 )
+from rapport.analytics.control.episodes import Episode, episodes
+from rapport.analytics.control.selectors import control_charts_for
 from rapport.analytics.drivers.key_drivers import DRIVER_OUTCOMES, KeyDrivers, key_drivers_for
 from rapport.analytics.variance.channels import (
     VARIANCE_METRICS,

@@ -16,9 +16,9 @@ from rapport.analytics.control.charts import (
     ChartOptions,
     PeriodChoice,
     chart_metric,
-    control_charts_for,
     parse_rules,
 )
+from rapport.analytics.control.selectors import control_charts_for
 from rapport.analytics.drivers.key_drivers import key_drivers
 from rapport.analytics.rollups import selectors
 from rapport.analytics.variance.channels import VARIANCE_METRICS, channel_variance

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from rapport.analytics import account_analytics, charts
 from rapport.analytics.account_analytics import PAGE_CHART_METRICS, PageOptions
+from rapport.analytics.control import services
 from rapport.analytics.control.charts import RULE_NAMES, RULE_PRESETS
-from rapport.analytics.rollups import services
 from rapport.customers.selectors import get_account
 from rapport.enrichment.public import MIN_MENTIONS
 

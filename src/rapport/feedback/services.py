@@ -25,12 +25,12 @@ from django.utils import timezone
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
-from rapport.feedback import hooks
+from rapport.feedback import hooks, tasks
 from rapport.feedback.hooks import ScoreRow
 from rapport.feedback.importing import ImportFailed
 from rapport.feedback.importing.items import validate_items
 from rapport.feedback.importing.mapping import MappingError, load_mapping, parse_mapping
-from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressCallback
+from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressCallback, file_sha256
 from rapport.feedback.importing.rows import RowProblem
 from rapport.feedback.importing.store import (
     CHECKPOINT_FIELDS,
@@ -39,6 +39,7 @@ from rapport.feedback.importing.store import (
     write_rows,
 )
 from rapport.feedback.models import ImportJob, ImportStatus, Response
+from rapport.feedback.selectors import import_summary
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,6 @@ def _save_upload(upload: UploadedFile, file_format: str) -> tuple[Path, int, str
 def _local_file(path: Path) -> tuple[Path, int, str]:
     if not path.is_file():
         raise ImportRequestError(f"no such file: {path}")
-    from rapport.feedback.importing.pipeline import file_sha256
-
     return path.resolve(), path.stat().st_size, file_sha256(path)
 
 
@@ -161,9 +160,7 @@ def start_import(
             all_teams=team_ids is None,
         )
         if background:
-            from rapport.feedback.tasks import run_import
-
-            transaction.on_commit(lambda: run_import.enqueue(job.pk))
+            transaction.on_commit(lambda: tasks.run_import.enqueue(job.pk))
     return job
 
 
@@ -212,12 +209,10 @@ def resume_import(*, actor: Actor, job: ImportJob) -> ImportJob:
         raise ImportRequestError(
             f"import {job.pk} is {job.get_status_display().lower()}: there is nothing to resume"
         )
-    from rapport.feedback.tasks import run_import
-
     with transaction.atomic():
         job.status, job.error = ImportStatus.PENDING, ""
         job.save(update_fields=["status", "error"])
-        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+        transaction.on_commit(lambda: tasks.run_import.enqueue(job.pk))
     return job
 
 
@@ -252,8 +247,6 @@ def run_import_job(
 
 @transaction.atomic
 def _finish(job: ImportJob, run: ImportRun, *, resumed: bool, error: str) -> None:
-    from rapport.feedback.selectors import import_summary
-
     if error:  # the counts of the batches that committed, not of the one that failed
         job.refresh_from_db(fields=CHECKPOINT_FIELDS)
     else:

@@ -17,12 +17,8 @@ from statistics import median
 from typing import Literal
 
 import numpy as np
-from django.conf import settings
-from django.utils import timezone
 
 from rapport.analytics.models import ControlLimitSet, MetricRollup, Period
-from rapport.core.access import Actor, scope
-from rapport.customers.models import Account
 from rapport.stats import intervals, rules, spc
 
 DEFAULT_BASELINE_WEEKS = 26
@@ -231,7 +227,7 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _months_back(day: date, months: int) -> date:
+def months_back(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -242,24 +238,11 @@ def window(period: str, months: int, today: date) -> tuple[date, date]:
         last = week_start(today)
         return last - timedelta(weeks=round(months * 52 / 12) - 1), last
     last = month_start(today)
-    return _months_back(last, months - 1), last
+    return months_back(last, months - 1), last
 
 
 def bucket_floor(period: str, day: date) -> date:
     return week_start(day) if period == Period.WEEK else month_start(day)
-
-
-def _rollups(account_id: int, metrics: Sequence[str], start: date) -> list[MetricRollup]:
-    """Week and month rollups of the metrics since `start` (one query)."""
-    return list(
-        MetricRollup.objects.filter(
-            account_id=account_id,
-            metric__in=list(metrics),
-            period__in=[Period.WEEK, Period.MONTH],
-            period_start__gte=start,
-            n__gt=0,
-        ).order_by("period_start")
-    )
 
 
 def buckets_by_metric(
@@ -389,122 +372,6 @@ def build_chart(
     return replace(chart, limits=info, points=tuple(points), signals=tuple(signals))
 
 
-# Episodes are compared with at least this many periods before them (about a quarter).
-REFERENCE_PERIODS: dict[str, int] = {Period.WEEK: 13, Period.MONTH: 3}
-
-
-@dataclass(frozen=True, slots=True)
-class Episode:
-    """Signals in one direction close together: what a manager reads as "something happened"
-    — and the window whose comments say what."""
-
-    direction: Direction
-    start: date  # first day of the first flagged period
-    end: date  # last day of the last flagged period
-    signals: int
-    reference_start: date  # the reference window runs from here to the day before `start`
-
-    def label(self, period: str) -> str:
-        first, last = (
-            period_label(period, self.start),
-            period_label(period, bucket_floor(period, self.end)),
-        )
-        if first == last:
-            return first
-        return (
-            f"{first} to {last[0].lower()}{last[1:]}"
-            if period == Period.WEEK
-            else f"{first} to {last}"
-        )
-
-
-def episodes(chart: AccountControlChart, *, gap: int = 1) -> tuple[Episode, ...]:
-    """Flagged points grouped into episodes: same direction (better or worse; pattern-only
-    signals are no episode), at most `gap` periods between two of them. Each episode then
-    takes in up to `gap` adjacent judged periods on its side of the centre line at each end: a
-    shift usually begins before the first point that crosses a limit and outlasts the last. Pure."""
-    if chart.limits is None:
-        return ()
-    centre = chart.limits.centre
-    judged = [p for p in chart.points if p.enough]
-    runs: list[list[int]] = []  # indices into judged
-    for i, point in enumerate(judged):
-        if point.direction not in ("better", "worse"):
-            continue
-        last = judged[runs[-1][-1]] if runs else None
-        if (
-            last is not None
-            and last.direction == point.direction
-            and _periods_between(chart.period, last.period_start, point.period_start) <= gap + 1
-        ):
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    result: list[Episode] = []
-    for run in runs:
-        direction = judged[run[0]].direction or "worse"
-        below = (direction == "worse") == chart.metric.higher_is_better
-        head, tail = run[0], run[-1]
-        for _ in range(gap):
-            if _on_side(judged, head - 1, head, chart.period, centre, below, direction):
-                head -= 1
-            if _on_side(judged, tail + 1, tail, chart.period, centre, below, direction):
-                tail += 1
-        first_day, last_day = judged[head].period_start, judged[tail].period_start
-        touching = result and result[-1].end >= first_day - timedelta(days=1)
-        if touching and result[-1].direction == direction:
-            merged = result.pop()  # the widened runs touch: one episode
-            first_day, signals = merged.start, merged.signals + len(run)
-        else:
-            signals = len(run)
-        periods = _periods_between(chart.period, first_day, last_day) + 1
-        before = max(periods, REFERENCE_PERIODS[chart.period])
-        result.append(
-            Episode(
-                direction=direction,
-                start=first_day,
-                end=period_end(chart.period, last_day),
-                signals=signals,
-                reference_start=_shift(chart.period, first_day, -before),
-            )
-        )
-    return tuple(result)
-
-
-def _on_side(
-    judged: Sequence[ChartPoint],
-    k: int,
-    neighbour: int,
-    period: str,
-    centre: float,
-    below: bool,
-    direction: Direction,
-) -> bool:
-    """Is judged[k] the period next to judged[neighbour], on the episode's side of the centre
-    and not flagged the other way?"""
-    if not 0 <= k < len(judged) or judged[k].direction not in (None, direction):
-        return False
-    apart = abs(_periods_between(period, judged[k].period_start, judged[neighbour].period_start))
-    value = judged[k].value
-    return apart == 1 and (value < centre if below else value > centre)
-
-
-def period_end(period: str, start: date) -> date:
-    return _shift(period, start, 1) - timedelta(days=1)
-
-
-def _shift(period: str, start: date, periods: int) -> date:
-    if period == Period.WEEK:
-        return start + timedelta(weeks=periods)
-    return _months_back(start, -periods)
-
-
-def _periods_between(period: str, first: date, last: date) -> int:
-    if period == Period.WEEK:
-        return (last - first).days // 7
-    return (last.year - first.year) * 12 + last.month - first.month
-
-
 def _limits(
     buckets: Sequence[Bucket],
     period: str,
@@ -542,7 +409,7 @@ def default_baseline(period: str, buckets: Sequence[Bucket], weeks: int) -> tupl
     if period == Period.WEEK:
         return first, first + timedelta(weeks=weeks) - timedelta(days=1)
     months = max(1, round(weeks * 12 / 52))
-    return first, _months_back(first, -months) - timedelta(days=1)
+    return first, months_back(first, -months) - timedelta(days=1)
 
 
 def _unjudged(buckets: Sequence[Bucket], min_n: int) -> tuple[ChartPoint, ...]:
@@ -608,67 +475,3 @@ def period_label(period: str, start: date) -> str:
 
 def _day(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
-
-
-# --- selectors -------------------------------------------------------------------------------
-
-
-def current_limit_sets(
-    user: Actor, account_id: int, metrics: Sequence[str]
-) -> dict[str, ControlLimitSet]:
-    """The limits in force per metric: the newest agreed set (one query)."""
-    rows = scope(
-        ControlLimitSet.objects.filter(account_id=account_id, metric__in=list(metrics)),
-        user,
-        team_field="account__team",
-    ).select_related("created_by")
-    result: dict[str, ControlLimitSet] = {}
-    for row in rows.order_by("-created_at", "-pk"):
-        result.setdefault(row.metric, row)
-    return result
-
-
-def control_charts_for(
-    user: Actor,
-    account: Account,
-    metrics: Sequence[str],
-    options: ChartOptions,
-    *,
-    today: date | None = None,
-) -> dict[str, AccountControlChart]:
-    """Charts of several metrics of an account the caller has already fetched through
-    `customers.selectors.get_account` (two queries whatever the window)."""
-    for key in metrics:
-        chart_metric(key)
-    today = today or timezone.localdate()
-    min_n = settings.RAPPORT_MIN_N
-    earliest = min(
-        window(Period.WEEK, options.months, today)[0],
-        window(Period.MONTH, options.months, today)[0],
-    )
-    buckets = buckets_by_metric(_rollups(account.pk, metrics, earliest))
-    stored = current_limit_sets(user, account.pk, metrics)
-    return {
-        key: build_chart(
-            account_id=account.pk,
-            metric=CHART_METRICS[key],
-            weekly=buckets.get((key, Period.WEEK), []),
-            monthly=buckets.get((key, Period.MONTH), []),
-            options=options,
-            stored=stored.get(key),
-            min_n=min_n,
-            today=today,
-        )
-        for key in metrics
-    }
-
-
-def control_chart(
-    user: Actor, *, account_id: int, metric: str, options: ChartOptions, today: date | None = None
-) -> AccountControlChart:
-    """One metric's chart for an account the actor may see (404 otherwise)."""
-    from rapport.customers.selectors import get_account
-
-    chart_metric(metric)
-    account = get_account(user, account_id)
-    return control_charts_for(user, account, [metric], options, today=today)[metric]

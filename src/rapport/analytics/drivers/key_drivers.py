@@ -23,6 +23,8 @@ from django.utils import timezone
 from rapport.analytics.control.charts import DEFAULT_MONTHS, WINDOW_MONTHS
 from rapport.core.access import Actor
 from rapport.customers.models import Account
+from rapport.customers.selectors import get_account
+from rapport.feedback.public import responses_in_window
 from rapport.stats import drivers
 from rapport.stats.metrics import metric_def
 
@@ -83,8 +85,6 @@ def _rows(
 ) -> list[tuple[Any, ...]]:
     """The scores of the accounts' responses answering the outcome in the window (one query);
     `account_ids` may be a queryset of ids, which becomes a subquery."""
-    from rapport.feedback.public import responses_in_window
-
     return list(
         responses_in_window(account_ids, start=start, end=end, answered=outcome).values_list(
             "nps", "csat", "ces", "answers"
@@ -223,8 +223,6 @@ def key_drivers(
     user: Actor, *, account_id: int, outcome: str, months: int = DEFAULT_MONTHS
 ) -> KeyDrivers:
     """The driver analysis for an account the actor may see (404 otherwise)."""
-    from rapport.customers.selectors import get_account
-
     if outcome not in DRIVER_OUTCOMES:
         raise ValueError(f"metric must be one of {', '.join(DRIVER_OUTCOMES)}, not {outcome!r}")
     return key_drivers_for(get_account(user, account_id), outcome, months=months)

@@ -27,6 +27,7 @@ from rapport.customers.models import (
     Contact,
     DecisionRole,
 )
+from rapport.feedback.public import latest_answers
 from rapport.stats.metrics import compare, estimate, metric_def
 
 COVERAGE_DAYS = 90
@@ -130,8 +131,6 @@ class Batch:
 def _latest_nps() -> dict[str, Subquery]:
     """A contact's latest NPS answer and its time. Read from the raw responses because no
     rollup keeps answers per person; it is one indexed subquery per decision maker."""
-    from rapport.feedback.public import latest_answers
-
     latest = latest_answers(OuterRef("pk"), "nps")
     return {
         "latest_nps": Subquery(latest.values("nps")[:1], output_field=IntegerField()),

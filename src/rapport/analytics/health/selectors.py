@@ -26,6 +26,7 @@ from rapport.analytics.public import snapshot_value
 from rapport.core.access import Actor, scope, scope_of
 from rapport.core.models import Team
 from rapport.customers.models import Account, Tier
+from rapport.customers.selectors import accounts_for, get_account
 
 DEFAULT = Weighting(weights={})
 
@@ -193,8 +194,6 @@ def at_risk(user: Actor, filters: RiskFilters) -> QuerySet[AccountHealth]:
 
 
 def get_account_health(user: Actor, account_id: int) -> AccountHealth | None:
-    from rapport.customers.selectors import get_account
-
     get_account(user, account_id)  # 404 unless visible
     return AccountHealth.objects.filter(account_id=account_id).first()
 
@@ -203,8 +202,6 @@ def get_account_health(user: Actor, account_id: int) -> AccountHealth | None:
 
 
 def segment_accounts(user: Actor, definition: SegmentDefinition, *, team: int | None = None) -> Any:
-    from rapport.customers.selectors import accounts_for
-
     accounts = (
         accounts_for(user)
         .select_related("team", "health")

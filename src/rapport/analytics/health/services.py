@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from rapport.analytics.health.risk import risk_reasons
 from rapport.analytics.health.scoring import COMPONENTS, HealthResult, Weighting, score_accounts
+from rapport.analytics.loyalty.customer_types import SegmentDefinition
 from rapport.analytics.models import AccountHealth, HealthWeights, LoyaltyProposal
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction, Role, Team
@@ -218,8 +219,6 @@ def create_loyalty_proposal(
     *, actor: Actor, team: Team, fields: Mapping[str, Any], via: str = "web"
 ) -> LoyaltyProposal:
     require(actor, Capability.EDIT_ACCOUNTS, team.pk)
-    from rapport.analytics.loyalty.customer_types import SegmentDefinition
-
     data = {k: v for k, v in fields.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
     data["segment"] = SegmentDefinition.from_dict(data.get("segment") or {}).as_dict()
     return create_audited(
@@ -236,8 +235,6 @@ def update_loyalty_proposal(
     *, actor: Actor, proposal: LoyaltyProposal, changes: Mapping[str, Any], via: str = "web"
 ) -> list[str]:
     require(actor, Capability.EDIT_ACCOUNTS, proposal.team_id)
-    from rapport.analytics.loyalty.customer_types import SegmentDefinition
-
     data = {k: v for k, v in changes.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
     if "segment" in data:
         data["segment"] = SegmentDefinition.from_dict(data["segment"] or {}).as_dict()

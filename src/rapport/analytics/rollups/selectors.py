@@ -13,6 +13,7 @@ from django.http import Http404
 
 from rapport.analytics.models import AccountSnapshot, MetricRollup, Period
 from rapport.core.access import Actor, scope, scope_of
+from rapport.customers.selectors import get_account
 from rapport.stats.metrics import SUM_FIELDS, Change, MetricValue, compare, estimate
 
 
@@ -75,8 +76,6 @@ def metric_series(
     )
     if scope_kind == "account":
         rows = rows.filter(account_id=scope_id or 0)
-        from rapport.customers.selectors import get_account
-
         get_account(user, scope_id or 0)  # 404 unless visible
     elif scope_kind == "team":
         if not (scope_of(user).all_teams or scope_id in scope_of(user).team_ids):

@@ -26,6 +26,8 @@ from rapport.analytics.variance.targets import Target, target_for
 from rapport.core.access import Actor
 from rapport.core.dates import local_midnight
 from rapport.customers.models import Account
+from rapport.customers.selectors import get_account
+from rapport.feedback.public import CHANNELS, responses_in_window
 from rapport.stats import variance
 from rapport.stats.metrics import MetricValue, compare, difference_interval, estimate
 
@@ -91,8 +93,6 @@ def windows(as_of: date) -> tuple[date, date, date, date]:
 
 def _counts(account_id: int, metric: str, previous_start: date, as_of: date) -> list[Any]:
     """Responses per window × channel with the counts the metric needs (one grouped query)."""
-    from rapport.feedback.public import responses_in_window
-
     split = local_midnight(previous_start + timedelta(days=WINDOW_DAYS))
     rows = (
         responses_in_window([account_id], start=previous_start, end=as_of, answered=metric)
@@ -137,8 +137,6 @@ def channel_variance_for(
     """The decomposition for an account the caller has fetched through `get_account`."""
     if metric not in VARIANCE_METRICS:
         raise ValueError(f"metric must be one of {', '.join(VARIANCE_METRICS)}, not {metric!r}")
-    from rapport.feedback.public import CHANNELS
-
     as_of = as_of or timezone.localdate()
     min_n = settings.RAPPORT_MIN_N
     prev_start, prev_end, cur_start, cur_end = windows(as_of)
@@ -385,8 +383,6 @@ def channel_variance(
     user: Actor, *, account_id: int, metric: str, as_of: date | None = None
 ) -> ChannelVariance:
     """The decomposition for an account the actor may see (404 otherwise)."""
-    from rapport.customers.selectors import get_account
-
     if metric not in VARIANCE_METRICS:
         raise ValueError(f"metric must be one of {', '.join(VARIANCE_METRICS)}, not {metric!r}")
     return channel_variance_for(get_account(user, account_id), metric, as_of=as_of)

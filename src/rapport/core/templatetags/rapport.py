@@ -14,6 +14,8 @@ from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from rapport.stats.metrics import metric_def
+
 register = template.Library()
 
 
@@ -28,8 +30,6 @@ def metric(value: Any, *, unit: str = "", decimals: int | None = None) -> SafeSt
     Built in Python rather than an included template: the portfolio shows a hundred of these
     and an inclusion tag's render was most of that page's time.
     """
-    from rapport.stats.metrics import metric_def
-
     if value is None or value.value is None:
         return mark_safe('<span class="metric too-few" title="no responses">—</span>')
     if decimals is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rapport.analytics.health.services import ensure_health_current, refresh_health
 from rapport.analytics.rollups.services import ensure_snapshots_current, refresh_snapshots
 from rapport.analytics.rollups.sql import RollupDelta
-from rapport.core.registries import PERIODIC
+from rapport.core.registries import ACCOUNT_TABS, PERIODIC, AccountTab
 from rapport.feedback import hooks
 
 
@@ -26,6 +26,13 @@ def register() -> None:
     hooks.on_rows_written(RollupDelta)
     hooks.on_accounts_changed(refresh_after_change)
     hooks.on_import_finished(refresh_after_import)
+    ACCOUNT_TABS.register(
+        "analytics", AccountTab("analytics", "Analytics", "analytics:account"), order=10
+    )
+    ACCOUNT_TABS.register(
+        "health", AccountTab("health", "Health & profit", "analytics:health"), order=20
+    )
+    ACCOUNT_TABS.register("swot", AccountTab("swot", "SWOT", "analytics:swot"), order=30)
     PERIODIC.register("analytics.snapshots", ensure_snapshots_current, order=20)
     # After the snapshots: health reads them.
     PERIODIC.register("analytics.health", ensure_health_current, order=30)

@@ -23,7 +23,7 @@ def run_periodic() -> None:
     """Work driven by time rather than by a queued task: the jobs apps registered in
     `core.registries.PERIODIC` from their AppConfig.ready()."""
     for job in PERIODIC.in_order():
-        job.run()
+        job()
 
 
 def run_worker(*, once: bool = False, interval: float = 1.0) -> int:

@@ -11,9 +11,11 @@ from urllib.parse import quote_plus, urlencode
 
 from django import template
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from rapport.core.registries import ACCOUNT_TABS
 from rapport.stats.metrics import metric_def
 
 register = template.Library()
@@ -124,3 +126,17 @@ def page_url(context: dict[str, Any], page: int) -> str:
     params = context["request"].GET.copy()
     params["page"] = page
     return "?" + params.urlencode()
+
+
+@register.inclusion_tag("core/includes/account_tabs.html")
+def account_tabs(account: Any, current: str) -> dict[str, Any]:
+    """The account page's tabs, as the apps registered them (core.registries.ACCOUNT_TABS)."""
+    tabs = [
+        {
+            "label": tab.label,
+            "url": reverse(tab.url_name, args=[account.pk]),
+            "current": tab.key == current,
+        }
+        for tab in ACCOUNT_TABS.in_order()
+    ]
+    return {"tabs": tabs}

@@ -16,22 +16,12 @@ from django.utils import timezone
 from rapport.analytics.models import AccountSnapshot, MetricRollup, Period
 from rapport.analytics.rollups.sql import RollupDelta
 from rapport.customers.public import account_ids_all
-from rapport.feedback.hooks import ScoreRow
 from rapport.feedback.public import iter_score_rows
 from rapport.stats.metrics import METRICS, SUM_FIELDS, headline_value
 
 WINDOW_DAYS = 90
 SPARK_MONTHS = 12
 SNAPSHOT_METRICS = tuple(METRICS)
-
-
-def apply_changes(*, removed: Iterable[ScoreRow] = (), added: Iterable[ScoreRow] = ()) -> set[int]:
-    """Move rollups from the old versions of rows to their new versions; return touched accounts."""
-    delta = RollupDelta()
-    delta.add_rows(removed, -1)
-    delta.add_rows(added, +1)
-    delta.flush()
-    return delta.accounts
 
 
 @transaction.atomic

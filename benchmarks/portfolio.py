@@ -3,11 +3,11 @@
     rapport bench portfolio [--accounts 2000] [--responses 1000000] [--repeat 50] [--keep]
 
 Builds the accounts and their responses directly (executemany), then rebuilds rollups and
-snapshots with rapport.analytics.services.rebuild_rollups(). Measured: server time of GET on the
-portfolio page (django.test.Client, force_login as a user who sees every team) across sort
-orders and pages. Baseline: one GROUP BY over the raw responses computing, for every account,
-NPS and CSAT for the last 90 days and the 90 before (the figures the page shows), timed the same
-number of times. Goals: naive/page at least 50×; page p95 at most 100 ms.
+snapshots with rapport.analytics.rollups.services.rebuild_rollups(). Measured: server time of
+GET on the portfolio page (django.test.Client, force_login as a user who sees every team)
+across sort orders and pages. Baseline: one GROUP BY over the raw responses computing, for every
+account, NPS and CSAT for the last 90 days and the 90 before (the figures the page shows), timed
+the same number of times. Goals: naive/page at least 50×; page p95 at most 100 ms.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ def main(argv: list[str]) -> int:
             return fail("the portfolio page (URL name 'customers:portfolio') does not resolve yet")
         from django.conf import settings
 
-        from rapport.analytics.services import rebuild_rollups
+        from rapport.analytics.rollups.services import rebuild_rollups
 
         with stopwatch("create teams, user, accounts and commitments"):
             user, account_ids = build_register(args.accounts, args.seed)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rapport.feedback",
     "rapport.analytics",
     "rapport.enrichment",
+    "rapport.workspace",
     "rapport.api",
 ]
 

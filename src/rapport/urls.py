@@ -2,10 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from rapport.api.router import api
+from rapport.customers import urls as customers_urls
+from rapport.workspace import urls as workspace_urls
+
+# The portfolio and account page are composed in workspace but named in the customers
+# namespace, as before the split (decision 53).
+customers_pages = (workspace_urls.urlpatterns + customers_urls.urlpatterns, "customers")
 
 urlpatterns = [
     path("", include("rapport.core.urls")),
-    path("", include("rapport.customers.urls")),
+    path("", include(customers_pages)),
     path("", include("rapport.analytics.urls")),
     path("feedback/", include("rapport.feedback.urls")),
     path("", include("rapport.enrichment.urls")),

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from rapport.analytics.services import rebuild_rollups
+from rapport.analytics.rollups.services import rebuild_rollups
 from rapport.feedback.models import Response
 
 LATE = "The delivery was late again and the courier lost half the parcel."

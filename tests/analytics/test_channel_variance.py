@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from django.http import Http404
 
-from rapport.analytics import channel_variance as cv
-from rapport.analytics.targets import Target
+from rapport.analytics.variance import channels as cv
+from rapport.analytics.variance.targets import Target
 from rapport.stats.intervals import bca_interval
 from tests.analytics.builders import responses
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from rapport.analytics import charts
-from rapport.analytics.services import rebuild_rollups, refresh_snapshots
+from rapport.analytics.rollups.services import rebuild_rollups, refresh_snapshots
 from rapport.customers.models import CostEntry
 from tests.analytics.builders import responses
 

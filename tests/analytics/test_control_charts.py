@@ -8,9 +8,10 @@ import math
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from rapport.analytics import control_charts as cc
+from rapport.analytics.control import charts as cc
+from rapport.analytics.control import selectors as cs
+from rapport.analytics.control.services import set_control_baseline
 from rapport.analytics.models import ControlLimitSet, MetricRollup
-from rapport.analytics.services import set_control_baseline
 from rapport.core.models import AuditEvent, Role
 from tests.analytics.builders import monday, weekly_csat
 from tests.factories import MembershipFactory, UserFactory
@@ -37,7 +38,7 @@ def series(world):
 
 
 def _chart(world, options=WEEK_OPTIONS, user=None):
-    return cc.control_chart(
+    return cs.control_chart(
         user or world.user, account_id=world.account.pk, metric="csat", options=options, today=TODAY
     )
 
@@ -160,7 +161,7 @@ def test_other_teams_account_is_404(world, series):
 
 def test_unknown_metric_is_a_clear_error(world):
     with pytest.raises(ValueError, match="metric must be one of csat, nps, ces"):
-        cc.control_chart(
+        cs.control_chart(
             world.user, account_id=world.account.pk, metric="foo", options=WEEK_OPTIONS
         )
 
@@ -170,7 +171,7 @@ def test_chart_reads_two_queries_whatever_the_history(world, series, django_asse
 
     scope_of(world.user)  # the actor's scope is read once per request, elsewhere
     with django_assert_num_queries(2):
-        cc.control_charts_for(world.user, world.account, ["csat", "nps"], WEEK_OPTIONS, today=TODAY)
+        cs.control_charts_for(world.user, world.account, ["csat", "nps"], WEEK_OPTIONS, today=TODAY)
 
 
 # --- agreeing a baseline (phase I) and reusing it (phase II) ---------------------------------

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from rapport.analytics import health_selectors
-from rapport.analytics.customer_types import (
+from rapport.analytics.health import selectors as health_selectors
+from rapport.analytics.loyalty.customer_types import (
     SegmentDefinition,
     customer_type,
     loyalty_of,

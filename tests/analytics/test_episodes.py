@@ -7,8 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from rapport.analytics import control_charts as cc
 from rapport.analytics.account_analytics import explained_episodes
+from rapport.analytics.control import charts as cc
+from rapport.analytics.control import episodes as ep
+from rapport.analytics.control import selectors as cs
 from rapport.enrichment.models import ThemeRollup
 from rapport.enrichment.rollups import ALL
 from rapport.enrichment.taxonomy import install_standard_taxonomy
@@ -39,13 +41,13 @@ def week(i: int) -> dt.date:
 @pytest.fixture
 def chart(world):
     weekly_csat(world.account, FIRST_WEEK, BASELINE + PHASE_TWO)
-    return cc.control_chart(
+    return cs.control_chart(
         world.user, account_id=world.account.pk, metric="csat", options=OPTIONS, today=TODAY
     )
 
 
 def test_signals_close_together_make_one_episode(chart):
-    found = cc.episodes(chart)
+    found = ep.episodes(chart)
     assert [(e.direction, e.start, e.end, e.signals) for e in found] == [
         ("worse", week(26), week(30) + dt.timedelta(days=6), 3),
         ("worse", week(35), week(35) + dt.timedelta(days=6), 1),
@@ -60,20 +62,20 @@ def test_signals_close_together_make_one_episode(chart):
 
 
 def test_a_narrower_gap_splits_episodes_and_does_not_widen_them(chart):
-    narrow = cc.episodes(chart, gap=0)
+    narrow = ep.episodes(chart, gap=0)
     assert [(e.start, e.signals) for e in narrow] == [
         (week(27), 2),
         (week(30), 1),
         (week(35), 1),
         (week(36), 1),
     ]
-    assert len(cc.episodes(chart, gap=5)) == 2  # the better week stays its own episode
+    assert len(ep.episodes(chart, gap=5)) == 2  # the better week stays its own episode
 
 
 def test_pattern_only_signals_and_unjudged_charts_are_no_episode(chart):
     patterned = [p if not p.rules else replace(p, direction="pattern") for p in chart.points]
-    assert cc.episodes(replace(chart, points=tuple(patterned))) == ()
-    assert cc.episodes(replace(chart, limits=None)) == ()
+    assert ep.episodes(replace(chart, points=tuple(patterned))) == ()
+    assert ep.episodes(replace(chart, limits=None)) == ()
 
 
 def _themes(account, start: dt.date, weeks: int, comments: int, mentions: dict, tone=None):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.analytics.health import DEFAULT_WEIGHTING, Weighting, combine, score_accounts
-from rapport.analytics.health_services import refresh_health
+from rapport.analytics.health.scoring import DEFAULT_WEIGHTING, Weighting, combine, score_accounts
+from rapport.analytics.health.services import refresh_health
 from rapport.analytics.models import AccountHealth
 from rapport.customers.models import CommitmentStatus
 from tests.analytics.health_builders import known_account
@@ -92,7 +92,7 @@ def test_nothing_to_score_gives_no_score_and_no_band():
 
 
 def test_engagement_bounds(world):
-    from rapport.analytics.health import Engagement
+    from rapport.analytics.health.scoring import Engagement
     from tests.analytics.health_builders import days_ago
 
     for days, expected in ((0, 100.0), (14, 100.0), (120, 0.0), (400, 0.0)):

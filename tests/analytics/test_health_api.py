@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from rapport.analytics.health_services import refresh_health
+from rapport.analytics.health.services import refresh_health
 from rapport.api.services import issue_token
 from rapport.core.models import Role
 from rapport.customers.models import CostEntry

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from rapport.analytics import health_services
+from rapport.analytics.health import services as health_services
 from rapport.analytics.models import AccountHealth, HealthWeights
 from rapport.core.models import AuditEvent, Role
 from tests.factories import MembershipFactory, UserFactory

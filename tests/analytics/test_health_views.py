@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from rapport.analytics.customer_types import SegmentDefinition
-from rapport.analytics.health_services import refresh_health
+from rapport.analytics.health.services import refresh_health
+from rapport.analytics.loyalty.customer_types import SegmentDefinition
 from rapport.core.models import Role
 from rapport.customers.models import CostEntry
 from tests.analytics.health_builders import known_account

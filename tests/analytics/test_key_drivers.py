@@ -11,7 +11,7 @@ import pytest
 from django.http import Http404
 from django.urls import reverse
 
-from rapport.analytics import key_drivers as kd
+from rapport.analytics.drivers import key_drivers as kd
 from tests.analytics.builders import responses
 
 TODAY = dt.date(2026, 6, 30)

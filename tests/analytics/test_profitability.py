@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from rapport.analytics.profitability import profitability_for
+from rapport.analytics.health.profitability import profitability_for
 from rapport.customers.models import CostEntry, CostKind
 
 

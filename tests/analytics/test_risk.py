@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from rapport.analytics.health import DEFAULT_WEIGHTING, Weighting, score_accounts
-from rapport.analytics.health_services import refresh_health
+from rapport.analytics.health.risk import risk_reasons
+from rapport.analytics.health.scoring import DEFAULT_WEIGHTING, Weighting, score_accounts
+from rapport.analytics.health.services import refresh_health
 from rapport.analytics.models import AccountHealth
-from rapport.analytics.risk import risk_reasons
 from rapport.customers.models import CommitmentStatus, DecisionRole, Stance
 from tests.analytics.health_builders import csat_sums, days_ago, snapshot
 from tests.factories import CommitmentFactory, ContactFactory, ResponseFactory

@@ -6,11 +6,12 @@ import random
 import pytest
 from django.utils import timezone
 
-from rapport.analytics import metrics
 from rapport.analytics.models import MetricRollup
-from rapport.analytics.services import ScoreRow, apply_changes, bucket_starts, rebuild_rollups
+from rapport.analytics.rollups.services import rebuild_rollups
+from rapport.core.dates import bucket_starts
+from rapport.feedback.hooks import ScoreRow, write_changes
 from rapport.feedback.models import Response
-from rapport.stats import intervals
+from rapport.stats import intervals, metrics
 from tests.factories import AccountFactory, ResponseFactory
 
 
@@ -57,7 +58,7 @@ def responses(world):
                 answers={"ease": rng.randint(1, 5)} if i % 3 == 0 else {},
             )
         )
-    apply_changes(added=[_row(r) for r in rows])
+    write_changes(added=[_row(r) for r in rows])
     return rows
 
 
@@ -73,7 +74,7 @@ def test_updates_move_sums_from_old_to_new_values(responses):
     for r in changed:
         r.csat = 1
         r.save()
-    apply_changes(removed=before, added=[_row(r) for r in changed])
+    write_changes(removed=before, added=[_row(r) for r in changed])
     assert _stored("csat", "week") == _direct("csat", "week")
 
 
@@ -211,7 +212,7 @@ def test_every_score_and_local_edge_rolls_up_like_contributions(world, period):
                     answers={"ease": rng.choice([1, 2.5, 4])} if nps == 5 else {},
                 )
             )
-    apply_changes(added=[_row(r) for r in rows])
+    write_changes(added=[_row(r) for r in rows])
     assert _stored_sums(period) == _direct_sums(period)
     MetricRollup.objects.all().delete()
     rebuild_rollups()
@@ -221,10 +222,10 @@ def test_every_score_and_local_edge_rolls_up_like_contributions(world, period):
 def test_changes_that_cancel_out_leave_the_buckets_as_they_were(responses):
     before = _stored_sums("day")
     rows = [_row(r) for r in responses[:50]]
-    apply_changes(removed=rows, added=rows)
+    write_changes(removed=rows, added=rows)
     assert _stored_sums("day") == before
-    apply_changes(removed=rows)
-    apply_changes(added=rows)
+    write_changes(removed=rows)
+    write_changes(added=rows)
     assert _stored_sums("day") == before
 
 
@@ -262,7 +263,7 @@ def test_quantiles_known_without_scipy_are_scipys():
 
 def test_slices_and_pieces_of_a_flush_add_up_to_the_same_sums(world, monkeypatch, responses):
     """A flush works a few accounts and a few buckets at a time; the sums do not depend on it."""
-    from rapport.analytics import rollup_sql
+    from rapport.analytics.rollups import sql as rollup_sql
 
     MetricRollup.objects.all().delete()
     monkeypatch.setattr(rollup_sql, "_SLICE_ROWS", 7)
@@ -271,6 +272,6 @@ def test_slices_and_pieces_of_a_flush_add_up_to_the_same_sums(world, monkeypatch
         ResponseFactory(account=AccountFactory(team=world.team), nps=i % 11, csat=1 + i % 5)
         for i in range(40)
     ]
-    apply_changes(added=[_row(r) for r in [*responses, *more]])
+    write_changes(added=[_row(r) for r in [*responses, *more]])
     for period in ("day", "week", "month"):
         assert _stored_sums(period) == _direct_sums(period)

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from rapport.analytics.health import Weighting
-from rapport.analytics.key_drivers import pooled_key_drivers
-from rapport.analytics.swot import SWOT_MONTHS, driver_levels, driver_lines
-from rapport.analytics.swot_account import account_swot
-from rapport.analytics.swot_portfolio import portfolio_swot
+from rapport.analytics.drivers.key_drivers import pooled_key_drivers
+from rapport.analytics.health.scoring import Weighting
+from rapport.analytics.swot.account import account_swot
+from rapport.analytics.swot.portfolio import portfolio_swot
+from rapport.analytics.swot.rules import SWOT_MONTHS, driver_levels, driver_lines
 from rapport.enrichment.taxonomy import install_standard_taxonomy
 from tests.analytics.swot_builders import delivery_hurts, driven_by_csat
 from tests.enrichment.helpers import enrich

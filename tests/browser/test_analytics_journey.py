@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from rapport.analytics.health_services import refresh_health
+from rapport.analytics.health.services import refresh_health
 from rapport.analytics.models import MetricRollup, Period
-from rapport.analytics.services import refresh_snapshots
+from rapport.analytics.rollups.services import refresh_snapshots
 from rapport.core.models import Role
 from rapport.enrichment.models import ThemeRollup
 from rapport.enrichment.rollups import ALL

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rapport.analytics.services import rebuild_rollups, refresh_snapshots
+from rapport.analytics.rollups.services import rebuild_rollups, refresh_snapshots
 from rapport.core.models import Role
 from rapport.core.worker import run_worker
 from rapport.feedback.models import ImportJob, ImportStatus

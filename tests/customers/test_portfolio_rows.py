@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from rapport.core.templatetags.rapport import sparkline
-from rapport.customers.templatetags.portfolio import ago, day_month_year
+from rapport.workspace.templatetags.portfolio import ago, day_month_year
 from tests.factories import AccountFactory, CommitmentFactory
 
 

@@ -5,8 +5,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from rapport.analytics.services import apply_changes, refresh_snapshots
+from rapport.analytics.rollups.services import refresh_snapshots
 from rapport.customers.models import Contact
+from rapport.feedback.hooks import write_changes
 from rapport.feedback.public import iter_score_rows
 from tests.factories import (
     AccountFactory,
@@ -21,7 +22,7 @@ def _with_feedback(account, n=40, nps=9, csat=5):
         ResponseFactory(
             account=account, nps=nps, csat=csat, submitted_at=timezone.now() - dt.timedelta(days=5)
         )
-    apply_changes(added=iter_score_rows())
+    write_changes(added=iter_score_rows())
     refresh_snapshots()
 
 

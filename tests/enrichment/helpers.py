@@ -46,7 +46,7 @@ def rollup_sums(period: str = "month") -> dict[tuple[int, str, dt.date], tuple[i
 
 def direct_counts() -> dict[tuple[int, str, dt.date], tuple[int, float]]:
     """What the month rollups must hold, counted from the analyses themselves."""
-    from rapport.analytics.services import bucket_starts
+    from rapport.core.dates import bucket_starts
 
     n: Counter[tuple[int, str, dt.date]] = Counter()
     total: Counter[tuple[int, str, dt.date]] = Counter()

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rapport.analytics.models import MetricRollup
-from rapport.analytics.services import bucket_starts
+from rapport.core.dates import bucket_starts
 from rapport.feedback import services
 from rapport.feedback.importing.pipeline import BATCH_ROWS, ProgressCallback
 from rapport.feedback.models import ImportJob, ImportRowError, Response

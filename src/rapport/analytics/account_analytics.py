@@ -13,24 +13,23 @@ from typing import TYPE_CHECKING
 
 from django.http import QueryDict
 
-from rapport.analytics.channel_variance import (
-    VARIANCE_METRICS,
-    ChannelVariance,
-    channel_variance_for,
-)
-from rapport.analytics.control_charts import (
+from rapport.analytics.control.charts import (
     CHART_METRICS,
     DEFAULT_MONTHS,
     WINDOW_MONTHS,
     AccountControlChart,
     ChartOptions,
-    Episode,
     PeriodChoice,
-    control_charts_for,
-    episodes,
     parse_rules,
 )
-from rapport.analytics.key_drivers import DRIVER_OUTCOMES, KeyDrivers, key_drivers_for
+from rapport.analytics.control.episodes import Episode, episodes
+from rapport.analytics.control.selectors import control_charts_for
+from rapport.analytics.drivers.key_drivers import DRIVER_OUTCOMES, KeyDrivers, key_drivers_for
+from rapport.analytics.variance.channels import (
+    VARIANCE_METRICS,
+    ChannelVariance,
+    channel_variance_for,
+)
 from rapport.core.access import Actor, Capability, scope_of
 from rapport.customers.models import Account
 from rapport.enrichment import public as enrichment

@@ -10,18 +10,18 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from rapport.analytics import selectors
 from rapport.analytics.account_analytics import ExplainedEpisode, explained_episodes
-from rapport.analytics.channel_variance import VARIANCE_METRICS, channel_variance
-from rapport.analytics.control_charts import (
+from rapport.analytics.control.charts import (
     AccountControlChart,
     ChartOptions,
     PeriodChoice,
     chart_metric,
-    control_charts_for,
     parse_rules,
 )
-from rapport.analytics.key_drivers import key_drivers
+from rapport.analytics.control.selectors import control_charts_for
+from rapport.analytics.drivers.key_drivers import key_drivers
+from rapport.analytics.rollups import selectors
+from rapport.analytics.variance.channels import VARIANCE_METRICS, channel_variance
 from rapport.customers.selectors import get_account
 
 if TYPE_CHECKING:
@@ -427,10 +427,10 @@ def account_drivers(
     }
 
 
-from rapport.analytics.health_api import router as health_router  # noqa: E402
+from rapport.analytics.health.api import router as health_router  # noqa: E402
 
 router.add_router("", health_router)
 
-from rapport.analytics.swot_api import router as swot_router  # noqa: E402
+from rapport.analytics.swot.api import router as swot_router  # noqa: E402
 
 router.add_router("", swot_router)

@@ -11,11 +11,11 @@ from typing import Any
 import altair as alt
 import vl_convert as vlc
 
-from rapport.analytics.channel_variance import ChannelVariance
-from rapport.analytics.control_charts import AccountControlChart, bucket_floor
-from rapport.analytics.key_drivers import KeyDrivers
-from rapport.analytics.metrics import metric_def
-from rapport.analytics.selectors import SeriesPoint
+from rapport.analytics.control.charts import AccountControlChart, bucket_floor
+from rapport.analytics.drivers.key_drivers import KeyDrivers
+from rapport.analytics.rollups.selectors import SeriesPoint
+from rapport.analytics.variance.channels import ChannelVariance
+from rapport.stats.metrics import metric_def
 
 FONT = "system-ui, sans-serif"
 

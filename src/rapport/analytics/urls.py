@@ -1,6 +1,8 @@
 from django.urls import path
 
-from rapport.analytics import health_views, swot_views, views
+from rapport.analytics import views
+from rapport.analytics.health import views as health_views
+from rapport.analytics.swot import views as swot_views
 
 app_name = "analytics"
 

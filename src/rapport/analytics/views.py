@@ -12,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from rapport.analytics import account_analytics, charts, services
+from rapport.analytics import account_analytics, charts
 from rapport.analytics.account_analytics import PAGE_CHART_METRICS, PageOptions
-from rapport.analytics.control_charts import RULE_NAMES, RULE_PRESETS
+from rapport.analytics.control import services
+from rapport.analytics.control.charts import RULE_NAMES, RULE_PRESETS
 from rapport.customers.selectors import get_account
 from rapport.enrichment.public import MIN_MENTIONS
 

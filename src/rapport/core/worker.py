@@ -14,25 +14,17 @@ import time
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from rapport.core.workers import WORKER_ID, Beating, reap_lost_workers
+from rapport.core.registries import PERIODIC
+from rapport.core.workers import WORKER_ID, Beating
 
 log = logging.getLogger("rapport.worker")
 
 
 def run_periodic() -> None:
-    """Work driven by time rather than by a queued task."""
-    from rapport.analytics.public import refresh_health_daily
-    from rapport.analytics.services import ensure_snapshots_current
-    from rapport.enrichment.public import enqueue_if_pending
-    from rapport.feedback.public import fail_stalled_imports
-    from rapport.feedback.services import delete_old_uploads
-
-    fail_stalled_imports()  # imports whose worker was killed: their pages offer to resume
-    reap_lost_workers()  # task rows that killed workers left running
-    delete_old_uploads()  # uploaded files kept RAPPORT_IMPORT_KEEP_UPLOADS_DAYS after their job
-    ensure_snapshots_current()
-    refresh_health_daily()  # after the snapshots: health reads them
-    enqueue_if_pending()  # comments that arrived outside an import (API, manual notes)
+    """Work driven by time rather than by a queued task: the jobs apps registered in
+    `core.registries.PERIODIC` from their AppConfig.ready()."""
+    for job in PERIODIC.in_order():
+        job()
 
 
 def run_worker(

@@ -14,7 +14,7 @@ from ninja import Field, FilterLookup, FilterSchema, ModelSchema, Query, Router,
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from rapport.api.common import Message, call_service
+from rapport.core.api import Message, call_service
 from rapport.customers import selectors, services
 from rapport.customers.models import (
     Account,

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, ModelSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from rapport.api.common import Message, call_service
+from rapport.core.api import Message, call_service
 from rapport.customers import cost_selectors, cost_services
 from rapport.customers.models import CostEntry
 from rapport.customers.selectors import get_account

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rapport.customers.models import Account
+from rapport.customers.models import Account, Contact
 
 
 def account_ids_all() -> list[int]:
@@ -11,8 +11,6 @@ def account_ids_all() -> list[int]:
 
 def contact_names_by_account(account_ids: list[int]) -> dict[int, list[str]]:
     """The names of each account's known contacts (for redaction of derived text)."""
-    from rapport.customers.models import Contact
-
     names: dict[int, list[str]] = {a: [] for a in account_ids}
     rows = Contact.objects.filter(account_id__in=account_ids).values_list("account_id", "name")
     for account_id, name in rows:

@@ -5,11 +5,8 @@ from rapport.customers import cost_views, views
 app_name = "customers"
 
 urlpatterns = [
-    path("", views.portfolio, name="portfolio"),
     path("accounts/new/", views.account_form, name="account-create"),
-    path("accounts/<int:account_id>/", views.account_detail, name="account"),
     path("accounts/<int:account_id>/edit/", views.account_form, name="account-edit"),
-    path("accounts/<int:account_id>/feedback/", views.account_feedback, name="account-feedback"),
     # Before the generic record routes, which would take “costs” as a record kind.
     path(
         "accounts/<int:account_id>/costs/new/",

@@ -1,94 +1,19 @@
-"""Portfolio, account page, and the forms that edit an account's relationship records."""
+"""The forms that edit an account and its relationship records (the portfolio and the account
+page, which compose several apps, are in rapport.workspace)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rapport.analytics import selectors as analytics
-from rapport.core.access import Capability, scope_of
 from rapport.customers import selectors, services
 from rapport.customers.forms import RELATED_FORMS, AccountForm
-from rapport.customers.models import Communication, Tier
-
-METRICS_SHOWN = ("nps", "csat")
-
-
-def _filters(request: HttpRequest) -> selectors.PortfolioFilters:
-    team = request.GET.get("team", "")
-    return selectors.PortfolioFilters(
-        q=request.GET.get("q", "").strip(),
-        team=int(team) if team.isdigit() else None,
-        tier=request.GET.get("tier", ""),
-        segment=request.GET.get("segment", ""),
-        silent_decision_makers=request.GET.get("silent") == "1",
-        sort=request.GET.get("sort", "name"),
-        descending=request.GET.get("dir") == "desc",
-    )
-
-
-def portfolio(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
-    ordered_ids = selectors.portfolio(request.user, filters).values_list("pk", flat=True)
-    page = Paginator(ordered_ids, settings.RAPPORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    accounts = selectors.portfolio_rows(request.user, list(page.object_list))
-    snapshots = analytics.snapshots_for([a.pk for a in accounts], METRICS_SHOWN)
-    rows = [
-        {
-            "account": a,
-            "nps": snapshots.get((a.pk, "nps")),
-            "csat": snapshots.get((a.pk, "csat")),
-            "dm_silent": selectors.decision_maker_silent(a),
-        }
-        for a in accounts
-    ]
-    context = {
-        "page_obj": page,
-        "rows": rows,
-        "filters": filters,
-        "choices": selectors.portfolio_choices(request.user),
-        "tiers": Tier.choices,
-        "silence_days": selectors.DM_SILENCE_DAYS,
-        "can_create": scope_of(request.user).can(Capability.EDIT_ACCOUNTS, None),
-    }
-    return render(request, "customers/portfolio.html", context)
-
-
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    overview = selectors.account_overview(request.user, account_id)
-    metric = request.GET.get("metric", "csat")
-    period = request.GET.get("period", "month")
-    if metric not in ("nps", "csat", "ces") or period not in ("week", "month"):
-        raise Http404("Unknown metric or period.")
-    points = analytics.metric_series(
-        request.user, scope_kind="account", scope_id=account_id, metric=metric, period=period
-    )
-    from rapport.analytics.charts import trend_chart
-
-    snapshots = analytics.snapshots_for([account_id], ("nps", "csat", "ces"))
-    actor_scope = scope_of(request.user)
-    context = {
-        "o": overview,
-        "account": overview.account,
-        "metric": metric,
-        "period": period,
-        "chart": trend_chart(points, metric=metric),
-        "points": points[-12:],
-        "snapshots": {m: snapshots.get((account_id, m)) for m in ("nps", "csat", "ces")},
-        "can_edit": actor_scope.can(Capability.EDIT_RELATIONSHIP, overview.account.team_id),
-        "can_edit_account": actor_scope.can(Capability.EDIT_ACCOUNTS, overview.account.team_id),
-        "min_n": settings.RAPPORT_MIN_N,
-        "today": timezone.localdate(),
-    }
-    return render(request, "customers/account_detail.html", context)
+from rapport.customers.models import Communication
 
 
 def account_form(request: HttpRequest, account_id: int | None = None) -> HttpResponse:
@@ -163,29 +88,3 @@ def related_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     services.delete_related(actor=request.user, instance=instance)
     messages.success(request, f"{model._meta.verbose_name.capitalize()} deleted.")
     return redirect("customers:account", account_id=account_id)
-
-
-def account_feedback(request: HttpRequest, account_id: int) -> HttpResponse:
-    """HTMX partial: the account's feedback with filters and paging."""
-    from rapport.feedback.public import CHANNELS, FeedbackFilters, responses_for_account
-
-    account = selectors.get_account(request.user, account_id)
-    filters = FeedbackFilters.from_query(request.GET)
-    paginator = Paginator(responses_for_account(account, filters), 20)
-    page = paginator.get_page(request.GET.get("page"))
-    from rapport.enrichment.public import analyses_for
-
-    analyses = analyses_for([r.pk for r in page])  # sentiment and themes, two queries
-    for response in page:
-        response.text_analysis = analyses.get(response.pk)  # type: ignore[attr-defined]
-    return render(
-        request,
-        "customers/_feedback.html",
-        {
-            "account": account,
-            "page_obj": page,
-            "filters": filters,
-            "hx_target": "#feedback",
-            "channels": CHANNELS,
-        },
-    )

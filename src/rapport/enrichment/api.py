@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.common import Message, call_service
+from rapport.core.api import Message, call_service
 from rapport.customers.selectors import get_account
 from rapport.enrichment import selectors, services, taxonomy, training
 from rapport.enrichment.models import CommentAnalysis, ModelKind, Theme, TrainedModel

@@ -1,36 +1,43 @@
 """What other apps may use from comment analysis.
 
-Imports are deferred: the text models (scikit-learn, VADER) load only when analysis runs,
-not whenever feedback code is imported.
+The selectors and services are imported when first called: they load scipy and the text
+models (scikit-learn, VADER; 1.2 and 1.8 s, ~80 MB), which a process that only queues or
+renders other pages never needs (docs/architecture.md, "Imports inside functions").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
+from django.db import transaction
 
+from rapport.enrichment.queueing import start_enrichment
+from rapport.enrichment.theme_effects import ThemeFigures, theme_figures
+
+if TYPE_CHECKING:
     from rapport.enrichment.selectors import MoverWindow, ThemeMove, ThemeMovers
-    from rapport.enrichment.theme_effects import ThemeFigures
 
 # Mentions of a theme in each window before its mean sentiment is compared (the windows
 # themselves need RAPPORT_MIN_N comments): a theme is a minority of the comments.
 MIN_MENTIONS = 10
 
 # Types for callers' annotations.
-__all__ = ["MIN_MENTIONS", "MoverWindow", "ThemeFigures", "ThemeMove", "ThemeMovers"]
+__all__ = [
+    "MIN_MENTIONS",
+    "MoverWindow",
+    "ThemeFigures",
+    "ThemeMove",
+    "ThemeMovers",
+    "theme_figures",
+]
 
 
 def enrich_after_import(job_id: int) -> None:
     """Queue comment analysis once the import's transaction commits (`rapport worker` runs it)."""
-    from django.db import transaction
 
     def queue() -> None:
-        from rapport.enrichment.queueing import start_enrichment
-
         start_enrichment(actor=None, reason=f"import {job_id}")
 
     transaction.on_commit(queue)
@@ -66,13 +73,3 @@ def mover_window(
     from rapport.enrichment.selectors import MoverWindow
 
     return MoverWindow(period, previous_start, current_start, current_end)
-
-
-def theme_figures(
-    account_ids: Iterable[int] | QuerySet[Any, Any], *, metric: str, start: date, end: date
-) -> list[ThemeFigures]:
-    """Per theme in the window: share and sentiment of comments, and the metric's sums for the
-    responses that mention it against the others (accounts the caller has scoped)."""
-    from rapport.enrichment.theme_effects import theme_figures as figures
-
-    return figures(account_ids, metric=metric, start=start, end=end)

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from rapport.core.access import Actor, Capability, require
 from rapport.enrichment.models import EnrichmentJob, JobKind, JobStatus
+from rapport.enrichment.tasks import run_enrichment
 
 
 def start_enrichment(
@@ -25,7 +26,5 @@ def start_enrichment(
         reason=reason[:40],
         created_by=by if by is not None and by.is_authenticated else None,
     )
-    from rapport.enrichment.tasks import run_enrichment
-
     transaction.on_commit(lambda: run_enrichment.enqueue(job.pk))
     return job

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.db import connection
 
-from rapport.analytics.services import bucket_starts
+from rapport.core.dates import bucket_starts
 
 ALL = "*"
 PERIODS = ("day", "week", "month")

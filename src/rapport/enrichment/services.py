@@ -38,7 +38,11 @@ from rapport.enrichment.models import (
 )
 from rapport.enrichment.queueing import start_enrichment as start_enrichment  # re-exported
 from rapport.enrichment.rollups import ThemeDelta
-from rapport.enrichment.taxonomy import TaxonomyInForce, current_taxonomy
+from rapport.enrichment.taxonomy import (
+    TaxonomyInForce,
+    current_taxonomy,
+    install_standard_taxonomy,
+)
 from rapport.feedback.models import Response
 from rapport.text.language import detect
 from rapport.text.redact import NameMatcher, Redacted, redact
@@ -506,8 +510,6 @@ def _label_sentiment(
 
 def enrich_for_demo(*, stdout: TextIO) -> EnrichmentJob:
     """The demo's comments analysed in the foreground, with a progress line."""
-    from rapport.enrichment.taxonomy import install_standard_taxonomy
-
     install_standard_taxonomy(actor=None)
     started = time.perf_counter()
     job = EnrichmentJob.objects.create(kind=JobKind.ENRICH, reason="demo")

@@ -16,6 +16,7 @@ from rapport.core.access import Actor, Capability, require
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
 from rapport.enrichment.models import Theme
+from rapport.enrichment.queueing import start_enrichment
 from rapport.text import taxonomy as text_taxonomy
 
 # name, description, phrases, exclude. Phrases match whole words; a trailing * any ending.
@@ -199,6 +200,4 @@ def update_theme(
 
 
 def _taxonomy_changed(actor: Actor) -> None:
-    from rapport.enrichment.services import start_enrichment
-
     start_enrichment(actor=None, reason="taxonomy changed", created_by=actor)

@@ -17,10 +17,10 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from rapport.analytics.metrics import SUM_FIELDS, metric_def
 from rapport.core.dates import local_days
 from rapport.enrichment.models import CommentAnalysis, ResponseTheme, Theme, ThemeRollup
 from rapport.enrichment.rollups import ALL
+from rapport.stats.metrics import SUM_FIELDS, metric_def
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from rapport.core.access import Actor, Capability, require
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
-from rapport.enrichment import selectors
+from rapport.enrichment import selectors, tasks
 from rapport.enrichment.models import (
     CommentAnalysis,
     EnrichmentJob,
@@ -44,6 +44,7 @@ from rapport.enrichment.models import (
     ResponseTheme,
     TrainedModel,
 )
+from rapport.enrichment.queueing import start_enrichment
 from rapport.text.sentiment import (
     LABELS,
     cross_validated_predictions,
@@ -398,8 +399,6 @@ def start_training(
         total=ready.labels,
     )
     record_audit(actor=actor, action=AuditAction.CREATE, instance=job, via=via)
-    from rapport.enrichment import tasks
-
     task = getattr(tasks, trainer.task)
     transaction.on_commit(lambda: task.enqueue(job.pk))
     return job
@@ -421,8 +420,6 @@ def run_training_job(*, job_id: int) -> EnrichmentJob:
         job.status, job.trained_model = JobStatus.SUCCEEDED, trained
         job.done = job.analysed = trained.labels_used
         if trained.active:
-            from rapport.enrichment.services import start_enrichment
-
             # The new model version re-analyses every comment (labels are kept).
             start_enrichment(actor=None, reason=trainer.reason, created_by=job.created_by)
     job.finished_at = timezone.now()
@@ -459,7 +456,5 @@ def use_vader(*, actor: Actor, via: str = "web") -> int:
             via=via,
             detail="switched back to VADER",
         )
-    from rapport.enrichment.queueing import start_enrichment
-
     start_enrichment(actor=None, reason="back to VADER", created_by=actor)
     return len(retired)

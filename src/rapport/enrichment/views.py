@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rapport.core.access import Capability, scope_of
+from rapport.customers.selectors import get_account
 from rapport.enrichment import selectors, services, taxonomy, training
 from rapport.enrichment.models import JobStatus, ModelKind, Theme
 from rapport.text.sentiment import LABELS
@@ -205,8 +206,6 @@ def label(request: HttpRequest, response_id: int) -> HttpResponse:
 def account_themes(request: HttpRequest, account_id: int) -> HttpResponse:
     """The "Themes that moved most" section of an account's analytics page (HTMX partial)."""
     from datetime import date
-
-    from rapport.customers.selectors import get_account
 
     account = get_account(request.user, account_id)  # 404 for another team's account
     as_of = None

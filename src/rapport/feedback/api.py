@@ -13,7 +13,7 @@ from ninja import Field, File, Form, ModelSchema, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from rapport.api.common import Message, RowErrorOut, call_service
+from rapport.core.api import Message, RowErrorOut, call_service
 from rapport.feedback import selectors, services
 from rapport.feedback.exports import import_errors_csv
 from rapport.feedback.forms import checked_mapping

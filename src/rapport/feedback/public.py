@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet
 from django.http import QueryDict
 
-from rapport.analytics.services import ScoreRow
 from rapport.core.dates import local_days, local_midnight
 from rapport.customers.models import Account
+from rapport.feedback.hooks import ScoreRow
 from rapport.feedback.models import FeedbackChannel, Response
 
 CHANNELS = FeedbackChannel.choices
@@ -97,10 +97,3 @@ def latest_answers(contact: OuterRef, answered: str) -> QuerySet[Response]:
     return Response.objects.filter(
         respondent_contact=contact, **{f"{answered}__isnull": False}
     ).order_by("-submitted_at", "-pk")
-
-
-def fail_stalled_imports() -> int:
-    """Periodic: imports whose worker stopped are marked failed, so they can be resumed."""
-    from rapport.feedback.services import fail_stalled_imports as fail
-
-    return fail()

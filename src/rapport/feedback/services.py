@@ -2,7 +2,8 @@
 
 Access is checked here: importing needs IMPORT_FEEDBACK, recording or changing a response
 needs RECORD_FEEDBACK in the account's team. Rollups move in the transaction that writes the
-rows; the accounts' snapshots are refreshed at the end.
+rows; the accounts' snapshots are refreshed at the end (both registered by analytics in
+feedback.hooks).
 """
 
 from __future__ import annotations
@@ -20,17 +21,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.analytics.public import refresh_account_health
-from rapport.analytics.services import ScoreRow, apply_changes, refresh_snapshots
 from rapport.core import workers
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
-from rapport.enrichment.public import enrich_after_import
+from rapport.feedback import hooks, tasks
+from rapport.feedback.hooks import ScoreRow
 from rapport.feedback.importing import ImportFailed
 from rapport.feedback.importing.items import validate_items
 from rapport.feedback.importing.mapping import MappingError, load_mapping, parse_mapping
-from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressCallback
+from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressCallback, file_sha256
 from rapport.feedback.importing.rows import RowProblem
 from rapport.feedback.importing.store import (
     CHECKPOINT_FIELDS,
@@ -39,6 +39,7 @@ from rapport.feedback.importing.store import (
     write_rows,
 )
 from rapport.feedback.models import ImportJob, ImportStatus, Response
+from rapport.feedback.selectors import import_summary
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,6 @@ def _save_upload(upload: UploadedFile, file_format: str) -> tuple[Path, int, str
 def _local_file(path: Path) -> tuple[Path, int, str]:
     if not path.is_file():
         raise ImportRequestError(f"no such file: {path}")
-    from rapport.feedback.importing.pipeline import file_sha256
-
     return path.resolve(), path.stat().st_size, file_sha256(path)
 
 
@@ -161,9 +160,7 @@ def start_import(
             all_teams=team_ids is None,
         )
         if background:
-            from rapport.feedback.tasks import run_import
-
-            transaction.on_commit(lambda: run_import.enqueue(job.pk))
+            transaction.on_commit(lambda: tasks.run_import.enqueue(job.pk))
     return job
 
 
@@ -251,12 +248,10 @@ def resume_import(*, actor: Actor, job: ImportJob) -> ImportJob:
     require(actor, Capability.IMPORT_FEEDBACK, None)
     if not resumable(job):
         raise ImportRequestError(why_not_resumable(job))
-    from rapport.feedback.tasks import run_import
-
     with transaction.atomic():
         job.status, job.error = ImportStatus.PENDING, ""
         job.save(update_fields=["status", "error"])
-        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+        transaction.on_commit(lambda: tasks.run_import.enqueue(job.pk))
     return job
 
 
@@ -330,8 +325,6 @@ def run_import_job(
 
 @transaction.atomic
 def _finish(job: ImportJob, run: ImportRun, *, resumed: bool, error: str) -> None:
-    from rapport.feedback.selectors import import_summary
-
     if error:  # the counts of the batches that committed, not of the one that failed
         job.refresh_from_db(fields=CHECKPOINT_FIELDS)
     else:
@@ -349,10 +342,7 @@ def _finish(job: ImportJob, run: ImportRun, *, resumed: bool, error: str) -> Non
                 .values_list("account_id", flat=True)
                 .distinct()
             )
-        if accounts:
-            refresh_snapshots(account_ids=accounts)
-            refresh_account_health(accounts)  # reads the snapshots just refreshed
-        enrich_after_import(job.pk)  # comment analysis in the background (enrichment app)
+        hooks.import_finished(job.pk, accounts)  # snapshots, health, comment analysis
     record_audit(
         actor=job.created_by,
         action=AuditAction.IMPORT,
@@ -404,7 +394,7 @@ def _write_items(
         valid, job_id=job.pk if job else None, dry_run=False, existing=existing, contacts=contacts
     )
     if outcome.accounts:
-        refresh_snapshots(account_ids=outcome.accounts)
+        hooks.accounts_changed(outcome.accounts)
     if updating is not None:
         ids = [updating.pk]
     else:
@@ -540,4 +530,4 @@ def delete_response(*, actor: Actor, response: Response, via: str = "api") -> No
         response.answers,
     )
     response.delete()
-    refresh_snapshots(account_ids=apply_changes(removed=[old]))
+    hooks.accounts_changed(hooks.write_changes(removed=[old]))

@@ -11,9 +11,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
-from rapport.analytics.health_services import refresh_health
+from rapport.analytics.health.services import refresh_health
 from rapport.analytics.models import LoyaltyProposal
-from rapport.analytics.services import rebuild_rollups
+from rapport.analytics.rollups.services import rebuild_rollups
 from rapport.core.models import AuditAction, AuditEvent, Membership, Team, User
 from rapport.customers.models import (
     Account,

@@ -11,8 +11,12 @@ from urllib.parse import quote_plus, urlencode
 
 from django import template
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from rapport.core.registries import ACCOUNT_TABS
+from rapport.stats.metrics import metric_def
 
 register = template.Library()
 
@@ -28,8 +32,6 @@ def metric(value: Any, *, unit: str = "", decimals: int | None = None) -> SafeSt
     Built in Python rather than an included template: the portfolio shows a hundred of these
     and an inclusion tag's render was most of that page's time.
     """
-    from rapport.analytics.metrics import metric_def
-
     if value is None or value.value is None:
         return mark_safe('<span class="metric too-few" title="no responses">—</span>')
     if decimals is None:
@@ -124,3 +126,17 @@ def page_url(context: dict[str, Any], page: int) -> str:
     params = context["request"].GET.copy()
     params["page"] = page
     return "?" + params.urlencode()
+
+
+@register.inclusion_tag("core/includes/account_tabs.html")
+def account_tabs(account: Any, current: str) -> dict[str, Any]:
+    """The account page's tabs, as the apps registered them (core.registries.ACCOUNT_TABS)."""
+    tabs = [
+        {
+            "label": tab.label,
+            "url": reverse(tab.url_name, args=[account.pk]),
+            "current": tab.key == current,
+        }
+        for tab in ACCOUNT_TABS.in_order()
+    ]
+    return {"tabs": tabs}

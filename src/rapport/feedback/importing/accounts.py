@@ -10,6 +10,7 @@ from __future__ import annotations
 from rapport.core.access import Actor
 from rapport.core.models import Team
 from rapport.customers.models import Account
+from rapport.customers.services import create_account
 
 AMBIGUOUS = 0
 _MATCH_FIELD = {"external_id": "external_id", "name": "name", "id": "pk"}
@@ -74,8 +75,6 @@ class AccountDirectory:
 
     def create_pending(self, provisional_ids: set[int]) -> dict[int, int]:
         """Create the accounts these provisional ids stand for (inside the batch's transaction)."""
-        from rapport.customers.services import create_account
-
         assert self.create_in is not None
         assert self.actor is not None
         created = {}

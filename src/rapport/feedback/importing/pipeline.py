@@ -32,9 +32,9 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rapport.analytics.rollup_sql import RollupDelta
 from rapport.core.access import Capability, scope_of
 from rapport.core.models import Team
+from rapport.feedback.hooks import BatchChanges
 from rapport.feedback.importing import ImportFailed
 from rapport.feedback.importing.accounts import AccountDirectory
 from rapport.feedback.importing.dedupe import Key, SeenIds, split_repeats
@@ -179,7 +179,7 @@ class ImportRun:
     ) -> None:
         """One transaction: the batch's chunks, then its rollups and its checkpoint."""
         with transaction.atomic():
-            rollups = RollupDelta()
+            rollups = BatchChanges()
             # map(), not a loop: no chunk stays referenced while the rollups are written.
             last_row = max(map(partial(self._run_chunk, rollups=rollups), batch), default=0)
             if last_row:
@@ -190,7 +190,7 @@ class ImportRun:
             if self.on_progress is not None:
                 self.on_progress(self.job)
 
-    def _run_chunk(self, chunk: list[tuple[int, list[str]]], *, rollups: RollupDelta) -> int:
+    def _run_chunk(self, chunk: list[tuple[int, list[str]]], *, rollups: BatchChanges) -> int:
         """Validate and write one chunk; the number of its last row (0: all done before)."""
         validator, resume_after = self._validator, self._resume_after
         if chunk[0][0] <= resume_after:
@@ -261,7 +261,7 @@ class ImportRun:
         valid: list[ValidRow],
         problems: list[RowProblem],
         existing: dict[Key, Existing],
-        rollups: RollupDelta,
+        rollups: BatchChanges,
     ) -> None:
         job, directory = self.job, self._directory
         if job.dry_run:

@@ -4,8 +4,8 @@ At a million rows the ORM's per-object cost would dominate, so rows go in as par
 tuples. Each row written records its job and its row number in the file (`import_row`), so
 that the unique key finds a later repeat of it in the same file (see `dedupe`). Rollups move
 in the same transaction as the rows, from the old version of each updated row to its new
-version: into the caller's RollupDelta (an import writes it once per batch of chunks), or
-written at once.
+version: into the caller's BatchChanges (an import writes it once per batch of chunks), or
+written at once (feedback.hooks: analytics registers the rollup writer).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from rapport.analytics.rollup_sql import RollupDelta
 from rapport.customers.models import Contact
+from rapport.feedback.hooks import BatchChanges
 from rapport.feedback.importing.rows import RowProblem, ValidRow
 from rapport.feedback.models import ImportJob, ImportRowError, Response
 
@@ -152,7 +152,7 @@ def write_rows(
     dry_run: bool,
     existing: dict[tuple[str, str], Existing] | None = None,
     contacts: dict[tuple[int, str], int | None] | None = None,
-    rollups: RollupDelta | None = None,
+    rollups: BatchChanges | None = None,
 ) -> BatchOutcome:
     """Insert new rows, update changed ones, skip unchanged ones; move the rollups.
 
@@ -204,7 +204,7 @@ def write_rows(
     outcome.inserted, outcome.updated, outcome.skipped = len(inserts), len(updates), len(unchanged)
     if not dry_run:
         _execute(inserts, updates)
-        delta = RollupDelta() if rollups is None else rollups
+        delta = BatchChanges() if rollups is None else rollups
         delta.add_rows(removed, -1)
         delta.add_rows(added, +1)
         if rollups is None:

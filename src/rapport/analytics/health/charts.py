@@ -1,0 +1,52 @@
+"""Charts of the Health & profit tab: monthly margin (Altair → SVG, like the other charts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+from rapport.analytics.charts import ACCENT, BAD, _svg
+from rapport.analytics.health.profitability import Profitability
+
+
+def margin_chart(profit: Profitability, *, width: int = 760) -> str:
+    """Bars of each month's margin (value − planned cost − that month's cost entries), red
+    below zero, with the planned margin (no entries) as a dashed line."""
+    rows: list[dict[str, Any]] = [
+        {
+            "month": m.month.isoformat(),
+            "margin": float(m.margin),
+            "planned": float(m.value - m.planned_cost),
+            "entries": float(m.entries),
+        }
+        for m in profit.months
+    ]
+    if not rows:
+        return ""
+    data = alt.Data(values=rows)
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    money = f"Margin per month ({profit.currency})"
+    bars = (
+        alt.Chart(data)
+        .mark_bar(width=14)
+        .encode(
+            x=x,
+            y=alt.Y("margin:Q", title=money),
+            color=alt.condition(alt.datum.margin < 0, alt.value(BAD), alt.value(ACCENT)),
+            tooltip=[
+                alt.Tooltip("month:T", format="%B %Y"),
+                alt.Tooltip("margin:Q", format=",.0f"),
+                alt.Tooltip("entries:Q", title="cost entries", format=",.0f"),
+            ],
+        )
+    )
+    planned = (
+        alt.Chart(data).mark_line(color="#5b6576", strokeDash=[4, 3]).encode(x=x, y="planned:Q")
+    )
+    losing = sum(1 for r in rows if r["margin"] < 0)
+    description = (
+        f"{money} from {rows[0]['month'][:7]} to {rows[-1]['month'][:7]}: "
+        f"{losing} of {len(rows)} months below zero; latest {rows[-1]['margin']:,.0f}."
+    )
+    return _svg((bars + planned).properties(width=width, height=200), description=description)

@@ -1,0 +1,97 @@
+"""Reads of metrics: from rollups and snapshots only, scoped to what the actor may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Sum
+from django.http import Http404
+
+from rapport.analytics.models import AccountSnapshot, MetricRollup, Period
+from rapport.core.access import Actor, scope, scope_of
+from rapport.customers.selectors import get_account
+from rapport.stats.metrics import SUM_FIELDS, Change, MetricValue, compare, estimate
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotView:
+    """One metric of one account on the portfolio: now, before, the change and a trend line."""
+
+    current: MetricValue
+    previous: MetricValue
+    change: Change
+    monthly: list[dict[str, Any]]
+
+
+def snapshots_for(
+    account_ids: Iterable[int], metrics: Iterable[str]
+) -> dict[tuple[int, str], SnapshotView]:
+    """Snapshot figures for a page of accounts the caller already scoped (one query)."""
+    min_n = settings.RAPPORT_MIN_N
+    result = {}
+    rows = AccountSnapshot.objects.filter(
+        account_id__in=list(account_ids), metric__in=list(metrics)
+    ).values_list("account_id", "metric", "current", "previous", "monthly")  # no model objects
+    for account_id, metric, current, previous, monthly in rows:
+        result[(account_id, metric)] = SnapshotView(
+            current=estimate(metric, current, min_n=min_n),
+            previous=estimate(metric, previous, min_n=min_n),
+            change=compare(metric, current, previous, min_n=min_n),
+            monthly=monthly,
+        )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    period_start: date
+    value: MetricValue
+
+
+SCOPES = ("account", "team", "portfolio")
+
+
+def metric_series(
+    user: Actor,
+    *,
+    scope_kind: str,
+    scope_id: int | None,
+    metric: str,
+    period: str,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[SeriesPoint]:
+    """A metric per period for one account, one team, or everything the actor may see.
+
+    Rollup sums add exactly, so a team's figure is the sum of its accounts' buckets.
+    """
+    if period not in Period.values:
+        raise ValueError(f"period must be one of {', '.join(Period.values)}")
+    rows = scope(
+        MetricRollup.objects.filter(metric=metric, period=period), user, team_field="account__team"
+    )
+    if scope_kind == "account":
+        rows = rows.filter(account_id=scope_id or 0)
+        get_account(user, scope_id or 0)  # 404 unless visible
+    elif scope_kind == "team":
+        if not (scope_of(user).all_teams or scope_id in scope_of(user).team_ids):
+            raise Http404("No such team.")
+        rows = rows.filter(account__team_id=scope_id or 0)
+    elif scope_kind != "portfolio":
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
+    if start:
+        rows = rows.filter(period_start__gte=start)
+    if end:
+        rows = rows.filter(period_start__lte=end)
+    min_n = settings.RAPPORT_MIN_N
+    grouped = (
+        rows.order_by("period_start")
+        .values("period_start")
+        .annotate(**{f: Sum(f) for f in SUM_FIELDS})
+    )
+    records: Iterable[dict[str, Any]] = grouped  # type: ignore[assignment]
+    return [SeriesPoint(g["period_start"], estimate(metric, g, min_n=min_n)) for g in records]

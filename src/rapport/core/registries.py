@@ -1,0 +1,45 @@
+"""Registries that apps above core fill at start-up, so that core and the pages can set off or
+show their work without importing them (docs/architecture.md, decision 51).
+
+- `PERIODIC`: the work `rapport worker` runs every minute, in `order` (lower first: a job that
+  reads what another writes registers a higher number).
+- `ACCOUNT_TABS`: the tabs of the account page, each served by its own app
+  (`{% account_tabs account current %}` in the `rapport` template library).
+
+Each app registers from its `AppConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Named entries in an order; registering a name again replaces it (ready() may run again
+    in tests)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[int, T]] = {}
+
+    def register(self, name: str, entry: T, *, order: int) -> T:
+        self._entries[name] = (order, entry)
+        return entry
+
+    def in_order(self) -> list[T]:
+        ordered = sorted(self._entries.items(), key=lambda item: (item[1][0], item[0]))
+        return [entry for _name, (_order, entry) in ordered]
+
+
+@dataclass(frozen=True)
+class AccountTab:
+    key: str  # the page marks the tab whose key it is showing
+    label: str
+    url_name: str  # reversed with the account's id
+
+
+PERIODIC: Registry[Callable[[], object]] = Registry()
+ACCOUNT_TABS: Registry[AccountTab] = Registry()

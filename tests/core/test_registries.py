@@ -8,10 +8,10 @@ from rapport.analytics.rollups.services import ensure_snapshots_current
 from rapport.analytics.rollups.sql import RollupDelta
 from rapport.core import worker
 from rapport.core.registries import PERIODIC, Registry
+from rapport.core.workers import reap_lost_workers
 from rapport.enrichment.public import enqueue_if_pending
 from rapport.enrichment.registrations import analyse_after_import
 from rapport.feedback import hooks
-from rapport.core.workers import reap_lost_workers
 from rapport.feedback.services import delete_old_uploads, fail_stalled_imports
 
 

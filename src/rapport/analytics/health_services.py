@@ -15,7 +15,7 @@ from rapport.analytics.models import AccountHealth, HealthWeights, LoyaltyPropos
 from rapport.analytics.risk import risk_reasons
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction, Role, Team
-from rapport.core.services import create_audited, record_audit, update_audited
+from rapport.core.services import create_audited, record_audit, require_member, update_audited
 from rapport.customers.models import Account
 
 BASELINE_DAYS = 28
@@ -221,6 +221,7 @@ def create_loyalty_proposal(
     from rapport.analytics.customer_types import SegmentDefinition
 
     data = {k: v for k, v in fields.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
+    require_member(fields=data, name="owner", team_id=team.pk)
     data["segment"] = SegmentDefinition.from_dict(data.get("segment") or {}).as_dict()
     return create_audited(
         actor=actor,
@@ -239,6 +240,7 @@ def update_loyalty_proposal(
     from rapport.analytics.customer_types import SegmentDefinition
 
     data = {k: v for k, v in changes.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
+    require_member(fields=data, name="owner", team_id=proposal.team_id)
     if "segment" in data:
         data["segment"] = SegmentDefinition.from_dict(data["segment"] or {}).as_dict()
     return update_audited(

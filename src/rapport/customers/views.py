@@ -96,13 +96,17 @@ def account_form(request: HttpRequest, account_id: int | None = None) -> HttpRes
     form = AccountForm(request.POST or None, instance=account, actor=request.user)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.fields}
-        if account is None:
-            account = services.create_account(actor=request.user, fields=fields)
-            messages.success(request, f"Account “{account.name}” created.")
+        try:
+            if account is None:
+                account = services.create_account(actor=request.user, fields=fields)
+                messages.success(request, f"Account “{account.name}” created.")
+            else:
+                services.update_account(actor=request.user, account=account, changes=fields)
+                messages.success(request, "Account saved.")
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            services.update_account(actor=request.user, account=account, changes=fields)
-            messages.success(request, "Account saved.")
-        return redirect("customers:account", account_id=account.pk)
+            return redirect("customers:account", account_id=account.pk)
     return render(request, "customers/account_form.html", {"form": form, "account": account})
 
 

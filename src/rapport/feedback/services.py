@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from rapport.analytics.public import refresh_account_health
@@ -26,6 +27,7 @@ from rapport.analytics.services import ScoreRow, apply_changes, refresh_snapshot
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
+from rapport.customers.models import Account
 from rapport.enrichment.public import enrich_after_import
 from rapport.feedback.importing import ImportFailed
 from rapport.feedback.importing.items import validate_items
@@ -34,6 +36,7 @@ from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressC
 from rapport.feedback.importing.rows import RowProblem
 from rapport.feedback.importing.store import (
     CHECKPOINT_FIELDS,
+    account_teams,
     existing_response,
     find_existing,
     write_rows,
@@ -330,7 +333,7 @@ def _write_items(
     if updating is not None:
         ids = [updating.pk]
     else:
-        stored = find_existing((row.source_system, row.external_id) for row in valid)
+        stored = find_existing(valid)
         ids = [stored[(row.source_system, row.external_id)].pk for row in valid]
     return RecordedResponses(
         inserted=outcome.inserted,
@@ -431,6 +434,14 @@ def update_response(
     ]
     if fixed:
         raise ImportRequestError(f"{' and '.join(fixed)} identify a response and cannot change")
+    new_account = changes.get("account", response.account_id)
+    moved_to = account_teams([new_account]).get(new_account, response.team_id)
+    if moved_to != response.team_id and scope_of(actor).can(Capability.VIEW, moved_to):
+        # (An account the actor cannot see is reported as unknown by the validation below.)
+        raise ImportRequestError(
+            "account: a response stays in its team, where its external id identifies it;"
+            " record it again for the other team's account"
+        )
     changed = [k for k, v in changes.items() if current.get(k) != v]
     if changed:
         _write_items(actor=actor, items=[{**current, **changes}], updating=response)
@@ -444,6 +455,29 @@ def update_response(
         )
         response.refresh_from_db()
     return changed
+
+
+def follow_account_team(account: Account) -> None:
+    """An account has moved to another team: its responses move with it (registered in
+    customers' ACCOUNT_MOVED_HOOKS), unless one of their external ids is taken in that team,
+    which refuses the move."""
+    taken = Response.objects.filter(
+        team_id=account.team_id,
+        source_system=OuterRef("source_system"),
+        external_id=OuterRef("external_id"),
+    ).exclude(account=account)
+    clash = (
+        Response.objects.filter(account=account)
+        .exclude(external_id="")
+        .filter(Exists(taken))
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {"team": f"that team already has a response with this account's external id {clash!r}"}
+        )
+    Response.objects.filter(account=account).update(team_id=account.team_id)
 
 
 @transaction.atomic

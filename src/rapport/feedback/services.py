@@ -36,7 +36,6 @@ from rapport.feedback.importing.pipeline import BATCH_ROWS, ImportRun, ProgressC
 from rapport.feedback.importing.rows import RowProblem
 from rapport.feedback.importing.store import (
     CHECKPOINT_FIELDS,
-    account_teams,
     existing_response,
     find_existing,
     write_rows,
@@ -434,14 +433,6 @@ def update_response(
     ]
     if fixed:
         raise ImportRequestError(f"{' and '.join(fixed)} identify a response and cannot change")
-    new_account = changes.get("account", response.account_id)
-    moved_to = account_teams([new_account]).get(new_account, response.team_id)
-    if moved_to != response.team_id and scope_of(actor).can(Capability.VIEW, moved_to):
-        # (An account the actor cannot see is reported as unknown by the validation below.)
-        raise ImportRequestError(
-            "account: a response stays in its team, where its external id identifies it;"
-            " record it again for the other team's account"
-        )
     changed = [k for k, v in changes.items() if current.get(k) != v]
     if changed:
         _write_items(actor=actor, items=[{**current, **changes}], updating=response)

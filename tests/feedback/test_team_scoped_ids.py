@@ -121,9 +121,7 @@ def test_api_upload_with_another_teams_external_id(
     assert _own_row(accounts, "import").nps == 10
 
 
-def test_cli_import_with_another_teams_external_id(
-    world, accounts, theirs, tmp_path: Path, capsys
-):
+def test_cli_import_with_another_teams_external_id(world, accounts, theirs, tmp_path: Path, capsys):
     before = {s: _row(r) for s, r in theirs.items()}
     path = tmp_path / "f.csv"
     path.write_bytes(csv_bytes(HEADER, "A-1,T-1,2025-03-04 10:00,10,5,7,ours"))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rapport.analytics import selectors as analytics
-from rapport.core.access import Capability, scope_of
+from rapport.core.access import Capability, require, scope_of
 from rapport.customers import selectors, services
 from rapport.customers.forms import RELATED_FORMS, AccountForm
 from rapport.customers.models import Communication, Tier
@@ -93,6 +93,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 
 def account_form(request: HttpRequest, account_id: int | None = None) -> HttpResponse:
     account = selectors.get_account(request.user, account_id) if account_id else None
+    # A role that may edit accounts in none of its teams has no form to fill.
+    require(request.user, Capability.EDIT_ACCOUNTS, account.team_id if account else None)
     form = AccountForm(request.POST or None, instance=account, actor=request.user)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.fields}
@@ -124,6 +126,7 @@ def related_form(
     model = form_class._meta.model
     instance = selectors.get_related(request.user, model, pk) if pk else None
     account = instance.account if instance else selectors.get_account(request.user, account_id or 0)
+    require(request.user, Capability.EDIT_RELATIONSHIP, account.team_id)
     form = form_class(request.POST or None, instance=instance, account=account)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -13,13 +13,17 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from rapport.analytics.services import rebuild_rollups
 from rapport.cli import main
 from rapport.core.models import AuditEvent, Role
 from rapport.customers import services as customer_services
+from rapport.feedback.importing.rows import ValidRow
+from rapport.feedback.importing.store import find_existing
 from rapport.feedback.models import Response
 from tests.factories import MembershipFactory, ResponseFactory
 from tests.feedback.helpers import HEADER, csv_bytes, import_lines
@@ -193,3 +197,22 @@ def test_new_account_rows_match_in_the_team_they_are_created_in(world, accounts)
     stored = Response.objects.get(source_system="import", external_id="n1")
     assert stored.account.external_id == "NEW-1"
     assert stored.team_id == world.team.pk
+
+
+def test_the_imports_lookup_uses_the_unique_index(world, accounts):
+    """The hot path stays an indexed equality lookup: (team, source_system) and the ids."""
+    ResponseFactory(account=accounts["A-1"], source_system="import", external_id="i1")
+    rows = [
+        ValidRow(2, "import", "i1", accounts["A-1"].pk, timezone.now(), 1, 1, 1, {}, "", "", "")
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        assert set(find_existing(rows)) == {("import", "i1")}
+    lookup = next(q["sql"] for q in captured.captured_queries if "external_id IN" in q["sql"])
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {lookup}")
+        else:  # a tiny table: make the planner show whether it can use the index at all
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {lookup}")
+        plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
+    assert "response_team_source_external_id_unique" in plan, plan

@@ -9,8 +9,10 @@ a row of its own, in its own account (decision 40).
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +24,7 @@ from rapport.analytics.services import rebuild_rollups
 from rapport.cli import main
 from rapport.core.models import AuditEvent, Role
 from rapport.customers import services as customer_services
+from rapport.customers.models import Account
 from rapport.feedback.importing.rows import ValidRow
 from rapport.feedback.importing.store import find_existing
 from rapport.feedback.models import Response
@@ -216,3 +219,14 @@ def test_the_imports_lookup_uses_the_unique_index(world, accounts):
             cursor.execute(f"EXPLAIN {lookup}")
         plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
     assert "response_team_source_external_id_unique" in plan, plan
+
+
+def test_an_account_moved_in_the_admin_takes_its_responses(world, accounts, rf):
+    moving = ResponseFactory(account=accounts["A-2"], source_system="s", external_id="adm")
+    account = accounts["A-2"]
+    account.team = world.other_team
+    request = rf.post("/admin/")
+    request.user = world.admin
+    form = SimpleNamespace(changed_data=["team"])
+    admin.site._registry[Account].save_model(request, account, form, change=True)
+    assert Response.objects.get(pk=moving.pk).team_id == world.other_team.pk

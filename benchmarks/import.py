@@ -159,12 +159,13 @@ def baseline(app_db: Path, base_db: Path, csv_path: Path, accounts: int) -> tupl
     conn.executemany(
         'INSERT INTO "customers_account" (id) VALUES (?)', ((i,) for i in range(1, accounts + 1))
     )
+    conn.execute('INSERT INTO "core_team" (id) VALUES (1)')  # every account's team
     conn.execute("COMMIT")
     ids = {account_key(i): i for i in range(1, accounts + 1)}
     sql = (
         'INSERT INTO "feedback_response" (account_id, external_id, submitted_at, nps, csat, ces,'
-        " comment, channel, answers, source_system, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', 'csv', ?, ?)"
+        " comment, channel, answers, source_system, created_at, updated_at, team_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', 'csv', ?, ?, 1)"
     )
     started = time.perf_counter()
     now = datetime.now(UTC).isoformat(" ")

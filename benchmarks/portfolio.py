@@ -132,6 +132,8 @@ def build_responses(account_ids: list[int], count: int, months: int, seed: int) 
     """Insert responses with executemany (Django's SQLite datetime text format, UTC)."""
     from django.db import connection, transaction
 
+    from rapport.customers.models import Account
+
     rng = np.random.default_rng(seed)
     ids = np.array(account_ids)
     weights = rng.lognormal(0, 0.6, len(ids))
@@ -153,10 +155,11 @@ def build_responses(account_ids: list[int], count: int, months: int, seed: int) 
 
     sql = (
         "INSERT INTO feedback_response (account_id, channel, submitted_at, nps, csat, ces,"
-        " answers, comment, source_system, external_id, created_at, updated_at)"
-        " VALUES (%s, 'survey', %s, %s, %s, %s, '{}', '', 'bench', %s, %s, %s)"
+        " answers, comment, source_system, external_id, created_at, updated_at, team_id)"
+        " VALUES (%s, 'survey', %s, %s, %s, %s, '{}', '', 'bench', %s, %s, %s, %s)"
     )
     acc = account.tolist()
+    team_of = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "team_id"))
     a_nps, a_csat, a_ces = answered[:, 0], answered[:, 1], answered[:, 2]
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, count, INSERT_BATCH):
@@ -172,6 +175,7 @@ def build_responses(account_ids: list[int], count: int, months: int, seed: int) 
                         f"bench-{i:07d}",
                         now,
                         now,
+                        team_of[acc[i]],
                     )
                     for i in range(start, min(count, start + INSERT_BATCH))
                 ],

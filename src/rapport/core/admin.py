@@ -97,11 +97,11 @@ class MembershipAdmin(AuditedAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "action", "object_type", "object_id", "team", "via")
+    list_display = ("at", "actor_name", "action", "object_type", "object_id", "team", "via")
     list_filter = ("action", "via", "object_type")
-    search_fields = ("object_type", "object_id", "actor__username")
+    search_fields = ("object_type", "object_id", "actor_name")
     date_hierarchy = "at"
-    list_select_related = ("actor", "team")
+    list_select_related = ("team",)
 
 
 @admin.register(WorkerBeat)

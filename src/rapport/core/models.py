@@ -72,6 +72,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The actor's username as it was when they acted: the event keeps who did it after the
+    # user is deleted (which empties `actor`).
+    actor_name = models.CharField(max_length=150, blank=True, default="")
     action = models.CharField(max_length=10, choices=AuditAction.choices)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
 
@@ -23,8 +24,10 @@ def record_audit(
     detail: str = "",
 ) -> AuditEvent:
     """Append one audit event. Field names only: values may be personal data."""
+    known = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=known,
+        actor_name=known.get_username() if known is not None else "",
         action=action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
@@ -49,6 +52,32 @@ def assign_changes(instance: models.Model, changes: Mapping[str, Any]) -> list[s
             setattr(instance, attname, value)
             changed.append(name)
     return changed
+
+
+def reload_stored(instance: models.Model, names: Iterable[str]) -> None:
+    """Set these fields of the instance back to the values stored in the database.
+
+    A ModelForm writes the posted values into its instance while it validates; compared with
+    that instance, no change would show and nothing would be saved or audited."""
+    fields = [instance._meta.get_field(name) for name in names]
+    stored = [f.name for f in fields if f.concrete and not f.many_to_many]
+    if stored and instance.pk is not None:
+        instance.refresh_from_db(fields=stored)
+
+
+def require_member(*, fields: Mapping[str, Any], name: str, team_id: int) -> None:
+    """The person `fields` give as `name` (a User, or an id as `<name>_id`), if any, must be an
+    active member of the team that owns the object; otherwise a ValidationError naming `name`.
+    Every path (web form, API, admin-free service calls) goes through the services, so the
+    rule holds everywhere; the message does not tell whether the user exists elsewhere."""
+    value = fields[name] if name in fields else fields.get(f"{name}_id")
+    if value is None:
+        return
+    user_id = value.pk if isinstance(value, models.Model) else value
+    if not Membership.objects.filter(
+        team_id=team_id, user_id=user_id, user__is_active=True
+    ).exists():
+        raise ValidationError({name: "must be an active member of the team that owns this"})
 
 
 @transaction.atomic
@@ -113,7 +142,9 @@ def update_audited(
     team_id: int | None,
     via: str = "web",
 ) -> list[str]:
-    """Apply the changes that differ, validate, save, audit; returns changed field names."""
+    """Apply the changes that differ from the stored row, validate, save, audit; returns the
+    changed field names."""
+    reload_stored(instance, changes)
     changed = assign_changes(instance, changes)
     if changed:
         instance.full_clean()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from rapport.core.admin import AuditedAdmin
 from rapport.customers.models import (
@@ -15,6 +18,7 @@ from rapport.customers.models import (
     Expectation,
     ExternalParty,
 )
+from rapport.customers.services import account_moved
 
 
 @admin.register(Account)
@@ -25,6 +29,11 @@ class AccountAdmin(AuditedAdmin):
     list_select_related = ["team", "owner"]
     autocomplete_fields = ["team", "owner"]
     readonly_fields = ("last_contact_at", "last_decision_maker_contact_at")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "team" in form.changed_data:
+            account_moved(obj)
 
 
 class AccountRecordAdmin(AuditedAdmin):

@@ -56,7 +56,6 @@ def cost_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CostEntryForm(request.POST or None, instance=entry, account=account)
     if request.method == "POST" and form.is_valid():
         changes = {k: form.cleaned_data[k] for k in COST_FIELDS}
-        entry.refresh_from_db()  # the form wrote into the instance; the service compares
         changed = cost_services.update_cost_entry(actor=request.user, entry=entry, changes=changes)
         messages.success(request, "Cost entry saved." if changed else "Nothing changed.")
         return redirect(_back(account.pk))

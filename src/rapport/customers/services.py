@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -10,9 +10,16 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from rapport.core.access import Actor, Capability, require
-from rapport.core.services import create_audited, delete_audited, update_audited
+from rapport.core.services import (
+    create_audited,
+    delete_audited,
+    reload_stored,
+    require_member,
+    update_audited,
+)
 from rapport.customers.models import (
     Account,
+    AccountStakeholder,
     Commitment,
     CommitmentStatus,
     Communication,
@@ -26,10 +33,23 @@ M = TypeVar("M", bound=models.Model)
 # --- accounts -------------------------------------------------------------------------------
 
 
+# Apps above this one that keep a copy of an account's team (feedback's responses, whose
+# external ids are unique within a team) register here in AppConfig.ready; each is called,
+# inside the transaction, after an account has moved to another team, and may refuse the
+# move with a ValidationError.
+ACCOUNT_MOVED_HOOKS: list[Callable[[Account], None]] = []
+
+
+def _team_in(fields: Mapping[str, Any]) -> int | None:
+    return fields.get("team_id") or getattr(fields.get("team"), "pk", None)
+
+
 @transaction.atomic
 def create_account(*, actor: Actor, fields: Mapping[str, Any], via: str = "web") -> Account:
-    team_id = fields.get("team_id") or getattr(fields.get("team"), "pk", None)
+    team_id = _team_in(fields)
     require(actor, Capability.EDIT_ACCOUNTS, team_id)
+    if team_id is not None:
+        require_member(fields=fields, name="owner", team_id=team_id)
     return create_audited(actor=actor, model=Account, fields=fields, team_id=team_id, via=via)
 
 
@@ -37,13 +57,27 @@ def create_account(*, actor: Actor, fields: Mapping[str, Any], via: str = "web")
 def update_account(
     *, actor: Actor, account: Account, changes: Mapping[str, Any], via: str = "web"
 ) -> list[str]:
-    require(actor, Capability.EDIT_ACCOUNTS, account.team_id)
-    new_team = changes.get("team_id") or getattr(changes.get("team"), "pk", None)
-    if new_team and new_team != account.team_id:
+    reload_stored(account, changes)  # the access check needs the stored team, not a form's
+    old_team = account.team_id
+    require(actor, Capability.EDIT_ACCOUNTS, old_team)
+    new_team = _team_in(changes) or old_team
+    if new_team != old_team:
         require(actor, Capability.EDIT_ACCOUNTS, new_team)
-    return update_audited(
-        actor=actor, instance=account, changes=changes, team_id=account.team_id, via=via
+    if new_team != old_team or "owner" in changes or "owner_id" in changes:
+        owner = {"owner_id": account.owner_id, **changes}
+        require_member(fields=owner, name="owner", team_id=new_team)
+    changed = update_audited(
+        actor=actor, instance=account, changes=changes, team_id=old_team, via=via
     )
+    if account.team_id != old_team:
+        account_moved(account)
+    return changed
+
+
+def account_moved(account: Account) -> None:
+    """Let the apps that copy an account's team follow it (the caller holds the transaction)."""
+    for hook in ACCOUNT_MOVED_HOOKS:
+        hook(account)
 
 
 @transaction.atomic
@@ -55,12 +89,19 @@ def delete_account(*, actor: Actor, account: Account, via: str = "web") -> None:
 # --- things that belong to an account -------------------------------------------------------
 
 
-def _check_same_account(account: Account, fields: Mapping[str, Any]) -> None:
-    """Linked contacts must belong to the same account (no cross-account or cross-team links)."""
+# The people a record names from our side must be members of the account's team.
+_MEMBER_FIELDS: dict[type[models.Model], str] = {Commitment: "owner", AccountStakeholder: "user"}
+
+
+def _check_same_account(account: Account, fields: Mapping[str, Any], model: type) -> None:
+    """Linked contacts must belong to the same account and linked users to its team (no
+    cross-account or cross-team links)."""
     for name in ("raised_by", "respondent_contact"):
         contact = fields.get(name)
         if isinstance(contact, Contact) and contact.account_id != account.pk:
             raise ValueError(f"{name}: that contact belongs to another account")
+    if model in _MEMBER_FIELDS:
+        require_member(fields=fields, name=_MEMBER_FIELDS[model], team_id=account.team_id)
 
 
 @transaction.atomic
@@ -69,7 +110,7 @@ def create_related(
 ) -> M:
     """Create a contact, stakeholder, external party, expectation or commitment."""
     require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
-    _check_same_account(account, fields)
+    _check_same_account(account, fields, model)
     return create_audited(
         actor=actor,
         model=model,
@@ -85,7 +126,7 @@ def update_related(
 ) -> list[str]:
     account: Account = instance.account  # type: ignore[attr-defined]
     require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
-    _check_same_account(account, changes)
+    _check_same_account(account, changes, type(instance))
     changes = dict(changes)
     if isinstance(instance, Commitment) and "status" in changes:
         closing = changes["status"] != CommitmentStatus.OPEN

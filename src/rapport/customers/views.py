@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from rapport.core.access import Capability, require
 from rapport.customers import selectors, services
 from rapport.customers.forms import RELATED_FORMS, AccountForm
 from rapport.customers.models import Communication
@@ -18,16 +19,22 @@ from rapport.customers.models import Communication
 
 def account_form(request: HttpRequest, account_id: int | None = None) -> HttpResponse:
     account = selectors.get_account(request.user, account_id) if account_id else None
+    # A role that may edit accounts in none of its teams has no form to fill.
+    require(request.user, Capability.EDIT_ACCOUNTS, account.team_id if account else None)
     form = AccountForm(request.POST or None, instance=account, actor=request.user)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.fields}
-        if account is None:
-            account = services.create_account(actor=request.user, fields=fields)
-            messages.success(request, f"Account “{account.name}” created.")
+        try:
+            if account is None:
+                account = services.create_account(actor=request.user, fields=fields)
+                messages.success(request, f"Account “{account.name}” created.")
+            else:
+                services.update_account(actor=request.user, account=account, changes=fields)
+                messages.success(request, "Account saved.")
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            services.update_account(actor=request.user, account=account, changes=fields)
-            messages.success(request, "Account saved.")
-        return redirect("customers:account", account_id=account.pk)
+            return redirect("customers:account", account_id=account.pk)
     return render(request, "customers/account_form.html", {"form": form, "account": account})
 
 
@@ -45,6 +52,7 @@ def related_form(
     model = form_class._meta.model
     instance = selectors.get_related(request.user, model, pk) if pk else None
     account = instance.account if instance else selectors.get_account(request.user, account_id or 0)
+    require(request.user, Capability.EDIT_RELATIONSHIP, account.team_id)
     form = form_class(request.POST or None, instance=instance, account=account)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rapport.core.models import Team
 from rapport.customers.models import Account, Contact
 
 NPS_RANGE = (0, 10)
@@ -35,6 +38,11 @@ class Response(models.Model):
     """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="responses")
+    # The account's team, copied so that the database holds an external id unique within the
+    # team that owns the response (the import finds rows by that key, see the constraint).
+    # Kept equal to account.team_id by save(), by the import's SQL, and when an account moves
+    # to another team (services.follow_account_team).
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", editable=False)
     channel = models.CharField(
         max_length=20, choices=FeedbackChannel.choices, default=FeedbackChannel.SURVEY
     )
@@ -65,9 +73,9 @@ class Response(models.Model):
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_system", "external_id"],
+                fields=["team", "source_system", "external_id"],
                 condition=~Q(external_id=""),
-                name="response_source_external_id_unique",
+                name="response_team_source_external_id_unique",
             ),
             models.CheckConstraint(
                 condition=Q(nps__isnull=True) | Q(nps__gte=NPS_RANGE[0], nps__lte=NPS_RANGE[1]),
@@ -94,6 +102,10 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} response {self.pk} ({self.submitted_at:%Y-%m-%d})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.team_id = self.account.team_id
+        super().save(*args, **kwargs)
 
 
 class ImportStatus(models.TextChoices):

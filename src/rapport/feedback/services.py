@@ -17,14 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from rapport.core import workers
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction
 from rapport.core.services import record_audit
+from rapport.customers.models import Account
 from rapport.feedback import hooks, tasks
 from rapport.feedback.hooks import ScoreRow
 from rapport.feedback.importing import ImportFailed
@@ -398,7 +401,7 @@ def _write_items(
     if updating is not None:
         ids = [updating.pk]
     else:
-        stored = find_existing((row.source_system, row.external_id) for row in valid)
+        stored = find_existing(valid)
         ids = [stored[(row.source_system, row.external_id)].pk for row in valid]
     return RecordedResponses(
         inserted=outcome.inserted,
@@ -512,6 +515,29 @@ def update_response(
         )
         response.refresh_from_db()
     return changed
+
+
+def follow_account_team(account: Account) -> None:
+    """An account has moved to another team: its responses move with it (registered in
+    customers' ACCOUNT_MOVED_HOOKS), unless one of their external ids is taken in that team,
+    which refuses the move."""
+    taken = Response.objects.filter(
+        team_id=account.team_id,
+        source_system=OuterRef("source_system"),
+        external_id=OuterRef("external_id"),
+    ).exclude(account=account)
+    clash = (
+        Response.objects.filter(account=account)
+        .exclude(external_id="")
+        .filter(Exists(taken))
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {"team": f"that team already has a response with this account's external id {clash!r}"}
+        )
+    Response.objects.filter(account=account).update(team_id=account.team_id)
 
 
 @transaction.atomic

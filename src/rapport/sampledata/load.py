@@ -190,7 +190,8 @@ def write_plan(plan: DemoPlan) -> None:
     )
     contact_ids = {c.external_id: c.pk for c in contacts}
     _write_relationship(plan, account_ids, user_ids, contact_ids)
-    _write_responses(plan, account_ids, user_ids, contact_ids)
+    account_teams = {account_ids[a.external_id]: teams[a.team] for a in plan.accounts}
+    _write_responses(plan, account_ids, account_teams, user_ids, contact_ids)
     _write_costs(plan, account_ids, user_ids, teams)
     AuditEvent.objects.create(
         actor_id=user_ids[ADMIN_USERNAME],
@@ -294,6 +295,7 @@ def _write_relationship(
 def _write_responses(
     plan: DemoPlan,
     account_ids: dict[str, int],
+    account_teams: dict[int, int],
     user_ids: dict[str, int],
     contact_ids: dict[str, int],
 ) -> None:
@@ -302,6 +304,7 @@ def _write_responses(
             [
                 Response(
                     account_id=account_ids[r.account],
+                    team_id=account_teams[account_ids[r.account]],
                     channel=r.channel,
                     submitted_at=r.submitted_at,
                     respondent_contact_id=contact_ids[r.contact] if r.contact else None,

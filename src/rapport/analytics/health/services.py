@@ -16,7 +16,7 @@ from rapport.analytics.loyalty.customer_types import SegmentDefinition
 from rapport.analytics.models import AccountHealth, HealthWeights, LoyaltyProposal
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.models import AuditAction, Role, Team
-from rapport.core.services import create_audited, record_audit, update_audited
+from rapport.core.services import create_audited, record_audit, require_member, update_audited
 from rapport.customers.models import Account
 
 BASELINE_DAYS = 28
@@ -220,6 +220,7 @@ def create_loyalty_proposal(
 ) -> LoyaltyProposal:
     require(actor, Capability.EDIT_ACCOUNTS, team.pk)
     data = {k: v for k, v in fields.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
+    require_member(fields=data, name="owner", team_id=team.pk)
     data["segment"] = SegmentDefinition.from_dict(data.get("segment") or {}).as_dict()
     return create_audited(
         actor=actor,
@@ -236,6 +237,7 @@ def update_loyalty_proposal(
 ) -> list[str]:
     require(actor, Capability.EDIT_ACCOUNTS, proposal.team_id)
     data = {k: v for k, v in changes.items() if k in PROPOSAL_FIELDS or k == "owner_id"}
+    require_member(fields=data, name="owner", team_id=proposal.team_id)
     if "segment" in data:
         data["segment"] = SegmentDefinition.from_dict(data["segment"] or {}).as_dict()
     return update_audited(

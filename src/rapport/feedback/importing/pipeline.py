@@ -168,6 +168,7 @@ class ImportRun:
                 serial_moment=table.extras.serial_moment,
             )
             self._seen, self._validator, self._directory = SeenIds(), validator, directory
+            self._new_accounts_team = create_in.pk if create_in is not None else None
             self._id_column = plan.fields.get("external_id", (0, "external_id"))[1]
             with _import_memory():
                 for batch in self._batches(table.rows, unread=table.extras.unread):
@@ -200,7 +201,7 @@ class ImportRun:
             if not chunk:
                 return 0
         valid, problems = validator.validate(chunk)
-        existing = find_existing((row.source_system, row.external_id) for row in valid)
+        existing = find_existing(valid, new_accounts_team=self._new_accounts_team)
         valid, repeats = split_repeats(
             valid, earlier=self._earlier(existing, valid), column=self._id_column
         )
@@ -227,7 +228,7 @@ class ImportRun:
         """Rows before the checkpoint, read again: remember the ids that this job did not
         write (its unchanged rows, or all in a dry run); the stored rows tell the others."""
         if not self.job.dry_run and valid:
-            existing = find_existing((row.source_system, row.external_id) for row in valid)
+            existing = find_existing(valid, new_accounts_team=self._new_accounts_team)
             job_id = self.job.pk
             valid = [
                 row

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from rapport.customers.models import Contact
+from rapport.customers.models import Account, Contact
 from rapport.feedback.hooks import BatchChanges
 from rapport.feedback.importing.rows import RowProblem, ValidRow
 from rapport.feedback.models import ImportJob, ImportRowError, Response
@@ -37,7 +37,7 @@ COMPARED = (
 )
 _INSERTED = (
     *COMPARED, "source_system", "external_id", "import_job_id", "import_row", "created_at",
-    "updated_at",
+    "updated_at", "team_id",
 )  # fmt: skip
 _UPDATED = (*COMPARED, "import_job_id", "import_row", "updated_at")
 _ORIGIN = ("import_job_id", "import_row")
@@ -87,25 +87,49 @@ def _chunks(values: list[Any], reserved: int = 1) -> Iterable[list[Any]]:
         yield values[start : start + size]
 
 
-def find_existing(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Existing]:
-    """The stored responses with these (source_system, external_id) keys: one query a chunk,
-    and one more for the contents of the rows found."""
-    by_source: dict[str, list[str]] = defaultdict(list)
-    for source, external_id in keys:
-        by_source[source].append(external_id)
+def account_teams(account_ids: Iterable[int]) -> dict[int, int]:
+    """account → team, for the accounts that exist (one query per few thousand accounts)."""
+    wanted = sorted({pk for pk in account_ids if pk > 0})
+    teams: dict[int, int] = {}
+    for chunk in _chunks(wanted, reserved=0):
+        teams.update(Account.objects.filter(pk__in=chunk).values_list("pk", "team_id"))
+    return teams
+
+
+def find_existing(
+    rows: Iterable[ValidRow], *, new_accounts_team: int | None = None
+) -> dict[tuple[str, str], Existing]:
+    """The stored responses these rows would update, by (source_system, external_id).
+
+    An external id identifies a response within the team that owns it, so each row's key is
+    looked up in the team of the row's account (`new_accounts_team` for an account that the
+    import is about to create): another team's response with the same key is neither found
+    nor changed. An id that several rows give is looked up for the first of them, the one a
+    repeat check keeps. One query a chunk of ids, and one more for the contents of the rows
+    found."""
+    rows = list(rows)
+    teams = account_teams(row.account_id for row in rows)
+    wanted: dict[tuple[int, str], list[str]] = defaultdict(list)
+    looked_up: set[tuple[str, str]] = set()
+    for row in rows:
+        key = (row.source_system, row.external_id)
+        team = teams.get(row.account_id) if row.account_id > 0 else new_accounts_team
+        if team is not None and key not in looked_up:
+            looked_up.add(key)
+            wanted[(team, row.source_system)].append(row.external_id)
     table = connection.ops.quote_name(Response._meta.db_table)
     pks: list[int] = []
     with connection.cursor() as cursor:
-        for source, external_ids in by_source.items():
-            for chunk in _chunks(external_ids, reserved=1):
+        for (team, source), external_ids in wanted.items():
+            for chunk in _chunks(external_ids, reserved=2):
                 # Plain SQL: the ORM prepares each of a million ids as a lookup value, which
                 # costs more than the query. NOT (external_id = '') repeats the unique
                 # index's condition so that SQLite uses that index.
                 cursor.execute(
-                    f"SELECT id FROM {table} WHERE source_system = %s"  # noqa: S608 (names are ours)
+                    f"SELECT id FROM {table} WHERE team_id = %s AND source_system = %s"  # noqa: S608 (names are ours)
                     f" AND external_id IN ({', '.join(['%s'] * len(chunk))})"
                     " AND NOT (external_id = '')",
-                    [source, *chunk],
+                    [team, source, *chunk],
                 )
                 pks.extend(pk for (pk,) in cursor.fetchall())
     found: dict[tuple[str, str], Existing] = {}
@@ -162,7 +186,7 @@ def write_rows(
     are added to it for the caller to flush; without, they are written and `accounts` of the
     outcome says whose rollups moved."""
     if existing is None:
-        existing = find_existing((row.source_system, row.external_id) for row in rows)
+        existing = find_existing(rows)
     if contacts is None:
         contacts = dict(contact_ids(rows))
     outcome = BatchOutcome()
@@ -171,6 +195,7 @@ def write_rows(
     encoder = Response._meta.get_field("answers").encoder
     no_answers = ops.adapt_json_value({}, encoder)
     now = moment(timezone.now())
+    teams = account_teams(row.account_id for row in rows)  # a new row takes its account's team
     # Statement parameters are made in this one pass (rows unpacked as tuples, moments as
     # text): attribute access and a second pass over the chunk cost more than the rest of
     # the loop.
@@ -195,7 +220,8 @@ def write_rows(
         json_answers = ops.adapt_json_value(answers, encoder) if answers else no_answers
         if old is None:
             inserts.append((account, channel, at, contact, nps, csat, ces, json_answers, comment,
-                            source, external_id, job_id, number, now, now))  # fmt: skip
+                            source, external_id, job_id, number, now, now,
+                            teams.get(account)))  # fmt: skip
         else:
             updates.append((account, channel, at, contact, nps, csat, ces, json_answers, comment,
                             job_id, number, now, old.pk))  # fmt: skip

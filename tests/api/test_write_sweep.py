@@ -1,0 +1,450 @@
+"""Every write path, tried by a user of another team and by a read-only member of the owning
+team: refused, nothing of the owning team changed, no audit event (issue 9).
+
+The routes are not listed by hand: the API's write operations come from its OpenAPI document
+and the web's from the URL conf, so a new route without a payload or a classification below
+fails `test_every_write_route_is_swept`. Team North (alice) owns every object; bob is an
+account manager of South; the read-only member is an agent of North (the least-privileged
+role: it may still record feedback, the one capability every role holds, so the routes that
+record responses are the ones it is allowed, see AGENT_MAY).
+
+"Nothing changed" is read back from the database: every row of every Rapport model that
+existed before the request is identical afterwards, and no new row belongs to North.
+External ids: bob sends North's (source_system, external_id) through the API (single and
+bulk) and an upload; North's response stays as it was and bob gets a row in South's account
+(decision 40). The CLI import is in tests/feedback/test_team_scoped_ids.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from rapport.analytics.models import LoyaltyProposal
+from rapport.api.router import api
+from rapport.api.services import issue_token
+from rapport.core.access import ROLE_CAPABILITIES, Capability
+from rapport.core.models import Role
+from rapport.customers.forms import RELATED_FORMS
+from rapport.customers.models import (
+    Account,
+    AccountStakeholder,
+    CostEntry,
+    Expectation,
+    ExternalParty,
+)
+from rapport.enrichment.models import Theme
+from rapport.feedback import services as feedback_services
+from rapport.feedback.models import ImportJob, ImportStatus, Response
+from tests.factories import (
+    CommitmentFactory,
+    CommunicationFactory,
+    ContactFactory,
+    MembershipFactory,
+    ResponseFactory,
+    UserFactory,
+)
+from tests.feedback.helpers import HEADER, csv_bytes
+
+JSON = "application/json"
+WHEN = "2025-03-04T10:00:00+00:00"
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# Path parameters that name one of North's objects: another team gets a 404 for them.
+OWNED_PARAMS = {"account_id", "pk", "response_id", "import_id", "job_id", "team_id", "token_id"}
+VOLATILE = {"core.user": {"last_login"}, "api.apitoken": {"last_used_at"}}
+
+
+# --- North's objects ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path: Path) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def north(world) -> SimpleNamespace:
+    Account.objects.filter(pk=world.account.pk).update(external_id="N-ACC")
+    Account.objects.filter(pk=world.other_account.pk).update(external_id="S-ACC")
+    account = Account.objects.get(pk=world.account.pk)
+    agent = UserFactory(username="north-agent")
+    MembershipFactory(user=agent, team=world.team, role=Role.AGENT)
+    response = ResponseFactory(account=account, source_system="api", external_id="N-1", nps=9)
+    return SimpleNamespace(
+        team=world.team,
+        member=world.user,
+        account=account,
+        other_account=Account.objects.get(pk=world.other_account.pk),
+        agent=agent,
+        response=response,
+        upload_response=ResponseFactory(
+            account=account, source_system="import", external_id="N-1", nps=9
+        ),
+        records={
+            "contacts": ContactFactory(account=account),
+            "stakeholders": AccountStakeholder.objects.create(
+                account=account, user=world.user, role="service_lead"
+            ),
+            "external-parties": ExternalParty.objects.create(
+                account=account, name="Field Research", kind="research_agency"
+            ),
+            "expectations": Expectation.objects.create(
+                account=account, description="Weekly report", source="contract"
+            ),
+            "commitments": CommitmentFactory(account=account, owner=world.user),
+            "communications": CommunicationFactory(account=account),
+            "cost-entries": CostEntry.objects.create(
+                account=account,
+                date=dt.date(2025, 3, 1),
+                kind="other",
+                amount=Decimal("10.00"),
+                currency=account.currency,
+            ),
+            "loyalty-proposals": LoyaltyProposal.objects.create(team=world.team, title="Keep"),
+        },
+        job=ImportJob.objects.create(
+            created_by=world.user,
+            file_name="north.csv",
+            file_path="",
+            file_format="csv",
+            status=ImportStatus.FAILED,
+            team_ids=[world.team.pk],
+        ),
+        theme=Theme.objects.create(slug="delivery", name="Delivery", phrases=["late"]),
+        token=issue_token(actor=world.user, user=world.user, name="north")[0],
+    )
+
+
+def _snapshot() -> dict[str, dict[Any, dict[str, Any]]]:
+    """Every row of every Rapport model, by primary key (fields that reads touch left out)."""
+    rows: dict[str, dict[Any, dict[str, Any]]] = {}
+    for model in apps.get_models():
+        if not model.__module__.startswith("rapport."):
+            continue
+        label, key = model._meta.label_lower, model._meta.pk.attname
+        rows[label] = {}
+        for row in model.objects.order_by().values():
+            for name in VOLATILE.get(label, ()):
+                row.pop(name)
+            rows[label][row[key]] = row
+    return rows
+
+
+def _run_queued_imports() -> None:
+    """Run the imports a request queued, as the worker would (without its periodic work,
+    which refreshes every team's derived figures)."""
+    for job_id in ImportJob.objects.filter(status=ImportStatus.PENDING).values_list(
+        "pk", flat=True
+    ):
+        feedback_services.run_import_job(job_id=job_id)
+
+
+def _assert_north_untouched(before: dict, north: SimpleNamespace, *, events: bool) -> None:
+    """Every earlier row is as it was; no new row is North's; no new audit event at all
+    unless `events` (a write the actor may make in their own team), and never North's."""
+    after = _snapshot()
+    north_accounts = set(Account.objects.filter(team=north.team).values_list("pk", flat=True))
+    for label, rows in before.items():
+        for pk, row in rows.items():
+            assert after[label].get(pk) == row, f"{label} {pk} changed or deleted"
+    for label, rows in after.items():
+        new = [row for pk, row in rows.items() if pk not in before[label]]
+        for row in new:
+            assert row.get("team_id") != north.team.pk, f"new {label} row in North: {row}"
+            assert row.get("account_id") not in north_accounts, f"new {label} row in North"
+        if label == "core.auditevent":
+            assert events or not new, f"audit events written: {new}"
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def api_write_routes() -> list[str]:
+    paths = api.get_openapi_schema(path_prefix="")["paths"]
+    return sorted(f"{m.upper()} {p}" for p, ops in paths.items() for m in ops if m in WRITE_METHODS)
+
+
+def _item(n: SimpleNamespace, account: Account) -> dict[str, Any]:
+    """North's external id, sent for `account`."""
+    return {"account": account.pk, "external_id": "N-1", "submitted_at": WHEN, "nps": 0}
+
+
+def _upload(n: SimpleNamespace) -> dict[str, Any]:
+    """A file naming North's account and North's external id, and South's account with it."""
+    content = csv_bytes(
+        HEADER, "N-ACC,N-1,2025-03-04 10:00,0,1,1,taken", "S-ACC,N-1,2025-03-05 10:00,0,1,1,mine"
+    )
+    return {"file": SimpleUploadedFile("sweep.csv", content)}
+
+
+Payload = Callable[[SimpleNamespace], dict[str, Any] | None]
+_CHANGE = {  # one changed field per record kind
+    "contacts": {"name": "Taken over"},
+    "stakeholders": {"notes": "Taken over"},
+    "external-parties": {"name": "Taken over"},
+    "expectations": {"description": "Taken over"},
+    "commitments": {"description": "Taken over"},
+    "communications": {"summary": "Taken over"},
+    "cost-entries": {"note": "Taken over"},
+    "loyalty-proposals": {"title": "Taken over"},
+}
+_NEW = {
+    "contacts": {"name": "Intruder"},
+    "stakeholders": {"role": "service_lead"},  # and a member of North as user, see _new
+    "external-parties": {"name": "Intruder", "kind": "auditor"},
+    "expectations": {"description": "Intruder", "source": "contract"},
+    "commitments": {"description": "Intruder", "due_date": "2026-01-05"},
+    "communications": {"channel": "meeting", "occurred_at": WHEN, "summary": "Intruder"},
+    "cost-entries": {"date": "2025-03-01", "kind": "other", "amount": "5"},
+}
+
+
+def _new(kind: str) -> Payload:
+    return lambda n: {**_NEW[kind], **({"user": n.member.pk} if kind == "stakeholders" else {})}
+
+
+def _change(kind: str) -> Payload:
+    return lambda n: _CHANGE[kind]
+
+
+API_PAYLOADS: dict[str, Payload] = {
+    "POST /accounts": lambda n: {"name": "Intruder", "team": n.team.pk},
+    "PATCH /accounts/{account_id}": lambda n: {
+        "name": "Taken over",
+        "team": n.other_account.team_id,
+    },
+    "DELETE /accounts/{account_id}": lambda n: None,
+    **{f"POST /accounts/{{account_id}}/{kind}": _new(kind) for kind in _NEW},
+    **{f"PATCH /{kind}/{{pk}}": _change(kind) for kind in _CHANGE},
+    **{f"DELETE /{kind}/{{pk}}": lambda n: None for kind in _CHANGE},
+    "POST /loyalty-proposals": lambda n: {"team": n.team.pk, "title": "Intruder"},
+    "POST /responses": lambda n: _item(n, n.other_account),
+    "POST /responses/bulk": lambda n: {"items": [_item(n, n.other_account)]},
+    "PATCH /responses/{response_id}": lambda n: {"nps": 0, "comment": "taken"},
+    "DELETE /responses/{response_id}": lambda n: None,
+    "POST /imports": _upload,
+    "POST /imports/{import_id}/resume": lambda n: {},
+    "POST /themes": lambda n: {"name": "Intruder", "phrases": ["x"]},
+    "PUT /themes/{theme_id}": lambda n: {"name": "Taken over"},
+    "POST /responses/{response_id}/labels": lambda n: {"sentiment": "negative"},
+    "POST /sentiment/model/train": lambda n: {},
+    "POST /sentiment/model/vader": lambda n: {},
+}
+# Writes the actor may make in their own team: South's new row, or an import job of their own.
+OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
+# The agent's role may record feedback (RECORD_FEEDBACK), so these are allowed to it.
+AGENT_MAY = {
+    "POST /responses",
+    "POST /responses/bulk",
+    "PATCH /responses/{response_id}",
+    "DELETE /responses/{response_id}",
+}
+
+
+def _api_url(route: str, n: SimpleNamespace) -> str:
+    path = route.split(" ", 1)[1]
+    kind = path.strip("/").split("/")[0]
+    ids = {
+        "account_id": n.account.pk,
+        "pk": n.records[kind].pk if kind in n.records else 0,
+        "response_id": n.response.pk,
+        "import_id": n.job.pk,
+        "theme_id": n.theme.pk,
+    }
+    return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
+
+
+def _call_api(client: Client, route: str, n: SimpleNamespace, capture: Any) -> Any:
+    method = route.split(" ", 1)[0].lower()
+    body = API_PAYLOADS[route](n)
+    url = _api_url(route, n)
+    with capture(execute=True):  # an upload's job is queued when the request commits
+        if route == "POST /imports":
+            return client.post(url, body)
+        if body is None:
+            return getattr(client, method)(url)
+        return getattr(client, method)(url, body, content_type=JSON)
+
+
+def _bearer(user: Any) -> Client:
+    return Client(
+        headers={"Authorization": f"Bearer {issue_token(actor=user, user=user, name='s')[1]}"}
+    )
+
+
+@pytest.mark.parametrize("route", api_write_routes())
+def test_api_write_as_another_team(route, world, north, django_capture_on_commit_callbacks):
+    client = _bearer(world.other_user)
+    before = _snapshot()
+    answer = _call_api(client, route, north, django_capture_on_commit_callbacks)
+    _run_queued_imports()  # the import bob started, with North's external id in it
+    owned = set(re.findall(r"{(\w+)}", route)) & OWNED_PARAMS
+    if owned:
+        assert answer.status_code == 404, (route, answer.status_code, answer.content[:200])
+    elif route in OWN_TEAM_WRITES:
+        assert answer.status_code in (200, 201, 202), (route, answer.content[:300])
+    else:
+        assert answer.status_code in (403, 404, 422), (route, answer.status_code)
+    assert "N-ACC" not in answer.content.decode(errors="replace"), route
+    _assert_north_untouched(before, north, events=route in OWN_TEAM_WRITES)
+    if route in ("POST /responses", "POST /responses/bulk"):
+        mine = Response.objects.get(source_system="api", external_id="N-1", team=world.other_team)
+        assert mine.account_id == north.other_account.pk
+
+
+@pytest.mark.parametrize("route", sorted(set(api_write_routes()) - AGENT_MAY))
+def test_api_write_as_a_read_only_member(route, world, north, django_capture_on_commit_callbacks):
+    client = _bearer(north.agent)
+    before = _snapshot()
+    answer = _call_api(client, route, north, django_capture_on_commit_callbacks)
+    assert answer.status_code in (403, 404), (route, answer.status_code, answer.content[:200])
+    _assert_north_untouched(before, north, events=False)
+
+
+def test_the_agent_role_is_the_one_that_may_record_feedback():
+    """AGENT_MAY is exactly the response routes because of this capability and no other."""
+    assert ROLE_CAPABILITIES[Role.AGENT] == {Capability.VIEW, Capability.RECORD_FEEDBACK}
+
+
+# --- the web --------------------------------------------------------------------------------
+
+
+def _walk(patterns: Any, prefix: str = "", namespace: str = "") -> Any:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}"
+
+
+# Pages: a POST to them writes nothing (they are read-only pages, or the URL's GET form).
+WEB_READS = {
+    "customers:portfolio",
+    "customers:account",
+    "customers:account-feedback",
+    "analytics:account",
+    "analytics:health",
+    "analytics:swot",
+    "analytics:portfolio-health",
+    "analytics:portfolio-swot",
+    "analytics:customer-types",
+    "feedback:import",
+    "feedback:import-progress",
+    "feedback:import-errors-csv",
+    "enrichment:themes",
+    "enrichment:label",
+    "enrichment:account-themes",
+}
+NOT_SWEPT = {"core:login", "core:logout", "core:healthz", "api-tokens"}  # not team data
+WEB_PAYLOADS: dict[str, Payload] = {
+    "customers:account-create": lambda n: {
+        "name": "Intruder",
+        "team": n.team.pk,
+        "tier": "key",
+        "status": "active",
+        "currency": "GBP",
+        "annual_value": "0",
+        "cost_to_serve": "0",
+    },
+    "customers:account-edit": lambda n: {"name": "Taken over", "team": n.team.pk},
+    "customers:cost-entry-create": lambda n: _NEW["cost-entries"],
+    "customers:cost-entry-edit": lambda n: {**_NEW["cost-entries"], "note": "Taken over"},
+    "analytics:proposal-create": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "status": "draft",
+    },
+    "analytics:proposal-status": lambda n: {"status": "declined"},
+    "analytics:set-baseline": lambda n: {
+        "metric": "nps",
+        "subgroup": "month",
+        "start": "2025-01-01",
+        "end": "2025-06-30",
+    },
+    "analytics:health-weights": lambda n: {"green_from": "90", "amber_from": "10"},
+    "feedback:imports": _upload,
+    "enrichment:theme-add": lambda n: {"name": "Intruder", "phrases": "x"},
+    "enrichment:theme-edit": lambda n: {"name": "Taken over", "phrases": "x"},
+    "enrichment:label-response": lambda n: {"sentiment": "negative"},
+}
+
+
+def _param(ids: dict[str, Any], match: re.Match[str]) -> str:
+    return str(ids[match.group(1)])
+
+
+def _record(name: str, kind: str, n: SimpleNamespace) -> Any:
+    """The North object a web route's <pk> names."""
+    if kind:
+        return n.records[kind]
+    return n.records["cost-entries" if name.startswith("customers:cost") else "loyalty-proposals"]
+
+
+def _web_calls(n: SimpleNamespace) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(name, route, url, data) for every web route that is swept, generic record routes once per
+    record kind."""
+    calls = []
+    for route, name in _walk(get_resolver().url_patterns):
+        if route.startswith(("admin/", "api/v1/")) or name in NOT_SWEPT | WEB_READS:
+            continue
+        kinds = list(RELATED_FORMS) if "<slug:kind>" in route else [""]
+        for kind in kinds:
+            ids = {
+                "account_id": n.account.pk,
+                "pk": _record(name, kind, n).pk,
+                "job_id": n.job.pk,
+                "response_id": n.response.pk,
+                "team_id": n.team.pk,
+                "theme_id": n.theme.pk,
+                "token_id": n.token.pk,
+                "kind": kind,
+            }
+            url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", partial(_param, ids), route)
+            data = WEB_PAYLOADS[name](n) if name in WEB_PAYLOADS else _CHANGE.get(kind, {})
+            calls.append((name, route, url, dict(data or {})))
+    return calls
+
+
+def test_every_write_route_is_swept(north):
+    """Every API write operation has a payload; every web route is swept unless it is a page
+    (WEB_READS, where the read-only member's POST is checked to change nothing) or not team
+    data. A new web route is swept by default; if it is a page, the read-only check fails
+    until it is listed as one."""
+    assert set(API_PAYLOADS) == set(api_write_routes())
+    names = {name for route, name in _walk(get_resolver().url_patterns) if "admin/" not in route}
+    assert set(WEB_PAYLOADS) | WEB_READS | NOT_SWEPT <= names
+    assert {name for name, _, _, _ in _web_calls(north)} == names - WEB_READS - NOT_SWEPT - {
+        name for route, name in _walk(get_resolver().url_patterns) if route.startswith("api/v1/")
+    }
+
+
+@pytest.mark.parametrize("actor", ["other team", "read-only member"])
+def test_web_write_is_refused(actor, world, north, django_capture_on_commit_callbacks):
+    client = Client()
+    client.force_login(world.other_user if actor == "other team" else north.agent)
+    for name, route, url, data in _web_calls(north):
+        before = _snapshot()
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(url, data)
+        _run_queued_imports()
+        owned = bool(set(re.findall(r"<(?:\w+:)?(\w+)>", route)) & OWNED_PARAMS)
+        if actor == "other team" and (owned or name == "analytics:proposal-create"):
+            assert answer.status_code == 404, (name, url, answer.status_code)
+        elif actor == "read-only member":
+            assert answer.status_code in (403, 404), (name, url, answer.status_code)
+        assert "N-ACC" not in answer.content.decode(errors="replace"), url
+        _assert_north_untouched(before, north, events=name == "feedback:imports")

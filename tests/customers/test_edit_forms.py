@@ -1,0 +1,158 @@
+"""Every edit form of the product saves (issue 9, item 2).
+
+The edit forms are found in the URL conf (every route ending in `edit/`, and for the generic
+record route every record kind), so a new one cannot be forgotten: a route without a case
+below fails. Each is posted as the page renders it with one value changed; the row is read
+back from the database and exactly one audit event must say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django import forms
+from django.db.models import Model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from rapport.core.models import AuditAction, AuditEvent
+from rapport.customers.forms import RELATED_FORMS
+from rapport.customers.models import (
+    AccountStakeholder,
+    CostEntry,
+    Expectation,
+    ExternalParty,
+)
+from tests.factories import CommitmentFactory, CommunicationFactory, ContactFactory
+
+
+def _edit_routes(patterns: Any, namespace: str = "") -> list[str]:
+    """Names of every URL pattern whose route ends in `edit/`."""
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{pattern.namespace}:" if pattern.namespace else namespace
+            found += _edit_routes(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and str(pattern.pattern).endswith("edit/"):
+            found.append(f"{namespace}{pattern.name}")
+    return found
+
+
+def _form_kinds() -> list[tuple[str, str]]:
+    """(route name, record kind) for every edit form: the generic route once per kind."""
+    kinds = []
+    for name in _edit_routes(get_resolver().url_patterns):
+        if name == "customers:related-edit":
+            kinds += [(name, kind) for kind in RELATED_FORMS]
+        else:
+            kinds.append((name, ""))
+    return kinds
+
+
+@dataclass(frozen=True)
+class Case:
+    make: Callable[[Any], Model]  # world → the object to edit
+    field: str
+    new_value: Any
+
+
+def _stakeholder(world: Any) -> Model:
+    return AccountStakeholder.objects.create(
+        account=world.account, user=world.user, role="service_lead"
+    )
+
+
+def _cost(world: Any) -> Model:
+    return CostEntry.objects.create(
+        account=world.account,
+        date=dt.date(2025, 3, 1),
+        kind="service_hours",
+        amount=Decimal("100.00"),
+        hours=Decimal("2"),
+        currency=world.account.currency,
+        note="before",
+    )
+
+
+CASES: dict[tuple[str, str], Case] = {
+    ("customers:account-edit", ""): Case(lambda w: w.account, "name", "Acme Foods Group"),
+    ("customers:cost-entry-edit", ""): Case(_cost, "note", "after"),
+    ("customers:related-edit", "contacts"): Case(
+        lambda w: ContactFactory(account=w.account), "job_title", "Chief buyer"
+    ),
+    ("customers:related-edit", "stakeholders"): Case(_stakeholder, "notes", "Owns renewal"),
+    ("customers:related-edit", "external-parties"): Case(
+        lambda w: ExternalParty.objects.create(
+            account=w.account, name="Field Research", kind="research_agency"
+        ),
+        "scope",
+        "Deliveries",
+    ),
+    ("customers:related-edit", "expectations"): Case(
+        lambda w: Expectation.objects.create(
+            account=w.account, description="Weekly report", source="contract"
+        ),
+        "description",
+        "Daily report",
+    ),
+    ("customers:related-edit", "commitments"): Case(
+        lambda w: CommitmentFactory(account=w.account), "description", "Report by the 3rd"
+    ),
+    ("customers:related-edit", "communications"): Case(
+        lambda w: CommunicationFactory(account=w.account), "summary", "Renewal terms agreed"
+    ),
+}
+
+
+def _as_posted(form: forms.BaseForm) -> dict[str, Any]:
+    """The form's values as a browser would post them."""
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+        elif isinstance(field, forms.ModelMultipleChoiceField):
+            data[name] = [str(getattr(v, "pk", v)) for v in value or []]
+        elif value is None:
+            data[name] = ""
+        else:
+            shown = field.widget.format_value(value)  # a list for a select
+            data[name] = "" if shown is None else shown
+    return data
+
+
+def test_every_edit_route_has_a_case():
+    assert set(_form_kinds()) == set(CASES)
+
+
+@pytest.mark.parametrize(("route", "kind"), sorted(CASES))
+def test_an_edit_form_saves_and_is_audited_once(route, kind, world, user_client):
+    case = CASES[(route, kind)]
+    obj = case.make(world)
+    url = reverse(route, args=[kind, obj.pk] if kind else [obj.pk])
+    page = user_client.get(url)
+    assert page.status_code == 200, url
+    data = _as_posted(page.context["form"])
+    data[case.field] = case.new_value
+    events = AuditEvent.objects.filter(
+        action=AuditAction.UPDATE, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    )
+    assert not events.exists()
+    before = timezone.now()
+
+    answer = user_client.post(url, data)
+
+    assert answer.status_code == 302, (url, answer.context and answer.context["form"].errors)
+    stored = type(obj).objects.get(pk=obj.pk)
+    assert getattr(stored, case.field) == case.new_value, url
+    assert events.count() == 1, url
+    event = events.get()
+    assert case.field in event.changed_fields
+    assert (event.actor_id, event.team_id) == (world.user.pk, world.account.team_id)
+    assert event.at >= before

@@ -19,8 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rapport.analytics.rollups.services import rebuild_rollups
 
+from rapport.analytics.rollups.services import rebuild_rollups
 from rapport.cli import main
 from rapport.core.models import AuditEvent, Role
 from rapport.customers import services as customer_services
@@ -29,7 +29,7 @@ from rapport.feedback.importing.rows import ValidRow
 from rapport.feedback.importing.store import find_existing
 from rapport.feedback.models import Response
 from tests.factories import MembershipFactory, ResponseFactory
-from tests.feedback.helpers import HEADER, csv_bytes, import_lines
+from tests.feedback.helpers import HEADER, assert_reconciles, csv_bytes, errors, import_lines
 
 JSON = "application/json"
 WHEN = "2025-03-04T10:00:00+00:00"
@@ -161,6 +161,31 @@ def test_member_of_two_teams_matches_within_the_rows_account_team(world, account
     assert (job.rows_inserted, job.rows_updated) == (0, 1)
     assert Response.objects.get(pk=theirs["import"].pk).comment == "south"
     assert _own_row(accounts, "import").comment == "north"
+
+
+@pytest.mark.parametrize("batch_rows", [250_000, 1, 2])
+def test_an_id_repeated_in_one_file_is_a_duplicate_whichever_teams_and_batches(
+    world, accounts, batch_rows
+):
+    """A file is one export: an id it gives twice is one response, its repeat rejected naming
+    the first row, whether the two rows fall in one chunk or in batches apart, and whether
+    their accounts belong to one team or to two (decision 75)."""
+    MembershipFactory(user=world.user, team=world.other_team, role=Role.ACCOUNT_MANAGER)
+    job = import_lines(
+        world.user,
+        HEADER,
+        "A-1,X-1,2025-03-04 10:00,10,5,7,north",
+        "A-1,X-2,2025-03-04 10:00,9,5,7,north",
+        "B-1,X-1,2025-03-04 10:00,6,5,7,south repeat",
+        batch_rows=batch_rows,
+    )
+    assert (job.rows_read, job.rows_inserted, job.rows_rejected) == (3, 2, 1)
+    assert_reconciles(job)
+    (row_number, _column, _value, reason), *_ = errors(job)
+    assert row_number == 4
+    assert "row 2" in reason
+    assert Response.objects.filter(external_id="X-1").count() == 1
+    assert Response.objects.get(external_id="X-1").team == world.team
 
 
 def test_the_database_holds_the_key_within_a_team(world, accounts):

@@ -96,6 +96,16 @@ class SeenIds:
         if rows:
             self.split(rows, column="")
 
+    def add_keys(self, keys: Iterable[tuple[str, str, int]]) -> None:
+        """Remember (source_system, external_id, first row) triples read back from storage."""
+        for start in range(0, len(keys := list(keys)), 50_000):
+            part = keys[start : start + 50_000]
+            hashes = np.fromiter((hash((s, e)) for s, e, _ in part), dtype=np.int64)
+            rows = np.fromiter((r for _, _, r in part), dtype=np.int32)
+            unique, first_at = np.unique(hashes, return_index=True)
+            new = self._first_rows(unique) < 0
+            self._add(unique[new], rows[first_at][new])
+
     def _first_rows(self, hashes: np.ndarray) -> np.ndarray:
         found = np.full(len(hashes), -1, dtype=np.int64)  # rows are numbered from 0 or 1
         for keys, rows in self._runs:

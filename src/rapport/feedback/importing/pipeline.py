@@ -48,10 +48,12 @@ from rapport.feedback.importing.readers import NumberedRows, open_table
 from rapport.feedback.importing.rows import RowProblem, RowValidator, ValidRow
 from rapport.feedback.importing.store import (
     Existing,
+    account_teams,
     find_existing,
     record_problems,
     save_checkpoint,
     write_rows,
+    written_keys,
 )
 from rapport.feedback.models import ImportJob
 
@@ -169,6 +171,13 @@ class ImportRun:
             )
             self._seen, self._validator, self._directory = SeenIds(), validator, directory
             self._new_accounts_team = create_in.pk if create_in is not None else None
+            # An id is one response of one team, so the stored rows tell this job's repeats only
+            # within a team. Once a file has met a second team, the job remembers every id it
+            # writes, so that an id repeated in one file is a duplicate wherever its rows fall
+            # (decision 75); a file of one team, the usual case, pays nothing for it.
+            self._may_span_teams = job.all_teams or len(job.team_ids) > 1
+            self._remember_all = False
+            self._team_of: dict[int, int] = {}
             self._id_column = plan.fields.get("external_id", (0, "external_id"))[1]
             with _import_memory():
                 for batch in self._batches(table.rows, unread=table.extras.unread):
@@ -201,6 +210,7 @@ class ImportRun:
             if not chunk:
                 return 0
         valid, problems = validator.validate(chunk)
+        self._note_teams(valid)
         existing = find_existing(valid, new_accounts_team=self._new_accounts_team)
         valid, repeats = split_repeats(
             valid, earlier=self._earlier(existing, valid), column=self._id_column
@@ -224,10 +234,24 @@ class ImportRun:
                 earlier[key] = min(first, earlier.get(key, first))
         return earlier
 
+    def _note_teams(self, valid: list[ValidRow]) -> None:
+        """Switch to remembering every id once the rows name accounts of a second team, and
+        remember the ids this job already wrote (read back once)."""
+        if self._remember_all or not self._may_span_teams:
+            return
+        unknown = {row.account_id for row in valid if row.account_id not in self._team_of}
+        self._team_of.update(account_teams(unknown))
+        if self._new_accounts_team is not None:
+            self._team_of.update((pk, self._new_accounts_team) for pk in unknown if pk < 0)
+        if len(set(self._team_of.values())) > 1:
+            self._remember_all = True
+            if not self.job.dry_run:
+                self._seen.add_keys(written_keys(self.job.pk))
+
     def _remember_done(self, valid: list[ValidRow]) -> None:
         """Rows before the checkpoint, read again: remember the ids that this job did not
         write (its unchanged rows, or all in a dry run); the stored rows tell the others."""
-        if not self.job.dry_run and valid:
+        if not self.job.dry_run and not self._remember_all and valid:
             existing = find_existing(valid, new_accounts_team=self._new_accounts_team)
             job_id = self.job.pk
             valid = [
@@ -278,7 +302,7 @@ class ImportRun:
             valid, job_id=job.pk, dry_run=job.dry_run, existing=existing, rollups=rollups
         )
         # Nothing stored says that this job met these rows' ids (none at all in a dry run).
-        self._seen.add(valid if job.dry_run else outcome.unchanged)
+        self._seen.add(valid if job.dry_run or self._remember_all else outcome.unchanged)
         record_problems(job.pk, problems)
         job.rows_read += len(chunk)
         job.rows_inserted += outcome.inserted

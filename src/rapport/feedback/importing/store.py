@@ -11,10 +11,10 @@ written at once (feedback.hooks: analytics registers the rollup writer).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
 from django.utils import timezone
@@ -94,6 +94,17 @@ def account_teams(account_ids: Iterable[int]) -> dict[int, int]:
     for chunk in _chunks(wanted, reserved=0):
         teams.update(Account.objects.filter(pk__in=chunk).values_list("pk", "team_id"))
     return teams
+
+
+def written_keys(job_id: int) -> Iterator[tuple[str, str, int]]:
+    """(source_system, external_id, row) of every response this job wrote, streamed."""
+    rows = (
+        Response.objects.filter(import_job_id=job_id, import_row__isnull=False)
+        .order_by()
+        .values_list("source_system", "external_id", "import_row")
+        .iterator(chunk_size=20_000)
+    )
+    return cast(Iterator[tuple[str, str, int]], rows)  # import_row is not null here
 
 
 def find_existing(

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
+from rapport.stats import intervals
 from rapport.stats.intervals import (
     NPS_CONTINUITY,
     Estimate,
@@ -262,3 +263,19 @@ def test_difference_combines_each_sides_distance_to_its_limits() -> None:
     assert change.n == 30
     with pytest.raises(ValueError, match="same confidence"):
         difference(Estimate(0.6, 0.4, 0.7, 10), Estimate(0.2, 0.1, 0.5, 20, 0.9))
+
+
+def test_primed_nps_limits_are_the_limits_found_one_at_a_time():
+    """A page primes its NPS intervals in one vectorised search; nps() must then give exactly
+    what it finds alone."""
+    rng = np.random.default_rng(5)
+    counts = [tuple(int(c) for c in rng.integers(0, 40, 3)) for _ in range(60)]
+    counts += [(5, 0, 0), (0, 0, 5), (0, 5, 0), (1, 0, 0)]
+    intervals._NPS_LIMITS.clear()
+    alone = [intervals.nps(*c) for c in counts if sum(c)]
+    intervals._NPS_LIMITS.clear()
+    intervals.prime_nps_limits(counts)
+    assert len(intervals._NPS_LIMITS) == len({c for c in counts if sum(c)})
+    primed = [intervals.nps(*c) for c in counts if sum(c)]
+    assert [e.low for e in primed] == pytest.approx([e.low for e in alone], abs=1e-12)
+    assert [e.high for e in primed] == pytest.approx([e.high for e in alone], abs=1e-12)

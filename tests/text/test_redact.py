@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -91,14 +89,19 @@ def test_email_wins_over_a_name_inside_it() -> None:
     assert one("write to smith@example.com", ("John Smith",)) == "write to [EMAIL]"
 
 
-def test_a_compiled_matcher_is_reused_for_thousands_of_names() -> None:
+def test_a_compiled_matcher_is_reused_for_thousands_of_names(monkeypatch) -> None:
+    """A matcher built once serves every batch: redact() never compiles the names again."""
     names = [f"Person{i} Family{i}" for i in range(5000)]
-    started = time.perf_counter()
     matcher = NameMatcher.from_names(names)
+
+    def compile_again(*args: object, **kwargs: object) -> NameMatcher:
+        raise AssertionError("the names were compiled again")
+
+    monkeypatch.setattr(NameMatcher, "from_names", compile_again)
     texts = ["Spoke with person4321 FAMILY4321 and family17 about nothing"] * 1000
     results = redact(texts, names=matcher)
-    assert time.perf_counter() - started < 5
     assert results[0].text == "Spoke with [NAME] and [NAME] about nothing"
+    assert len(results) == 1000
 
 
 def test_input_is_checked() -> None:

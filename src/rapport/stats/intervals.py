@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,10 +134,39 @@ def _tango_rejects(delta: Any, p: Any, m: Any, d: Any, z2: float, xp: Any = np) 
     return gap * gap > z2 * variance
 
 
-@functools.lru_cache(maxsize=65536)
+# Limits already found, by (promoters, passives, detractors, confidence): a portfolio page
+# shows a hundred NPS figures, mostly the same from one request to the next.
+_NPS_LIMITS: dict[tuple[int, int, int, float], tuple[float, float]] = {}
+_NPS_LIMITS_KEPT = 65_536
+
+
+def _remember_nps_limits(key: tuple[int, int, int, float], limits: tuple[float, float]) -> None:
+    if len(_NPS_LIMITS) >= _NPS_LIMITS_KEPT:
+        _NPS_LIMITS.clear()  # rare, and cheaper to keep than an LRU's bookkeeping per call
+    _NPS_LIMITS[key] = limits
+
+
+def prime_nps_limits(counts: Iterable[tuple[int, int, int]], confidence: float = 0.95) -> None:
+    """Find the limits of many sets of counts in one vectorised `nps_limits` call, so that
+    the `nps()` calls that follow (a page of accounts) read them: 1-2 ms for a hundred sets
+    instead of 0.2 ms each."""
+    wanted = sorted(
+        {(p, m, d) for p, m, d in counts if p + m + d > 0} - {k[:3] for k in _NPS_LIMITS}
+    )
+    if not wanted:
+        return
+    p, m, d = (np.array(column) for column in zip(*wanted, strict=True))
+    lows, highs = nps_limits(p, m, d, confidence)
+    for triple, low, high in zip(wanted, lows.tolist(), highs.tolist(), strict=True):
+        _remember_nps_limits((*triple, confidence), (low, high))
+
+
 def _nps_limits_one(p: int, m: int, d: int, confidence: float) -> tuple[float, float]:
-    """`nps_limits` for one set of counts, in plain floats and remembered: a portfolio page
-    shows a hundred NPS figures, mostly the same from one request to the next."""
+    """`nps_limits` for one set of counts, in plain floats (numpy's per-call overhead on
+    1-element arrays costs more than the arithmetic), remembered."""
+    key = (p, m, d, confidence)
+    if (known := _NPS_LIMITS.get(key)) is not None:
+        return known
     z2 = _z(confidence) ** 2
     observed = (p - d) / (p + m + d)
     limits = []
@@ -153,6 +182,7 @@ def _nps_limits_one(p: int, m: int, d: int, confidence: float) -> tuple[float, f
             else:
                 inside = mid
         limits.append(inside)
+    _remember_nps_limits(key, (limits[0], limits[1]))
     return limits[0], limits[1]
 
 

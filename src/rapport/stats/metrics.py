@@ -7,7 +7,7 @@ definition of NPS, CSAT and CES.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,6 +195,17 @@ def difference_interval(
     se = scale * math.sqrt(_variance_of_mean(metric, current) + _variance_of_mean(metric, previous))
     diff = cur - prev
     return diff, diff - 1.959964 * se, diff + 1.959964 * se
+
+
+def prime_estimates(metric: str, sums: Iterable[Mapping[str, float]]) -> None:
+    """Prepare the intervals of many buckets at once before `estimate`/`compare` read them
+    one by one (NPS: one vectorised score-interval search for a whole page of accounts)."""
+    if metric_def(metric).headline == "nps":
+        intervals.prime_nps_limits(
+            (int(s.get("promoters", 0) or 0), int(s.get("passives", 0) or 0),
+             int(s.get("detractors", 0) or 0))
+            for s in sums
+        )  # fmt: skip
 
 
 def _nps_of(sums: Mapping[str, float]) -> intervals.Estimate:

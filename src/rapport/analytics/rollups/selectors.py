@@ -14,7 +14,14 @@ from django.http import Http404
 from rapport.analytics.models import AccountSnapshot, MetricRollup, Period
 from rapport.core.access import Actor, scope, scope_of
 from rapport.customers.selectors import get_account
-from rapport.stats.metrics import SUM_FIELDS, Change, MetricValue, compare, estimate
+from rapport.stats.metrics import (
+    SUM_FIELDS,
+    Change,
+    MetricValue,
+    compare,
+    estimate,
+    prime_estimates,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +40,15 @@ def snapshots_for(
     """Snapshot figures for a page of accounts the caller already scoped (one query)."""
     min_n = settings.RAPPORT_MIN_N
     result = {}
-    rows = AccountSnapshot.objects.filter(
-        account_id__in=list(account_ids), metric__in=list(metrics)
-    ).values_list("account_id", "metric", "current", "previous", "monthly")  # no model objects
+    rows = list(
+        AccountSnapshot.objects.filter(
+            account_id__in=list(account_ids), metric__in=list(metrics)
+        ).values_list("account_id", "metric", "current", "previous", "monthly")  # no objects
+    )
+    for shown in {metric for _, metric, *_ in rows}:
+        prime_estimates(
+            shown, (s for _, m, cur, prev, _ in rows if m == shown for s in (cur, prev))
+        )
     for account_id, metric, current, previous, monthly in rows:
         result[(account_id, metric)] = SnapshotView(
             current=estimate(metric, current, min_n=min_n),

@@ -1,0 +1,51 @@
+"""The risk list as a table for CSV and XLSX downloads, in the list's filters and order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from rapport.analytics.health.stake import ATTENTION, why
+from rapport.analytics.models import AccountHealth
+from rapport.core.exports import EXPORT_ROW_LIMIT, Column
+
+RISK_COLUMNS = (
+    Column("Account", width=30),
+    Column("Team", width=16),
+    Column("Tier", width=10),
+    Column("Status", width=12),
+    Column("Health", "number", 8),
+    Column("Band", width=8),
+    Column("Currency", width=9),
+    Column("Annual value", "money", 14),
+    Column("Risk weight", "ratio", 11),
+    Column("At stake", "money", 14),
+    Column("Needs attention", width=10),
+    Column("Why", width=60),
+    Column("All reasons", width=80),
+    Column("Renewal", "date", 12),
+)
+
+
+def risk_rows(rows: QuerySet[AccountHealth]) -> Iterator[tuple[object, ...]]:
+    """One tuple per account of `selectors.at_risk` (which annotates weight and stake)."""
+    attention = set(rows.filter(ATTENTION).values_list("pk", flat=True)[:EXPORT_ROW_LIMIT])
+    for h in rows[:EXPORT_ROW_LIMIT].iterator(chunk_size=1000):
+        account = h.account
+        yield (
+            account.name,
+            account.team.name,
+            account.get_tier_display(),
+            account.get_status_display(),
+            None if h.score is None else round(h.score, 1),
+            h.band,
+            account.currency,
+            account.annual_value,
+            round(h.risk_weight, 3),  # type: ignore[attr-defined]
+            round(h.stake, 2),  # type: ignore[attr-defined]
+            "yes" if h.pk in attention else "no",
+            why(h),
+            "; ".join(str(r["text"]) for r in h.risks),
+            account.renewal_date,
+        )

@@ -140,12 +140,13 @@ def test_risk_list_exports_match_the_list_with_its_filters(user_client, world):
     scored(AccountFactory(team=world.team, name="Green Ltd", tier="strategic"), 90, "green",
            "renewal_soon")  # fmt: skip
     scored(world.other_account, 20, "red", "renewal_soon")
-    listed = list(selectors.at_risk(world.user, selectors.RiskFilters()))
+    risks = selectors.risk_list(world.user, selectors.RiskFilters())
+    listed = [*risks.attention, *risks.also_watch]
     sheet = load_workbook(io.BytesIO(_download(user_client, "xlsx"))).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["'" + listed[0].account.name, "Amber Ltd", "Green Ltd"]
     assert [r[9] for r in rows] == [pytest.approx(h.stake, abs=0.01) for h in listed]
-    assert [r[10] for r in rows] == ["yes", "yes", "no"]
+    assert [r[10] for r in rows] == ["Needs attention", "Needs attention", "Also watch"]
     assert rows[0][11] == "2 commitments broken in the last 12 months"
     assert "Borealis Bank" not in {r[0] for r in rows}
     lines = list(csv.reader(io.StringIO(_download(user_client, "csv", "?tier=strategic").decode())))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
-from django.db.models import QuerySet
-
-from rapport.analytics.health.stake import ATTENTION, why
-from rapport.analytics.models import AccountHealth
+from rapport.analytics.health.selectors import RiskList
+from rapport.analytics.health.stake import why
 from rapport.core.exports import EXPORT_ROW_LIMIT, Column
 
 RISK_COLUMNS = (
@@ -21,17 +20,21 @@ RISK_COLUMNS = (
     Column("Annual value", "money", 14),
     Column("Risk weight", "ratio", 11),
     Column("At stake", "money", 14),
-    Column("Needs attention", width=10),
+    Column("Listed under", width=16),
     Column("Why", width=60),
     Column("All reasons", width=80),
     Column("Renewal", "date", 12),
 )
 
 
-def risk_rows(rows: QuerySet[AccountHealth]) -> Iterator[tuple[object, ...]]:
-    """One tuple per account of `selectors.at_risk` (which annotates weight and stake)."""
-    attention = set(rows.filter(ATTENTION).values_list("pk", flat=True)[:EXPORT_ROW_LIMIT])
-    for h in rows[:EXPORT_ROW_LIMIT].iterator(chunk_size=1000):
+def risk_rows(risks: RiskList) -> Iterator[tuple[object, ...]]:
+    """The page's rows in its order: those needing attention, then the ones to also watch."""
+    also_watch = risks.also_watch[: EXPORT_ROW_LIMIT - len(risks.attention)]
+    listed = chain(
+        (("Needs attention", h) for h in risks.attention),
+        (("Also watch", h) for h in also_watch.iterator(chunk_size=1000)),
+    )
+    for under, h in listed:
         account = h.account
         yield (
             account.name,
@@ -44,7 +47,7 @@ def risk_rows(rows: QuerySet[AccountHealth]) -> Iterator[tuple[object, ...]]:
             account.annual_value,
             round(h.risk_weight, 3),  # type: ignore[attr-defined]
             round(h.stake, 2),  # type: ignore[attr-defined]
-            "yes" if h.pk in attention else "no",
+            under,
             why(h),
             "; ".join(str(r["text"]) for r in h.risks),
             account.renewal_date,

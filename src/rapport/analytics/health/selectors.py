@@ -214,6 +214,25 @@ def needs_attention(user: Actor, filters: RiskFilters) -> list[AccountHealth]:
     return list(rows[:ATTENTION_LIMIT])
 
 
+@dataclass(frozen=True, slots=True)
+class RiskList:
+    """The risk page's two parts, in the order the page and its exports show them."""
+
+    attention: list[AccountHealth]  # picked out, most at stake first
+    attention_total: int  # of the accounts amber, red or marked at risk, picked out or not
+    also_watch: QuerySet[AccountHealth]  # every other listed account, in the sort asked for
+
+
+def risk_list(user: Actor, filters: RiskFilters) -> RiskList:
+    attention = needs_attention(user, filters)
+    rows = at_risk(user, filters)
+    return RiskList(
+        attention=attention,
+        attention_total=rows.filter(ATTENTION).count(),
+        also_watch=rows.exclude(pk__in=[h.pk for h in attention]),
+    )
+
+
 def get_account_health(user: Actor, account_id: int) -> AccountHealth | None:
     get_account(user, account_id)  # 404 unless visible
     return AccountHealth.objects.filter(account_id=account_id).first()

@@ -21,7 +21,7 @@ from rapport.analytics.health.exports import RISK_COLUMNS, risk_rows
 from rapport.analytics.health.forms import ProposalForm, WeightsForm
 from rapport.analytics.health.risk import REASONS
 from rapport.analytics.health.scoring import COVERAGE_DAYS
-from rapport.analytics.health.stake import ATTENTION, why
+from rapport.analytics.health.stake import why
 from rapport.analytics.loyalty.customer_types import (
     HEALTH_BANDS,
     LOYALTY,
@@ -75,13 +75,11 @@ def portfolio_health(request: HttpRequest) -> HttpResponse:
         filters = selectors.RiskFilters.from_query(request.GET)
     except ValueError as error:
         return render(request, "analytics/health_invalid.html", {"message": str(error)}, status=400)
-    attention = selectors.needs_attention(request.user, filters)
-    for health in attention:
-        health.why = why(health)  # type: ignore[attr-defined]
-    attention_total = selectors.at_risk(request.user, filters).filter(ATTENTION).count()
-    also_watch = selectors.at_risk(request.user, filters).exclude(pk__in=[h.pk for h in attention])
-    page_obj = Paginator(also_watch, settings.RAPPORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    for health in page_obj:
+    risks = selectors.risk_list(request.user, filters)
+    page_obj = Paginator(risks.also_watch, settings.RAPPORT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for health in [*risks.attention, *page_obj]:
         health.why = why(health)  # type: ignore[attr-defined]
     heat = selectors.heatmap(request.user)
     sorts = {
@@ -93,8 +91,8 @@ def portfolio_health(request: HttpRequest) -> HttpResponse:
     context = {
         "heat": heat,
         "filters": filters,
-        "attention": attention,
-        "attention_total": attention_total,
+        "attention": risks.attention,
+        "attention_total": risks.attention_total,
         "page_obj": page_obj,
         "list_opened": any(k in request.GET for k in ("page", "sort", "reason")),
         "export_query": _query(request),
@@ -123,7 +121,7 @@ def portfolio_health_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         filters = selectors.RiskFilters.from_query(request.GET)
     except ValueError as error:
         return render(request, "analytics/health_invalid.html", {"message": str(error)}, status=400)
-    rows = risk_rows(selectors.at_risk(request.user, filters))
+    rows = risk_rows(selectors.risk_list(request.user, filters))
     return table_download(fmt, "risk-list", RISK_COLUMNS, rows)
 
 

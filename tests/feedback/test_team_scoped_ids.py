@@ -19,8 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-
 from rapport.analytics.rollups.services import rebuild_rollups
+
 from rapport.cli import main
 from rapport.core.models import AuditEvent, Role
 from rapport.customers import services as customer_services

@@ -39,6 +39,9 @@ NOT_PAGES = {
     "analytics:proposal-delete",
     "feedback:import-progress",  # an HTMX partial inside the import page (checked there)
     "feedback:import-errors-csv",
+    "customers:portfolio-export",
+    "customers:account-feedback-export",
+    "analytics:portfolio-health-export",
     "feedback:import-resume",
     "enrichment:theme-add",  # the form sits on the themes page
     "enrichment:install-standard",

@@ -14,33 +14,6 @@ from tests.feedback.helpers import errors, import_lines
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [
-        ("=1+2", "'=1+2"),
-        ('=HYPERLINK("http://evil.example")', '\'=HYPERLINK("http://evil.example")'),
-        ("+44 20", "'+44 20"),
-        ("-1", "'-1"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tcmd", "'\tcmd"),
-        ("\rcmd", "'\rcmd"),
-        ("plain", "plain"),
-        ("a=b", "a=b"),
-        ("", ""),
-        (None, ""),
-        (7, "7"),
-        (-3, "'-3"),
-    ],
-)
-def test_safe_cell(value, shown):
-    assert exports.safe_cell(value) == shown
-
-
-def test_csv_lines_quote_and_neutralise_every_cell_including_the_header():
-    lines = list(exports.csv_lines(["=h", "b"], [["=x", 'say "hi", then go'], [None, 2]]))
-    assert lines == ["'=h,b\r\n", '\'=x,"say ""hi"", then go"\r\n', ",2\r\n"]
-
-
 def test_errors_csv_of_an_import_neutralises_values_stored_exactly(accounts, world):
     job = import_lines(
         world.user,

@@ -16,6 +16,11 @@ urlpatterns = [
     path("accounts/<int:account_id>/health/", health_views.account_health, name="health"),
     path("accounts/<int:account_id>/swot/", swot_views.account_swot_page, name="swot"),
     path("portfolio/health/", health_views.portfolio_health, name="portfolio-health"),
+    path(
+        "portfolio/health/export.<str:fmt>",
+        health_views.portfolio_health_export,
+        name="portfolio-health-export",
+    ),
     path("portfolio/swot/", swot_views.portfolio_swot_page, name="portfolio-swot"),
     path("portfolio/types/", health_views.customer_types, name="customer-types"),
     path("portfolio/types/proposals/", health_views.proposal_create, name="proposal-create"),

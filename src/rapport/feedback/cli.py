@@ -18,9 +18,10 @@ from django.urls import NoReverseMatch, reverse
 
 from rapport.core import workers
 from rapport.core.access import scope
+from rapport.core.exports import csv_lines
 from rapport.core.models import Team, User
 from rapport.feedback import selectors, services
-from rapport.feedback.exports import ERROR_COLUMNS, csv_lines, import_error_rows
+from rapport.feedback.exports import ERROR_COLUMNS, import_error_rows
 from rapport.feedback.importing.pipeline import file_sha256
 from rapport.feedback.models import ImportJob, ImportStatus
 

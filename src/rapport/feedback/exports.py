@@ -1,50 +1,15 @@
-"""CSV downloads. Every cell goes through `safe_cell`, so a value such as =HYPERLINK(…) that
-was stored exactly as imported cannot run as a formula when the export is opened."""
+"""CSV download of an import's rejected rows, through core.exports (which neutralises every
+cell, so a value such as =HYPERLINK(…) stored exactly as imported cannot run as a formula)."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from rapport.core.exports import csv_download
 from rapport.feedback.models import ImportRowError
-
-# What spreadsheet programs read as the start of a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """The cell as text, prefixed with a single quote when it would start a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Line:
-    """csv.writer target that hands back each line instead of storing it."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow([safe_cell(name) for name in header])
-    for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
-
-
-def csv_download(
-    file_name: str, header: Sequence[str], rows: Iterable[Sequence[object]]
-) -> StreamingHttpResponse:
-    """A streamed CSV attachment: memory stays flat however many rows there are."""
-    response = StreamingHttpResponse(
-        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
-
 
 ERROR_COLUMNS = ("row", "column", "value", "reason")
 

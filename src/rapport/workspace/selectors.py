@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from rapport.analytics.public import snapshot_value
 from rapport.core.access import Actor
-from rapport.customers.models import Account, Commitment, CommitmentStatus
+from rapport.customers.models import Account, AccountStatus, Commitment, CommitmentStatus
 from rapport.customers.selectors import DM_SILENCE_DAYS, accounts_for
 
 PORTFOLIO_SORTS = {
@@ -33,14 +33,32 @@ PORTFOLIO_SORTS = {
 
 @dataclass(frozen=True)
 class PortfolioFilters:
+    """What the portfolio page and its exports show; `portfolio_filters_from` reads them."""
+
     q: str = ""
     team: int | None = None
     tier: str = ""
     segment: str = ""
     silent_decision_makers: bool = False
+    marked_at_risk: bool = False  # only accounts whose status was set to "at risk" by hand
     sort: str = "name"
     descending: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def portfolio_filters_from(query: Any) -> PortfolioFilters:
+    """The portfolio's filters from a query string (the page and its exports share them)."""
+    team = query.get("team", "")
+    return PortfolioFilters(
+        q=query.get("q", "").strip(),
+        team=int(team) if team.isdigit() else None,
+        tier=query.get("tier", ""),
+        segment=query.get("segment", ""),
+        silent_decision_makers=query.get("silent") == "1",
+        marked_at_risk=query.get("at_risk") == "1",
+        sort=query.get("sort", "name"),
+        descending=query.get("dir") == "desc",
+    )
 
 
 def _sort_annotation(name: str, today: date) -> Any:
@@ -85,6 +103,8 @@ def portfolio(user: Actor, filters: PortfolioFilters) -> QuerySet[Account]:
             Q(last_decision_maker_contact_at__isnull=True)
             | Q(last_decision_maker_contact_at__lt=silence_cut)
         )
+    if filters.marked_at_risk:
+        queryset = queryset.filter(status=AccountStatus.AT_RISK)
     order = PORTFOLIO_SORTS.get(filters.sort, PORTFOLIO_SORTS["name"])
     key = order[0].lstrip("-")
     if key in SORT_ANNOTATIONS:
@@ -102,6 +122,7 @@ class PortfolioRow(NamedTuple):
     segment: str
     team_name: str
     tier: str
+    status: str
     currency: str
     annual_value: Decimal
     renewal_date: date | None
@@ -117,6 +138,7 @@ _PORTFOLIO_COLUMNS = (
     "segment",
     "team__name",
     "tier",
+    "status",
     "currency",
     "annual_value",
     "renewal_date",

@@ -8,5 +8,11 @@ from rapport.workspace import views
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
     path("accounts/<int:account_id>/", views.account_detail, name="account"),
+    path("portfolio.<str:fmt>", views.portfolio_export, name="portfolio-export"),
     path("accounts/<int:account_id>/feedback/", views.account_feedback, name="account-feedback"),
+    path(
+        "accounts/<int:account_id>/feedback/export.<str:fmt>",
+        views.account_feedback_export,
+        name="account-feedback-export",
+    ),
 ]

@@ -6,37 +6,26 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
 from rapport.analytics.charts import trend_chart
 from rapport.analytics.rollups import selectors as analytics
 from rapport.core.access import Capability, scope_of
+from rapport.core.exports import table_download
 from rapport.customers import selectors
 from rapport.customers.models import Tier
 from rapport.enrichment.public import analyses_for
 from rapport.feedback.public import CHANNELS, FeedbackFilters, responses_for_account
+from rapport.workspace import exports
 from rapport.workspace import selectors as portfolio_selectors
 
 METRICS_SHOWN = ("nps", "csat")
 
 
-def _filters(request: HttpRequest) -> portfolio_selectors.PortfolioFilters:
-    team = request.GET.get("team", "")
-    return portfolio_selectors.PortfolioFilters(
-        q=request.GET.get("q", "").strip(),
-        team=int(team) if team.isdigit() else None,
-        tier=request.GET.get("tier", ""),
-        segment=request.GET.get("segment", ""),
-        silent_decision_makers=request.GET.get("silent") == "1",
-        sort=request.GET.get("sort", "name"),
-        descending=request.GET.get("dir") == "desc",
-    )
-
-
 def portfolio(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    filters = portfolio_selectors.portfolio_filters_from(request.GET)
     ordered_ids = portfolio_selectors.portfolio(request.user, filters).values_list("pk", flat=True)
     page = Paginator(ordered_ids, settings.RAPPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     accounts = portfolio_selectors.portfolio_rows(request.user, list(page.object_list))
@@ -58,6 +47,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "tiers": Tier.choices,
         "silence_days": selectors.DM_SILENCE_DAYS,
         "can_create": scope_of(request.user).can(Capability.EDIT_ACCOUNTS, None),
+        "export_query": _without_page(request),
     }
     return render(request, "workspace/portfolio.html", context)
 
@@ -107,5 +97,27 @@ def account_feedback(request: HttpRequest, account_id: int) -> HttpResponse:
             "filters": filters,
             "hx_target": "#feedback",
             "channels": CHANNELS,
+            "export_query": _without_page(request),
         },
     )
+
+
+def _without_page(request: HttpRequest) -> str:
+    """The request's query string less its page: what an export of the same list is given."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """The portfolio with the page's filters and order, as CSV or XLSX."""
+    filters = portfolio_selectors.portfolio_filters_from(request.GET)
+    rows = exports.portfolio_export_rows(request.user, filters)
+    return table_download(fmt, "portfolio", exports.PORTFOLIO_COLUMNS, rows)
+
+
+def account_feedback_export(request: HttpRequest, account_id: int, fmt: str) -> HttpResponseBase:
+    """An account's feedback with the partial's filters (read by the same function)."""
+    account = selectors.get_account(request.user, account_id)  # 404 for another team's
+    rows = exports.feedback_export_rows(account, FeedbackFilters.from_query(request.GET))
+    return table_download(fmt, f"feedback-account-{account.pk}", exports.FEEDBACK_COLUMNS, rows)

@@ -20,12 +20,18 @@ from rapport.analytics.health.scoring import (
     Weighting,
     score_accounts,
 )
+from rapport.analytics.health.stake import (
+    ATTENTION,
+    ATTENTION_LIMIT,
+    risk_weight_expression,
+    stake_expression,
+)
 from rapport.analytics.loyalty.customer_types import SegmentDefinition, type_annotation
 from rapport.analytics.models import AccountHealth, LoyaltyProposal
 from rapport.analytics.public import snapshot_value
 from rapport.core.access import Actor, scope, scope_of
 from rapport.core.models import Team
-from rapport.customers.models import Account, Tier
+from rapport.customers.models import Account, AccountStatus, Tier
 from rapport.customers.selectors import accounts_for, get_account
 
 DEFAULT = Weighting(weights={})
@@ -133,6 +139,7 @@ def heatmap(user: Actor) -> Heatmap:
 
 
 RISK_SORTS = {
+    "stake": ("-stake", "score", "account__name"),
     "score": ("score", "account__name"),
     "risks": ("-risk_count", "score", "account__name"),
     "name": ("account__name",),
@@ -147,14 +154,15 @@ class RiskFilters:
     tier: str = ""
     band: str = ""
     reason: str = ""
-    sort: str = "risks"
+    marked_at_risk: bool = False  # only accounts whose status was set to "at risk" by hand
+    sort: str = "stake"
     descending: bool = False
 
     @classmethod
     def from_query(cls, query: Any) -> RiskFilters:
         team = query.get("team", "") or ""
         tier, band = query.get("tier", "") or "", query.get("band", "") or ""
-        reason, sort = query.get("reason", "") or "", query.get("sort", "risks") or "risks"
+        reason, sort = query.get("reason", "") or "", query.get("sort", "stake") or "stake"
         if team and not str(team).isdigit():
             raise ValueError(f"team must be a team id, not {team!r}")
         if tier and tier not in Tier.values:
@@ -170,14 +178,17 @@ class RiskFilters:
             tier=tier,
             band=band,
             reason=reason,
+            marked_at_risk=str(query.get("at_risk", "")) in ("1", "true", "True"),
             sort=sort,
             descending=query.get("dir") == "desc",
         )
 
 
 def at_risk(user: Actor, filters: RiskFilters) -> QuerySet[AccountHealth]:
-    """Accounts with at least one risk reason, filtered and sorted; page it yourself."""
-    rows = health_rows(user).filter(risk_count__gt=0)
+    """Accounts with a risk reason, an amber or red band or marked at risk by hand, filtered
+    and sorted (by what is at stake unless asked otherwise), each with its `risk_weight` and
+    `stake`; page it yourself."""
+    rows = health_rows(user).filter(Q(risk_count__gt=0) | ATTENTION)
     if filters.team:
         rows = rows.filter(account__team_id=filters.team)
     if filters.tier:
@@ -186,11 +197,40 @@ def at_risk(user: Actor, filters: RiskFilters) -> QuerySet[AccountHealth]:
         rows = rows.filter(band=filters.band)
     if filters.reason:
         rows = rows.filter(risk_codes__contains=f",{filters.reason},")
+    if filters.marked_at_risk:
+        rows = rows.filter(account__status=AccountStatus.AT_RISK)
+    rows = rows.annotate(risk_weight=risk_weight_expression()).annotate(stake=stake_expression())
     order = list(RISK_SORTS[filters.sort])
     if filters.descending:
         first = order[0]
         order[0] = first[1:] if first.startswith("-") else f"-{first}"
     return rows.order_by(*order, "pk")
+
+
+def needs_attention(user: Actor, filters: RiskFilters) -> list[AccountHealth]:
+    """The few accounts to act on first: the most at stake among those amber, red or marked
+    at risk, at most ATTENTION_LIMIT of them, whatever the list's sort."""
+    rows = at_risk(user, filters).filter(ATTENTION).order_by(*RISK_SORTS["stake"], "pk")
+    return list(rows[:ATTENTION_LIMIT])
+
+
+@dataclass(frozen=True, slots=True)
+class RiskList:
+    """The risk page's two parts, in the order the page and its exports show them."""
+
+    attention: list[AccountHealth]  # picked out, most at stake first
+    attention_total: int  # of the accounts amber, red or marked at risk, picked out or not
+    also_watch: QuerySet[AccountHealth]  # every other listed account, in the sort asked for
+
+
+def risk_list(user: Actor, filters: RiskFilters) -> RiskList:
+    attention = needs_attention(user, filters)
+    rows = at_risk(user, filters)
+    return RiskList(
+        attention=attention,
+        attention_total=rows.filter(ATTENTION).count(),
+        also_watch=rows.exclude(pk__in=[h.pk for h in attention]),
+    )
 
 
 def get_account_health(user: Actor, account_id: int) -> AccountHealth | None:

@@ -10,16 +10,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rapport.analytics.health import selectors, services
 from rapport.analytics.health.charts import margin_chart
+from rapport.analytics.health.exports import RISK_COLUMNS, risk_rows
 from rapport.analytics.health.forms import ProposalForm, WeightsForm
 from rapport.analytics.health.risk import REASONS
 from rapport.analytics.health.scoring import COVERAGE_DAYS
+from rapport.analytics.health.stake import why
 from rapport.analytics.loyalty.customer_types import (
     HEALTH_BANDS,
     LOYALTY,
@@ -31,6 +33,7 @@ from rapport.analytics.loyalty.customer_types import (
 )
 from rapport.analytics.models import ProposalStatus
 from rapport.core.access import Capability, scope_of
+from rapport.core.exports import table_download
 from rapport.core.models import Team
 from rapport.customers.cost_selectors import cost_entries_for
 from rapport.customers.forms import CostEntryForm
@@ -72,8 +75,12 @@ def portfolio_health(request: HttpRequest) -> HttpResponse:
         filters = selectors.RiskFilters.from_query(request.GET)
     except ValueError as error:
         return render(request, "analytics/health_invalid.html", {"message": str(error)}, status=400)
-    page = Paginator(selectors.at_risk(request.user, filters), settings.RAPPORT_PAGE_SIZE)
-    page_obj = page.get_page(request.GET.get("page"))
+    risks = selectors.risk_list(request.user, filters)
+    page_obj = Paginator(risks.also_watch, settings.RAPPORT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for health in [*risks.attention, *page_obj]:
+        health.why = why(health)  # type: ignore[attr-defined]
     heat = selectors.heatmap(request.user)
     sorts = {
         key: _query(
@@ -84,7 +91,11 @@ def portfolio_health(request: HttpRequest) -> HttpResponse:
     context = {
         "heat": heat,
         "filters": filters,
+        "attention": risks.attention,
+        "attention_total": risks.attention_total,
         "page_obj": page_obj,
+        "list_opened": any(k in request.GET for k in ("page", "sort", "reason")),
+        "export_query": _query(request),
         "sorts": sorts,
         "reasons": REASONS.items(),
         "tiers": Tier.choices,
@@ -96,11 +107,22 @@ def portfolio_health(request: HttpRequest) -> HttpResponse:
                 f"{dict(Tier.choices)[filters.tier]} tier" if filters.tier else "",
                 f"{filters.band} band" if filters.band else "",
                 REASONS.get(filters.reason, "").lower(),
+                "marked at risk" if filters.marked_at_risk else "",
             )
             if part
         ),
     }
     return render(request, "analytics/portfolio_health.html", context)
+
+
+def portfolio_health_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """The risk list with the page's filters and order, as CSV or XLSX."""
+    try:
+        filters = selectors.RiskFilters.from_query(request.GET)
+    except ValueError as error:
+        return render(request, "analytics/health_invalid.html", {"message": str(error)}, status=400)
+    rows = risk_rows(selectors.risk_list(request.user, filters))
+    return table_download(fmt, "risk-list", RISK_COLUMNS, rows)
 
 
 def health_weights(request: HttpRequest, team_id: int) -> HttpResponse:

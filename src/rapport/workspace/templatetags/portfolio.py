@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from rapport.core.templatetags.rapport import metric, sparkline
-from rapport.customers.models import Tier
+from rapport.customers.models import AccountStatus, Tier
 from rapport.workspace.selectors import PortfolioRow
 
 register = template.Library()
@@ -63,8 +63,13 @@ def _account_cell(account: PortfolioRow, dm_silent: bool, silence_days: int, url
         if dm_silent
         else ""
     )
+    marked = (
+        ' <span class="badge bad" title="Status set to at risk on the account">at risk</span>'
+        if account.status == AccountStatus.AT_RISK
+        else ""
+    )
     return (
-        f'<a href="{url}"><strong>{escape(account.name)}</strong></a>'
+        f'<a href="{url}"><strong>{escape(account.name)}</strong></a>{marked}'
         f'<div class="muted small">{escape(account.team_name)}{segment}</div>{flag}'
     )
 

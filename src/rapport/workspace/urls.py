@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.portfolio, name="portfolio"),
     path("accounts/<int:account_id>/", views.account_detail, name="account"),
     path("accounts/<int:account_id>/feedback/", views.account_feedback, name="account-feedback"),
+    path("search/", views.search, name="search"),
 ]

@@ -148,5 +148,11 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workspace/search.html",
-        {"terms": terms, "results": results, "only": only, "kinds": KINDS},
+        {
+            "terms": terms,
+            "results": results,
+            "only": only,
+            "kinds": KINDS,
+            "found_any": any(r.count for r in results),
+        },
     )

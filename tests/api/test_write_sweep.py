@@ -336,6 +336,7 @@ WEB_READS = {
     "customers:portfolio",
     "customers:account",
     "customers:account-feedback",
+    "customers:search",
     "analytics:account",
     "analytics:health",
     "analytics:swot",

@@ -98,6 +98,8 @@ def _pages() -> dict[str, str]:
         "enrichment:label": reverse("enrichment:label"),
         "enrichment:account-themes": reverse("enrichment:account-themes", kwargs=a),
         "api-tokens": reverse("api-tokens"),
+        # results of every kind: the account's first word finds it, its people and comments
+        "customers:search": reverse("customers:search") + f"?q={account.name.split()[0]}",
     }
     if commitment is not None:
         pages["customers:related-edit"] = reverse(

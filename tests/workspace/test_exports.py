@@ -107,13 +107,16 @@ def test_feedback_export_uses_the_partials_filters(user_client, world):
     lines = _csv(user_client, url)
     assert len(lines) - 1 == partial.context["page_obj"].paginator.count == 1
     assert lines[1][6] == "'" + EVIL
-    assert 'feedback/export.csv?detractors=1&amp;with_comment=1"' in partial.content.decode()
+    assert 'feedback/export.csv?with_comment=1&amp;detractors=1"' in partial.content.decode()
     xlsx_url = reverse("customers:account-feedback-export", args=[account.pk, "xlsx"])
     rows = _xlsx_rows(user_client, xlsx_url + "?detractors=1")
     expected = responses_for_account(account, FeedbackFilters(detractors=True))
     shown = [(r.nps, safe_cell(r.comment) or None) for r in expected]
     assert [(r[3], r[6]) for r in rows[1:]] == shown
     assert rows[1][6] == "'" + EVIL
+    # The filters the partial gained later (words of the comment) reach the export too.
+    url = reverse("customers:account-feedback-export", args=[account.pk, "csv"]) + "?text=lovely"
+    assert [line[6] for line in _csv(user_client, url)[1:]] == ["Lovely"]
 
 
 def test_another_teams_feedback_export_is_404(world):

@@ -12,9 +12,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
+from rapport.core.access import Actor, scope
+from rapport.customers.models import Account
+from rapport.enrichment.models import CommentAnalysis, Theme
 from rapport.enrichment.queueing import start_enrichment
 from rapport.enrichment.theme_effects import ThemeFigures, theme_figures
+from rapport.feedback.models import Response
+from rapport.feedback.public import FeedbackFilters, responses_for_account
 
 if TYPE_CHECKING:
     from rapport.enrichment.selectors import MoverWindow, ThemeMove, ThemeMovers
@@ -73,3 +79,29 @@ def mover_window(
     from rapport.enrichment.selectors import MoverWindow
 
     return MoverWindow(period, previous_start, current_start, current_end)
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    """(slug, name) of the active themes, in the taxonomy's order, for filters."""
+    return list(
+        Theme.objects.filter(active=True).order_by("position", "name").values_list("slug", "name")
+    )
+
+
+def feedback_matching(account: Account, filters: FeedbackFilters) -> QuerySet[Response]:
+    """The account's feedback narrowed by every filter, theme and sentiment included (those
+    read the comment's analysis), newest first; the caller has checked the account is
+    visible. A comment not analysed yet has neither, so it is left out by either filter."""
+    rows = responses_for_account(account, filters)
+    if filters.theme:
+        rows = rows.filter(analysis__themes__theme__slug=filters.theme)
+    if filters.sentiment:
+        rows = rows.filter(analysis__label=filters.sentiment)
+    return rows
+
+
+def visible_analyses(actor: Actor) -> QuerySet[CommentAnalysis]:
+    """Analyses of the responses the actor may see (through the response's team)."""
+    return scope(
+        CommentAnalysis.objects.filter(response__isnull=False), actor, team_field="response__team"
+    )

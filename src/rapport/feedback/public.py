@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet
 from django.http import QueryDict
+from django.utils.http import urlencode
 
 from rapport.core.dates import local_days, local_midnight
 from rapport.customers.models import Account
@@ -35,13 +37,27 @@ def iter_score_rows(*, chunk_size: int = 20_000) -> Iterator[ScoreRow]:
             last_id = pk
 
 
+# The sentiment bands of comment analysis (rapport.text.sentiment.LABELS, named here so the
+# filters can be read without loading the text models; a test keeps the two equal).
+SENTIMENT_BANDS = ("negative", "neutral", "positive")
+THEME_SLUG = re.compile(r"[-a-z0-9_]{1,60}")
+TEXT_MAX = 200
+
+
 @dataclass(frozen=True)
 class FeedbackFilters:
+    """The filters of a feedback list, read from a URL's query and written back to one: the
+    account page, its feedback partial and the list's exports all read them through
+    `from_query`. Values that cannot be used (an unknown channel, a bad date) are dropped."""
+
     channel: str = ""
     start: date | None = None
     end: date | None = None
     with_comment: bool = False
     detractors: bool = False
+    theme: str = ""  # a theme's slug (enrichment.Theme)
+    sentiment: str = ""  # one of SENTIMENT_BANDS
+    text: str = ""  # contained in the comment, case-insensitively
 
     @classmethod
     def from_query(cls, query: QueryDict) -> FeedbackFilters:
@@ -52,17 +68,39 @@ class FeedbackFilters:
                 return None
 
         channel = query.get("channel", "")
+        theme = query.get("theme", "")
+        sentiment = query.get("sentiment", "")
         return cls(
             channel=channel if channel in FeedbackChannel.values else "",
             start=_date("from"),
             end=_date("to"),
             with_comment=query.get("with_comment") == "1",
             detractors=query.get("detractors") == "1",
+            theme=theme if THEME_SLUG.fullmatch(theme) else "",
+            sentiment=sentiment if sentiment in SENTIMENT_BANDS else "",
+            text=query.get("text", "").strip()[:TEXT_MAX],
         )
+
+    def to_query(self) -> str:
+        """The URL query that `from_query` reads back as these filters (empty ones left out)."""
+        values = {
+            "channel": self.channel,
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "with_comment": "1" if self.with_comment else "",
+            "detractors": "1" if self.detractors else "",
+            "theme": self.theme,
+            "sentiment": self.sentiment,
+            "text": self.text,
+        }
+        return urlencode({k: v for k, v in values.items() if v})
 
 
 def responses_for_account(account: Account, filters: FeedbackFilters) -> QuerySet[Response]:
-    """An account's feedback, newest first (the caller has checked the account is visible)."""
+    """An account's feedback, newest first (the caller has checked the account is visible).
+
+    Theme and sentiment come from the comment analysis: `enrichment.public.feedback_matching`
+    applies them on top of this."""
     rows = Response.objects.filter(account=account).select_related("respondent_contact")
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
@@ -74,6 +112,8 @@ def responses_for_account(account: Account, filters: FeedbackFilters) -> QuerySe
         rows = rows.exclude(comment="")
     if filters.detractors:
         rows = rows.filter(nps__lte=6)
+    if filters.text:
+        rows = rows.filter(comment__icontains=filters.text)
     return rows.order_by("-submitted_at", "-pk")
 
 

@@ -12,8 +12,8 @@ from rapport.analytics.rollups import selectors as analytics
 from rapport.core.access import Actor
 from rapport.core.exports import EXPORT_ROW_LIMIT, Column, chunks
 from rapport.customers.models import Account, AccountStatus, Tier
-from rapport.enrichment.public import analyses_for
-from rapport.feedback.public import FeedbackFilters, responses_for_account
+from rapport.enrichment.public import analyses_for, feedback_matching
+from rapport.feedback.public import FeedbackFilters
 from rapport.stats.metrics import MetricValue
 from rapport.workspace import selectors
 
@@ -104,7 +104,7 @@ def feedback_export_rows(
 ) -> Iterator[tuple[object, ...]]:
     """An account's feedback in the partial's filters and order (the caller fetched the
     account through a scoped selector)."""
-    responses = responses_for_account(account, filters)[:EXPORT_ROW_LIMIT]
+    responses = feedback_matching(account, filters)[:EXPORT_ROW_LIMIT]
     for chunk in chunks(responses.iterator(chunk_size=CHUNK), CHUNK):
         analyses = analyses_for([r.pk for r in chunk])
         for r in chunk:

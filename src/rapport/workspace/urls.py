@@ -15,4 +15,5 @@ urlpatterns = [
         views.account_feedback_export,
         name="account-feedback-export",
     ),
+    path("search/", views.search, name="search"),
 ]

@@ -4,10 +4,13 @@ analysis). Each tab beyond the overview is served by its own app."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from rapport.analytics.charts import trend_chart
@@ -16,12 +19,16 @@ from rapport.core.access import Capability, scope_of
 from rapport.core.exports import table_download
 from rapport.customers import selectors
 from rapport.customers.models import Tier
-from rapport.enrichment.public import analyses_for
-from rapport.feedback.public import CHANNELS, FeedbackFilters, responses_for_account
+from rapport.enrichment.public import analyses_for, feedback_matching, theme_choices
+from rapport.feedback.public import CHANNELS, SENTIMENT_BANDS, FeedbackFilters
 from rapport.workspace import exports
 from rapport.workspace import selectors as portfolio_selectors
+from rapport.workspace.search import KINDS
+from rapport.workspace.search import search as global_search
 
 METRICS_SHOWN = ("nps", "csat")
+SEARCH_PREVIEW = 5  # hits of each kind on the grouped results
+SEARCH_PAGE_SIZE = 20  # hits a page when one kind is paged through
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
@@ -75,29 +82,68 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "can_edit_account": actor_scope.can(Capability.EDIT_ACCOUNTS, overview.account.team_id),
         "min_n": settings.RAPPORT_MIN_N,
         "today": timezone.localdate(),
+        **_feedback_context(request, overview.account),
     }
     return render(request, "workspace/account_detail.html", context)
 
 
-def account_feedback(request: HttpRequest, account_id: int) -> HttpResponse:
-    """HTMX partial: the account's feedback with filters and paging."""
-    account = selectors.get_account(request.user, account_id)
+FEEDBACK_PAGE_SIZE = 20
+
+
+def _feedback_context(request: HttpRequest, account: Any) -> dict[str, Any]:
+    """The account's feedback list as the query asks (filters and page): the account page
+    and its HTMX partial render the same list from the same URL query."""
     filters = FeedbackFilters.from_query(request.GET)
-    paginator = Paginator(responses_for_account(account, filters), 20)
-    page = paginator.get_page(request.GET.get("page"))
+    rows = feedback_matching(account, filters)
+    page = Paginator(rows, FEEDBACK_PAGE_SIZE).get_page(request.GET.get("page"))
     analyses = analyses_for([r.pk for r in page])  # sentiment and themes, two queries
     for response in page:
         response.text_analysis = analyses.get(response.pk)  # type: ignore[attr-defined]
+    query = filters.to_query()
+    return {
+        "page_obj": page,
+        "filters": filters,
+        "feedback_query": query,
+        "page_query": f"{query}&page=" if query else "page=",
+        "channels": CHANNELS,
+        "themes": theme_choices(),
+        "sentiments": SENTIMENT_BANDS,
+    }
+
+
+def account_feedback(request: HttpRequest, account_id: int) -> HttpResponse:
+    """HTMX partial: the account's feedback with filters and paging. The address bar shows the
+    account page with the same query, so Back and shared links give the same list."""
+    account = selectors.get_account(request.user, account_id)
+    context = {"account": account, **_feedback_context(request, account)}
+    response = render(request, "workspace/_feedback.html", context)
+    if request.headers.get("HX-Request"):
+        page = request.GET.get("page", "")
+        query = context["feedback_query"] + (f"&page={page}" if page.isdigit() else "")
+        url = reverse("customers:account", args=[account_id])
+        response["HX-Push-Url"] = f"{url}?{query.lstrip('&')}" if query else url
+    return response
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Results of the top bar's search, grouped by kind; `?kind=` pages through one kind."""
+    only = request.GET.get("kind", "")
+    terms, results = global_search(
+        request.user,
+        request.GET.get("q", ""),
+        only=only or None,
+        page=request.GET.get("page"),
+        per_page=SEARCH_PAGE_SIZE if only else SEARCH_PREVIEW,
+    )
     return render(
         request,
-        "workspace/_feedback.html",
+        "workspace/search.html",
         {
-            "account": account,
-            "page_obj": page,
-            "filters": filters,
-            "hx_target": "#feedback",
-            "channels": CHANNELS,
-            "export_query": _without_page(request),
+            "terms": terms,
+            "results": results,
+            "only": only,
+            "kinds": KINDS,
+            "found_any": any(r.count for r in results),
         },
     )
 

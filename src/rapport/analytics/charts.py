@@ -15,6 +15,7 @@ from rapport.analytics.control.charts import AccountControlChart, bucket_floor
 from rapport.analytics.drivers.key_drivers import KeyDrivers
 from rapport.analytics.rollups.selectors import SeriesPoint
 from rapport.analytics.variance.channels import ChannelVariance
+from rapport.core import formats
 from rapport.stats.metrics import metric_def
 
 FONT = "system-ui, sans-serif"
@@ -84,8 +85,8 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
     )
     judged = [r for r in rows if r["status"] == "enough responses"]
     latest = (
-        f"; latest judged value {judged[-1]['value']:.1f} (95 % interval "
-        f"{judged[-1]['low']:.1f} to {judged[-1]['high']:.1f}, n = {judged[-1]['n']})"
+        f"; latest judged value {formats.number(judged[-1]['value'], 1)} (95 % interval "
+        f"{formats.interval(judged[-1]['low'], judged[-1]['high'], 1)}, n = {judged[-1]['n']})"
         if judged
         else "; no period has enough responses to be judged"
     )
@@ -262,7 +263,11 @@ def waterfall_svg(variance: ChannelVariance, *, width: int = 620) -> str:
     rows.append({"step": "Last 90 days", "start": 0.0, "end": level, "kind": "level"})
     for r in rows:
         delta = r["end"] - r["start"]
-        r["text"] = f"{r['end']:.1f}{unit}" if r["kind"] == "level" else _signed(delta)
+        r["text"] = (
+            f"{r['end']:.1f}{unit}"
+            if r["kind"] == "level"
+            else formats.number(delta, 1, signed=True)
+        )
         r["tx"] = max(r["start"], r["end"])
     span = [v for r in rows if r["kind"] != "level" for v in (r["start"], r["end"])]
     span += [previous, level]
@@ -298,12 +303,6 @@ def waterfall_svg(variance: ChannelVariance, *, width: int = 620) -> str:
         f"{r['step']} {r['text']}" for r in rows
     )
     return _svg(chart, description=description)
-
-
-def _signed(delta: float) -> str:
-    if round(delta, 1) == 0:
-        return "0.0"
-    return f"{delta:+.1f}".replace("-", "−")
 
 
 def _kind(delta: float) -> str:
@@ -348,7 +347,7 @@ def drivers_svg(analysis: KeyDrivers, *, width: int = 520) -> str:
         width=width, height=42 * len(rows), padding={"left": 24}
     )
     description = "Share of explained variance by aspect: " + "; ".join(
-        f"{r['aspect']} {r['share']:.0f} % (95 % interval {r['low']:.0f} to {r['high']:.0f})"
+        f"{r['aspect']} {r['share']:.0f} % (95 % interval {formats.interval(r['low'], r['high'])})"
         for r in rows
     )
     return _svg(chart, description=description)

@@ -161,7 +161,8 @@ def _margin_lines(profit: Any, link: str) -> list[SwotLine]:
     )
     figure = Figure(float(profit.margin), unit=profit.currency)
     if profit.margin < 0:
-        text = f"The account loses money: {formats.money(profit.margin, profit.currency)} in 12 months."
+        loss = formats.money(profit.margin, profit.currency)
+        text = f"The account loses money: {loss} in 12 months."
     elif profit.annual_value and before - recent >= MARGIN_FALL * profit.annual_value:
         text = (
             f"Margin falling: {formats.money(recent, profit.currency)} in the last 6 months "

@@ -65,12 +65,16 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     overview = selectors.account_overview(request.user, account_id)
     metric = request.GET.get("metric", "csat")
-    period = request.GET.get("period", "month")
-    if metric not in ("nps", "csat", "ces") or period not in ("week", "month"):
+    asked = request.GET.get("period", "")
+    if metric not in ("nps", "csat", "ces") or asked not in ("", *analytics.TREND_PERIODS):
         raise Http404("Unknown metric or period.")
-    points = analytics.metric_series(
-        request.user, scope_kind="account", scope_id=account_id, metric=metric, period=period
-    )
+    series = analytics.trend_series(request.user, account_id=account_id, metric=metric)
+    judged_by = analytics.period_with_enough(series)
+    # By month unless too few months can be judged and quarters can: then by quarter unasked.
+    period = asked or ("quarter" if judged_by == "quarter" else "month")
+    points = series[period]
+    periods = analytics.TREND_PERIODS
+    too_short = judged_by is None or periods.index(period) < periods.index(judged_by)
     snapshots = analytics.snapshots_for([account_id], ("nps", "csat", "ces"))
     actor_scope = scope_of(request.user)
     context = {
@@ -78,7 +82,10 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "account": overview.account,
         "metric": metric,
         "period": period,
-        "chart": trend_chart(points, metric=metric),
+        "period_asked": bool(asked),
+        "judged_by": judged_by,
+        "too_short": too_short,
+        "chart": trend_chart(points, metric=metric, period=period),
         "points": points[-12:],
         "snapshots": {m: snapshots.get((account_id, m)) for m in ("nps", "csat", "ces")},
         "can_edit": actor_scope.can(Capability.EDIT_RELATIONSHIP, overview.account.team_id),

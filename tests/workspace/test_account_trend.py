@@ -105,5 +105,8 @@ def test_the_trend_is_drawn_wide_and_narrow_for_the_card(small_account, user_cli
     body = user_client.get(f"/accounts/{small_account.pk}/").content.decode()
     wide = body.index('<div class="chart-wide"><svg')
     narrow = body.index('<div class="chart-narrow"><svg')
-    widths = [int(body[start:].split('viewBox="0 0 ', 1)[1].split()[0]) for start in (wide, narrow)]
-    assert widths[0] > 1000 and widths[1] < 400  # drawn for a desktop card and a phone
+    wide_width, narrow_width = (
+        int(body[start:].split('viewBox="0 0 ', 1)[1].split()[0]) for start in (wide, narrow)
+    )
+    assert wide_width > 1000  # drawn for a desktop card
+    assert narrow_width < 400  # and for a phone

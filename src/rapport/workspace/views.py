@@ -15,7 +15,7 @@ from rapport.analytics.rollups import selectors as analytics
 from rapport.core.access import Capability, scope_of
 from rapport.customers import selectors
 from rapport.customers.models import Tier
-from rapport.enrichment.public import analyses_for
+from rapport.enrichment.public import SENTIMENTS, analyses_for
 from rapport.feedback.public import CHANNELS, FeedbackFilters, responses_for_account
 from rapport.workspace import selectors as portfolio_selectors
 
@@ -103,6 +103,7 @@ def account_feedback(request: HttpRequest, account_id: int) -> HttpResponse:
     paginator = Paginator(responses_for_account(account, filters), 20)
     page = paginator.get_page(request.GET.get("page"))
     analyses = analyses_for([r.pk for r in page])  # sentiment and themes, two queries
+    can_label = scope_of(request.user).can(Capability.LABEL_COMMENTS, account.team_id)
     for response in page:
         response.text_analysis = analyses.get(response.pk)  # type: ignore[attr-defined]
     return render(
@@ -114,5 +115,7 @@ def account_feedback(request: HttpRequest, account_id: int) -> HttpResponse:
             "filters": filters,
             "hx_target": "#feedback",
             "channels": CHANNELS,
+            # Who may label comments may correct a sentiment here (enrichment's label service).
+            "sentiment_choices": SENTIMENTS if can_label else (),
         },
     )

@@ -136,7 +136,8 @@ def _bucket_sums(
         .values("period_start")
         .annotate(**{f: Sum(f) for f in SUM_FIELDS})
     )
-    return list(grouped)
+    records: Iterable[dict[str, Any]] = grouped  # type: ignore[assignment]
+    return list(records)
 
 
 def _by_quarter(months: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -123,6 +123,15 @@ def _not_labelled(
     )
 
 
+def _add_distinct(texts: dict[str, int], rows: QuerySet[CommentAnalysis], upto: int) -> None:
+    """Add the first comment of each new text in `rows` until `texts` holds `upto` texts."""
+    wanted = upto - len(texts)
+    for pk, text in rows.values_list("pk", "redacted")[: wanted * DUPLICATE_ALLOWANCE]:
+        if len(texts) >= upto:
+            break
+        texts.setdefault(text, pk)
+
+
 def _distinct_texts(analyses: Iterable[CommentAnalysis], limit: int) -> list[CommentAnalysis]:
     kept: dict[str, CommentAnalysis] = {}
     for analysis in analyses:
@@ -413,21 +422,18 @@ def sentiment_labelling_queue(
     if account_id is not None:
         rows = rows.filter(account_id=account_id)
     picks = limit // RANDOM_EVERY
-    # Candidates read before texts shown twice are dropped.
-    hard, at_random = (limit - picks) * DUPLICATE_ALLOWANCE, picks * DUPLICATE_ALLOWANCE
     by_uncertainty = (F("sentiment_uncertainty").desc(nulls_last=True), "-submitted_at", "-pk")
-    uncertain: list[int] = []
+    texts: dict[str, int] = {}  # text → the one comment with it that is asked about
     if favour:
         short = rows.filter(model_label__in=list(favour)).order_by(*by_uncertainty)
-        uncertain = list(short.values_list("pk", flat=True)[:hard])
-    if len(uncertain) < hard:
-        rest = rows.exclude(pk__in=uncertain).order_by(*by_uncertainty)
-        uncertain += rest.values_list("pk", flat=True)[: hard - len(uncertain)]
-    chosen = list(
-        rows.exclude(pk__in=uncertain)
-        .order_by(F("sample_key").asc(nulls_last=True), "pk")
-        .values_list("pk", flat=True)[:at_random]
-    )
+        _add_distinct(texts, short, limit - picks)
+    if len(texts) < limit - picks:
+        rest = rows.exclude(pk__in=list(texts.values())).order_by(*by_uncertainty)
+        _add_distinct(texts, rest, limit - picks)
+    uncertain = list(texts.values())
+    by_key = rows.exclude(pk__in=uncertain).order_by(F("sample_key").asc(nulls_last=True), "pk")
+    _add_distinct(texts, by_key, len(uncertain) + picks)
+    chosen = list(texts.values())[len(uncertain) :]
     order: list[int] = []
     for pk in uncertain:
         if chosen and len(order) % RANDOM_EVERY == RANDOM_EVERY - 1:
@@ -436,7 +442,7 @@ def sentiment_labelling_queue(
     order += chosen  # when there are fewer uncertain comments than slots
     random_picks = set(order) - set(uncertain)
     found = {a.pk: a for a in _with_themes(CommentAnalysis.objects.filter(pk__in=order))}
-    queue = _distinct_texts((found[pk] for pk in order if pk in found), limit)
+    queue = [found[pk] for pk in order if pk in found]
     for a in queue:
         a.picked_at_random = a.pk in random_picks  # type: ignore[attr-defined]
     return queue

@@ -71,7 +71,7 @@ def test_point_below_the_lower_limit_is_explained_in_words(world, series):
     assert signal.direction == "worse"
     # Wilson interval of 25/50 is [36.6 %, 63.4 %]; the lower limit is 63.0 %.
     assert signal.text == (
-        "Week of 9 February 2026: CSAT 50 % [37–63 %] (n=50) is below the lower control "
+        "Week of 9 February 2026: CSAT 50 % (37 to 63 %, n=50) is below the lower control "
         "limit 63 % — rule 1, one point beyond 3σ"
     )
 

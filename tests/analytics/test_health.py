@@ -41,7 +41,7 @@ def test_each_component_and_the_weighted_score_by_hand(world):
     assert health.score == pytest.approx(expected)  # 68.2
     assert health.band == "amber"
     facts = {c.key: c.facts for c in health.components}
-    assert "NPS 25 [" in facts["feedback_level"][0]
+    assert "NPS 25 (" in facts["feedback_level"][0]
     assert "n = 40" in facts["feedback_level"][0]
     assert facts["coverage"][0] == "Decision makers contacted in 90 days: 1 of 2"
     assert "Dev Silent" in facts["coverage"][2]

@@ -50,6 +50,7 @@ NOT_PAGES = {
     "enrichment:use-vader",
     "enrichment:theme-edit",
     "enrichment:label-response",
+    "enrichment:correct-sentiment",  # the form sits on the account page's feedback list
     "api-token-revoke",
 }
 

@@ -43,3 +43,53 @@ def test_label_a_comments_sentiment(page, live_server, labeller, shot, sign_in):
     assert (found.label, found.model_label, found.sentiment_labelled_by) == (
         "negative", "neutral", labeller
     )  # fmt: skip
+
+
+def _focused_card(page) -> str:
+    return page.evaluate("document.activeElement.closest('li.card')?.id || ''")
+
+
+def test_label_by_keyboard_and_keep_the_focus(page, live_server, labeller, shot, sign_in):
+    """1/2/3 choose the sentiment, Enter confirms, and the focus moves to the next comment's
+    first control; the counts follow every label."""
+    sign_in("maria")
+    page.goto(f"{live_server.url}/themes/label/?for=sentiment")
+    assert "1 negative" in page.locator("#label-keys").inner_text()
+    cards = page.locator("#label-queue > li.card")
+    first, second = cards.nth(0).get_attribute("id"), cards.nth(1).get_attribute("id")
+    cards.nth(0).locator("input:not([type=hidden])").first.focus()
+    page.keyboard.press("1")
+    assert cards.nth(0).locator("input[value=negative]").is_checked()
+    page.keyboard.press("Enter")
+    page.locator(f"#{first}", has_text="(labelled)").wait_for()
+    page.locator("#label-counts", has_text="Best for sentiment (1 labelled)").wait_for()
+    assert "1 of 50 labels" in page.locator("#sentiment-readiness").inner_text()
+    assert _focused_card(page) == second
+    assert page.evaluate("document.activeElement.matches('form input:not([type=hidden])')")
+    shot("focus-moved")
+    page.keyboard.press("3")
+    page.keyboard.press("Enter")
+    page.locator(f"#{second}", has_text="positive (labelled)").wait_for()
+    page.locator("#label-counts", has_text="Best for sentiment (2 labelled)").wait_for()
+    labelled = CommentAnalysis.objects.filter(sentiment_labelled_at__isnull=False)
+    assert sorted(labelled.values_list("label", flat=True)) == ["negative", "positive"]
+    assert not labelled.filter(labelled_at__isnull=False).exists()  # no themes recorded
+    # Back on the page, the two labelled comments are not asked about again.
+    page.goto(f"{live_server.url}/themes/label/?for=sentiment")
+    assert page.locator("#label-queue > li.card").count() == 1
+
+
+def test_typing_in_a_box_is_not_taken_as_a_shortcut(page, live_server, labeller, sign_in):
+    sign_in("maria")
+    page.goto(f"{live_server.url}/themes/label/?for=sentiment")
+    card = page.locator("#label-queue > li.card").first
+    before = card.locator("input[name=sentiment]:checked").get_attribute("value")
+    page.evaluate(
+        "document.querySelector('#label-queue').insertAdjacentHTML('beforebegin',"
+        " '<input id=note type=text aria-label=note>')"
+    )
+    page.locator("#note").type("13")
+    assert page.locator("#note").input_value() == "13"
+    assert card.locator("input[name=sentiment]:checked").get_attribute("value") == before
+    page.locator("#note").press("Enter")
+    assert not CommentAnalysis.objects.filter(sentiment_labelled_at__isnull=False).exists()

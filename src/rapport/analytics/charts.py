@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -11,17 +11,43 @@ from typing import Any
 import altair as alt
 import vl_convert as vlc
 
-from rapport.analytics.control.charts import AccountControlChart, bucket_floor
+from rapport.analytics.control.charts import AccountControlChart, LimitsInfo, bucket_floor
 from rapport.analytics.drivers.key_drivers import KeyDrivers
 from rapport.analytics.rollups.selectors import SeriesPoint
 from rapport.analytics.variance.channels import ChannelVariance
+from rapport.core import formats
 from rapport.stats.metrics import metric_def
 
 FONT = "system-ui, sans-serif"
 
 
-def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640) -> str:
-    """Line of the metric per period with its 95 % interval as a band.
+# Server-drawn SVGs cannot know their card's width, so each time series is drawn twice and
+# CSS shows the one that fits (rapport.css: .chart-wide, .chart-narrow): scaled to the card,
+# the wide one fills a desktop card and the narrow one keeps 11 px labels on a 390 px phone.
+WIDE, NARROW = 1100, 330
+
+
+def responsive(draw: Callable[[int], str]) -> str:
+    """`draw(width)` at the desktop and the phone width, for CSS to pick from."""
+    wide, narrow = draw(WIDE), draw(NARROW)
+    if not wide:
+        return ""
+    return f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>'
+
+
+def _time_axis(first: date, last: date, *, period: str, width: int) -> alt.X:
+    """Ticks on month (or quarter) boundaries, a few per 120 px: a count alone puts several
+    ticks in one month on a short series, each labelled with the same month."""
+    step_months = 3 if period == "quarter" else 1
+    periods = ((last.year - first.year) * 12 + last.month - first.month) // step_months + 1
+    most = max(2, width // 120)
+    ticks = {"interval": "month", "step": step_months * max(1, -(-periods // most))}
+    label = "Q%q %Y" if period == "quarter" else "%b %Y"
+    return alt.X("period:T", title=None, axis=alt.Axis(format=label, labelAngle=0, tickCount=ticks))
+
+
+def trend_chart(points: Sequence[SeriesPoint], *, metric: str, period: str = "month") -> str:
+    """Line of the metric per period with its 95 % interval as a band, wide and narrow.
 
     Periods below the minimum n are drawn as hollow grey points outside the line and band,
     labelled as too few responses, so nobody reads a trend into them.
@@ -41,59 +67,63 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
     ]
     if not rows:
         return ""
-    data = alt.Data(values=rows)
-    # Ticks on month boundaries, at most about eight: a count alone puts several ticks in one
-    # month on a short series, each labelled with the same month.
-    first, last = points[0].period_start, points[-1].period_start
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    ticks = {"interval": "month", "step": max(1, -(-months // 8))}
-    x = alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=ticks))
     title = f"{definition.label}{' (%)' if definition.unit == '%' else ''}"
-    enough = alt.datum.status == "enough responses"
-    band = (
-        alt.Chart(data)
-        .transform_filter(enough)
-        .mark_area(opacity=0.18, color="#1f5fbf")
-        .encode(x=x, y=alt.Y("low:Q", title=title), y2="high:Q")
-    )
-    line = (
-        alt.Chart(data)
-        .transform_filter(enough)
-        .mark_line(color="#1f5fbf", point=True)
-        .encode(
-            x=x,
-            y="value:Q",
-            tooltip=[
-                "period:T",
-                alt.Tooltip("value:Q", format=".1f"),
-                "n:Q",
-                alt.Tooltip("low:Q", format=".1f"),
-                alt.Tooltip("high:Q", format=".1f"),
-            ],
-        )
-    )
-    sparse = (
-        alt.Chart(data)
-        .transform_filter(~enough)
-        .mark_point(color="#8a93a3", filled=False, size=40)
-        .encode(
-            x=x,
-            y="value:Q",
-            shape=alt.Shape("status:N", legend=alt.Legend(title=None, orient="bottom")),
-        )
-    )
     judged = [r for r in rows if r["status"] == "enough responses"]
     latest = (
-        f"; latest judged value {judged[-1]['value']:.1f} (95 % interval "
-        f"{judged[-1]['low']:.1f} to {judged[-1]['high']:.1f}, n = {judged[-1]['n']})"
+        f"; latest judged value {formats.number(judged[-1]['value'], 1)} (95 % interval "
+        f"{formats.interval(judged[-1]['low'], judged[-1]['high'], 1)}, n = {judged[-1]['n']})"
         if judged
         else "; no period has enough responses to be judged"
     )
     description = (
-        f"Trend of {title} from {rows[0]['period']} to {rows[-1]['period']}, "
+        f"Trend of {title} by {period} from {rows[0]['period']} to {rows[-1]['period']}, "
         f"{len(rows)} periods{latest}."
     )
-    return _svg((band + line + sparse).properties(width=width, height=220), description=description)
+    first, last = points[0].period_start, points[-1].period_start
+
+    def draw(width: int) -> str:
+        data = alt.Data(values=rows)
+        x = _time_axis(first, last, period=period, width=width)
+        enough = alt.datum.status == "enough responses"
+        band = (
+            alt.Chart(data)
+            .transform_filter(enough)
+            .mark_area(opacity=0.18, color="#1f5fbf")
+            .encode(x=x, y=alt.Y("low:Q", title=title), y2="high:Q")
+        )
+        line = (
+            alt.Chart(data)
+            .transform_filter(enough)
+            .mark_line(color="#1f5fbf", point=True)
+            .encode(
+                x=x,
+                y="value:Q",
+                tooltip=[
+                    "period:T",
+                    alt.Tooltip("value:Q", format=".1f"),
+                    "n:Q",
+                    alt.Tooltip("low:Q", format=".1f"),
+                    alt.Tooltip("high:Q", format=".1f"),
+                ],
+            )
+        )
+        sparse = (
+            alt.Chart(data)
+            .transform_filter(~enough)
+            .mark_point(color="#8a93a3", filled=False, size=40)
+            .encode(
+                x=x,
+                y="value:Q",
+                shape=alt.Shape("status:N", legend=alt.Legend(title=None, orient="bottom")),
+            )
+        )
+        # A layer with no data and a legend gives Vega infinite bounds: the too-few points
+        # are drawn only when there are some.
+        layers = [band, line, sparse] if len(judged) < len(rows) else [band, line]
+        layered = alt.layer(*layers).properties(width=width, height=220)
+        return _svg(layered, description=description)
+
+    return responsive(draw)
 
 
 # --- control charts, variance waterfall, key drivers -----------------------------------------
@@ -139,12 +169,16 @@ def _halfway(starts: Sequence[date], period: str) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=CACHED_CHARTS)
-def control_chart_svg(chart: AccountControlChart, *, width: int = 860) -> str:
+def control_chart_svg(chart: AccountControlChart) -> str:
     """p-chart: points per period, centre line, stepped UCL/LCL, signals in red, small periods
-    hollow grey without limits, and the baseline window shaded."""
+    hollow grey without limits, and the baseline window shaded; wide and narrow."""
     if not chart.points or chart.limits is None:
         return ""
     limits = chart.limits
+    return responsive(lambda width: _control_chart(chart, limits, width=width))
+
+
+def _control_chart(chart: AccountControlChart, limits: LimitsInfo, *, width: int) -> str:
     spans = _halfway([p.period_start for p in chart.points], chart.period)
     rows: list[dict[str, Any]] = [
         {
@@ -165,7 +199,7 @@ def control_chart_svg(chart: AccountControlChart, *, width: int = 860) -> str:
     x = alt.X(
         "period:T",
         title=None,
-        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=12, grid=False),
+        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=max(3, width // 90), grid=False),
         scale=alt.Scale(domain=[rows[0]["x0"], rows[-1]["x1"]]),
     )
     y = alt.Y(
@@ -262,7 +296,11 @@ def waterfall_svg(variance: ChannelVariance, *, width: int = 620) -> str:
     rows.append({"step": "Last 90 days", "start": 0.0, "end": level, "kind": "level"})
     for r in rows:
         delta = r["end"] - r["start"]
-        r["text"] = f"{r['end']:.1f}{unit}" if r["kind"] == "level" else _signed(delta)
+        r["text"] = (
+            f"{r['end']:.1f}{unit}"
+            if r["kind"] == "level"
+            else formats.number(delta, 1, signed=True)
+        )
         r["tx"] = max(r["start"], r["end"])
     span = [v for r in rows if r["kind"] != "level" for v in (r["start"], r["end"])]
     span += [previous, level]
@@ -298,12 +336,6 @@ def waterfall_svg(variance: ChannelVariance, *, width: int = 620) -> str:
         f"{r['step']} {r['text']}" for r in rows
     )
     return _svg(chart, description=description)
-
-
-def _signed(delta: float) -> str:
-    if round(delta, 1) == 0:
-        return "0.0"
-    return f"{delta:+.1f}".replace("-", "−")
 
 
 def _kind(delta: float) -> str:
@@ -348,7 +380,7 @@ def drivers_svg(analysis: KeyDrivers, *, width: int = 520) -> str:
         width=width, height=42 * len(rows), padding={"left": 24}
     )
     description = "Share of explained variance by aspect: " + "; ".join(
-        f"{r['aspect']} {r['share']:.0f} % (95 % interval {r['low']:.0f} to {r['high']:.0f})"
+        f"{r['aspect']} {r['share']:.0f} % (95 % interval {formats.interval(r['low'], r['high'])})"
         for r in rows
     )
     return _svg(chart, description=description)

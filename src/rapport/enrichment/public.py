@@ -28,10 +28,14 @@ if TYPE_CHECKING:
 # Mentions of a theme in each window before its mean sentiment is compared (the windows
 # themselves need RAPPORT_MIN_N comments): a theme is a minority of the comments.
 MIN_MENTIONS = 10
+# rapport.text.sentiment.LABELS, spelt out so a page offering them loads no text model
+# (tests/enrichment/test_sentiment_correction.py keeps the two equal).
+SENTIMENTS = ("negative", "neutral", "positive")
 
 # Types for callers' annotations.
 __all__ = [
     "MIN_MENTIONS",
+    "SENTIMENTS",
     "MoverWindow",
     "ThemeFigures",
     "ThemeMove",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -83,20 +83,62 @@ def _with_themes(queryset: QuerySet[CommentAnalysis]) -> QuerySet[CommentAnalysi
 
 
 def labelling_queue(
-    actor: Actor, *, limit: int = 20, account_id: int | None = None
+    actor: Actor,
+    *,
+    limit: int = 20,
+    account_id: int | None = None,
+    seen: Collection[int] = (),
 ) -> list[CommentAnalysis]:
     """Unlabelled comments the actor may see, the ones a label would teach most first.
 
     With a classifier: highest uncertainty (1 - margin between the two likeliest themes)
     first. Without one: comments where the rules found no theme, then fewest themes, newest.
+    `seen`: responses labelled in this session (in either queue), never shown again.
     """
-    rows = _analyses(actor).filter(labelled_at__isnull=True)
+    rows = _not_labelled(actor, "labelled_at", seen)
     if account_id is not None:
         rows = rows.filter(account_id=account_id)
     ordered = rows.order_by(
         F("uncertainty").desc(nulls_last=True), "themes_found", "-submitted_at", "-pk"
     )
-    return list(_with_themes(ordered)[:limit])
+    return _distinct_texts(_with_themes(ordered)[: limit * DUPLICATE_ALLOWANCE], limit)
+
+
+# Surveys repeat short comments word for word ("Great service."): the queue asks about a text
+# once, so it reads this many times the rows it shows and keeps the first of each text.
+DUPLICATE_ALLOWANCE = 3
+
+
+def _not_labelled(
+    actor: Actor, labelled_field: str, seen: Collection[int]
+) -> QuerySet[CommentAnalysis]:
+    """Comments without a person's label of this kind, not labelled in this session, and
+    whose text a person has not labelled already (as another response with the same words)."""
+    scoped = _analyses(actor)
+    done = scoped.filter(**{f"{labelled_field}__isnull": False}).values("redacted")
+    return (
+        scoped.filter(**{f"{labelled_field}__isnull": True})
+        .exclude(response_id__in=list(seen))
+        .exclude(redacted__in=done)
+    )
+
+
+def _add_distinct(texts: dict[str, int], rows: QuerySet[CommentAnalysis], upto: int) -> None:
+    """Add the first comment of each new text in `rows` until `texts` holds `upto` texts."""
+    wanted = upto - len(texts)
+    for pk, text in rows.values_list("pk", "redacted")[: wanted * DUPLICATE_ALLOWANCE]:
+        if len(texts) >= upto:
+            break
+        texts.setdefault(text, pk)
+
+
+def _distinct_texts(analyses: Iterable[CommentAnalysis], limit: int) -> list[CommentAnalysis]:
+    kept: dict[str, CommentAnalysis] = {}
+    for analysis in analyses:
+        kept.setdefault(analysis.redacted, analysis)
+        if len(kept) == limit:
+            break
+    return list(kept.values())
 
 
 def labelled_count(actor: Actor) -> int:
@@ -362,6 +404,7 @@ def sentiment_labelling_queue(
     limit: int = 20,
     account_id: int | None = None,
     favour: Sequence[str] = (),
+    seen: Collection[int] = (),
 ) -> list[CommentAnalysis]:
     """Comments without a person's sentiment, in the order worth labelling.
 
@@ -372,24 +415,25 @@ def sentiment_labelling_queue(
     Every third is a random pick (lowest `sample_key`, never favoured), marked
     `picked_at_random`: uncertain comments alone are unlike the rest, and random picks are what
     a model is judged on. At most four queries and the themes' prefetch, whatever the limit.
+    Like the theme queue, it leaves out `seen` responses and texts already labelled, and asks
+    about each text once.
     """
-    rows = _analyses(actor).filter(sentiment_labelled_at__isnull=True)
+    rows = _not_labelled(actor, "sentiment_labelled_at", seen)
     if account_id is not None:
         rows = rows.filter(account_id=account_id)
     picks = limit // RANDOM_EVERY
     by_uncertainty = (F("sentiment_uncertainty").desc(nulls_last=True), "-submitted_at", "-pk")
-    uncertain: list[int] = []
+    texts: dict[str, int] = {}  # text → the one comment with it that is asked about
     if favour:
         short = rows.filter(model_label__in=list(favour)).order_by(*by_uncertainty)
-        uncertain = list(short.values_list("pk", flat=True)[: limit - picks])
-    if len(uncertain) < limit - picks:
-        rest = rows.exclude(pk__in=uncertain).order_by(*by_uncertainty)
-        uncertain += rest.values_list("pk", flat=True)[: limit - picks - len(uncertain)]
-    chosen = list(
-        rows.exclude(pk__in=uncertain)
-        .order_by(F("sample_key").asc(nulls_last=True), "pk")
-        .values_list("pk", flat=True)[:picks]
-    )
+        _add_distinct(texts, short, limit - picks)
+    if len(texts) < limit - picks:
+        rest = rows.exclude(pk__in=list(texts.values())).order_by(*by_uncertainty)
+        _add_distinct(texts, rest, limit - picks)
+    uncertain = list(texts.values())
+    by_key = rows.exclude(pk__in=uncertain).order_by(F("sample_key").asc(nulls_last=True), "pk")
+    _add_distinct(texts, by_key, len(uncertain) + picks)
+    chosen = list(texts.values())[len(uncertain) :]
     order: list[int] = []
     for pk in uncertain:
         if chosen and len(order) % RANDOM_EVERY == RANDOM_EVERY - 1:

@@ -14,6 +14,11 @@ urlpatterns = [
     path("themes/<int:theme_id>/", views.theme_edit, name="theme-edit"),
     path("themes/label/", views.label_queue, name="label"),
     path("themes/label/<int:response_id>/", views.label, name="label-response"),
+    path(
+        "themes/label/<int:response_id>/sentiment/",
+        views.correct_sentiment,
+        name="correct-sentiment",
+    ),
 ]
 
 urlpatterns += [

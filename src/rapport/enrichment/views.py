@@ -154,53 +154,103 @@ def _queue_url(by_sentiment: bool) -> str:
     return reverse("enrichment:label") + ("?for=sentiment" if by_sentiment else "")
 
 
+# The responses labelled in this browser session, in either queue: neither shows them again.
+SEEN_KEY = "enrichment.labelled"
+SEEN_KEPT = 500
+
+
+def _label_counts(
+    request: HttpRequest, readiness: training.SentimentReadiness | None
+) -> dict[str, object]:
+    """The queue's counts (readiness: the sentiment queue's): shown on the page and sent
+    again with every label saved."""
+    return {
+        "labelled": selectors.labelled_count(request.user),
+        "sentiment_labelled": selectors.sentiment_labelled_count(request.user),
+        "sentiment_readiness": readiness,
+    }
+
+
 def label_queue(request: HttpRequest) -> HttpResponse:
     if not scope_of(request.user).can(Capability.LABEL_COMMENTS, None):
         raise PermissionDenied("Your role does not label comments.")
     by_sentiment = request.GET.get("for") == "sentiment"
-    readiness = training.sentiment_readiness()
-    if by_sentiment:
+    readiness = training.sentiment_readiness() if by_sentiment else None
+    seen = request.session.get(SEEN_KEY, [])
+    if readiness is not None:
         queue = selectors.sentiment_labelling_queue(
-            request.user, limit=21, favour=readiness.short_labels
+            request.user, limit=21, favour=readiness.short_labels, seen=seen
         )
     else:
-        queue = selectors.labelling_queue(request.user, limit=20)
+        queue = selectors.labelling_queue(request.user, limit=20, seen=seen)
     context = {
+        **_label_counts(request, readiness),
         "queue": queue,
         "by_sentiment": by_sentiment,
         "themes": [t for t in selectors.themes() if t.active],
         "sentiments": LABELS,
-        "labelled": selectors.labelled_count(request.user),
-        "sentiment_labelled": selectors.sentiment_labelled_count(request.user),
         "model": selectors.current_theme_model(),
         "sentiment_model": selectors.current_sentiment_model(),
-        "sentiment_readiness": readiness,
     }
     return render(request, "enrichment/label.html", context)
+
+
+def _themes_posted(request: HttpRequest, by_sentiment: bool) -> list[str] | None:
+    """The themes to record, or None to leave them. The form always shows the themes, so in
+    the theme queue no ticked box means "no theme"; in the sentiment queue the themes are
+    recorded only when the person changed the ticks they were shown (`shown_themes`)."""
+    themes = request.POST.getlist("themes")
+    if by_sentiment and sorted(themes) == sorted(request.POST.getlist("shown_themes")):
+        return None
+    return themes
 
 
 @require_POST
 def label(request: HttpRequest, response_id: int) -> HttpResponse:
     response = selectors.get_response_for_analysis(request.user, response_id)  # 404 first
     by_sentiment = request.POST.get("for") == "sentiment"
+    sentiment = request.POST.get("sentiment") or None
     try:
-        # The form always shows the themes, so no ticked box means "no theme"; the sentiment
-        # is labelled when one is chosen.
         services.label_response(
             actor=request.user,
             response=response,
-            theme_slugs=request.POST.getlist("themes"),
-            sentiment=request.POST.get("sentiment") or None,
+            theme_slugs=_themes_posted(request, by_sentiment),
+            sentiment=sentiment,
             picked_at_random=request.POST.get("picked") == "random",
         )
     except ValueError as error:
+        if request.headers.get("HX-Request"):
+            return HttpResponse(str(error), status=422)
         messages.error(request, str(error))
         return redirect(_queue_url(by_sentiment))
+    request.session[SEEN_KEY] = [*request.session.get(SEEN_KEY, []), response_id][-SEEN_KEPT:]
     if request.headers.get("HX-Request"):
         analysis = selectors.analysis_of(request.user, response_id)
-        return render(request, "enrichment/_labelled.html", {"a": analysis})
+        context = {"a": analysis, "by_sentiment": by_sentiment}
+        context |= _label_counts(request, training.sentiment_readiness() if by_sentiment else None)
+        return render(request, "enrichment/_labelled.html", context)
     messages.success(request, "Label saved.")
     return redirect(_queue_url(by_sentiment))
+
+
+@require_POST
+def correct_sentiment(request: HttpRequest, response_id: int) -> HttpResponse:
+    """A comment's sentiment set on the account page's feedback list (HTMX: its cell back)."""
+    response = selectors.get_response_for_analysis(request.user, response_id)  # 404 first
+    try:
+        services.label_response(
+            actor=request.user,
+            response=response,
+            sentiment=request.POST.get("sentiment", ""),
+        )
+    except ValueError as error:
+        return HttpResponse(str(error), status=422)
+    a = selectors.analysis_of(request.user, response_id)
+    if not request.headers.get("HX-Request"):
+        messages.success(request, f"Sentiment set to {a.label}.")
+        return redirect("customers:account", response.account_id)
+    context = {"a": a, "response_id": response_id, "sentiments": LABELS, "saved": True}
+    return render(request, "enrichment/_sentiment_correction.html", context)
 
 
 def account_themes(request: HttpRequest, account_id: int) -> HttpResponse:

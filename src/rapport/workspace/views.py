@@ -19,7 +19,7 @@ from rapport.core.access import Capability, scope_of
 from rapport.core.exports import table_download
 from rapport.customers import selectors
 from rapport.customers.models import Tier
-from rapport.enrichment.public import analyses_for, feedback_matching, theme_choices
+from rapport.enrichment.public import SENTIMENTS, analyses_for, feedback_matching, theme_choices
 from rapport.feedback.public import CHANNELS, SENTIMENT_BANDS, FeedbackFilters
 from rapport.workspace import exports
 from rapport.workspace import selectors as portfolio_selectors
@@ -62,12 +62,16 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     overview = selectors.account_overview(request.user, account_id)
     metric = request.GET.get("metric", "csat")
-    period = request.GET.get("period", "month")
-    if metric not in ("nps", "csat", "ces") or period not in ("week", "month"):
+    asked = request.GET.get("period", "")
+    if metric not in ("nps", "csat", "ces") or asked not in ("", *analytics.TREND_PERIODS):
         raise Http404("Unknown metric or period.")
-    points = analytics.metric_series(
-        request.user, scope_kind="account", scope_id=account_id, metric=metric, period=period
-    )
+    series = analytics.trend_series(request.user, account_id=account_id, metric=metric)
+    judged_by = analytics.period_with_enough(series)
+    # By month unless too few months can be judged and quarters can: then by quarter unasked.
+    period = asked or ("quarter" if judged_by == "quarter" else "month")
+    points = series[period]
+    periods = analytics.TREND_PERIODS
+    too_short = judged_by is None or periods.index(period) < periods.index(judged_by)
     snapshots = analytics.snapshots_for([account_id], ("nps", "csat", "ces"))
     actor_scope = scope_of(request.user)
     context = {
@@ -75,7 +79,10 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "account": overview.account,
         "metric": metric,
         "period": period,
-        "chart": trend_chart(points, metric=metric),
+        "period_asked": bool(asked),
+        "judged_by": judged_by,
+        "too_short": too_short,
+        "chart": trend_chart(points, metric=metric, period=period),
         "points": points[-12:],
         "snapshots": {m: snapshots.get((account_id, m)) for m in ("nps", "csat", "ces")},
         "can_edit": actor_scope.can(Capability.EDIT_RELATIONSHIP, overview.account.team_id),
@@ -97,10 +104,14 @@ def _feedback_context(request: HttpRequest, account: Any) -> dict[str, Any]:
     rows = feedback_matching(account, filters)
     page = Paginator(rows, FEEDBACK_PAGE_SIZE).get_page(request.GET.get("page"))
     analyses = analyses_for([r.pk for r in page])  # sentiment and themes, two queries
+    can_label = scope_of(request.user).can(Capability.LABEL_COMMENTS, account.team_id)
     for response in page:
         response.text_analysis = analyses.get(response.pk)  # type: ignore[attr-defined]
     query = filters.to_query()
+    can_label = scope_of(request.user).can(Capability.LABEL_COMMENTS, account.team_id)
     return {
+        # Who may label comments may correct a sentiment here (enrichment's label service).
+        "sentiment_choices": SENTIMENTS if can_label else (),
         "page_obj": page,
         "filters": filters,
         "feedback_query": query,

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from rapport.analytics.models import ControlLimitSet, MetricRollup, Period
+from rapport.core import formats
 from rapport.stats import intervals, rules, spc
 
 DEFAULT_BASELINE_WEEKS = 26
@@ -443,10 +444,9 @@ def _explain(
     info: LimitsInfo,
     found: Sequence[rules.Violation],
 ) -> str:
-    """ "Week of 3 March 2026: CSAT 61 % [47–73 %] (n=48) is below the lower control limit …"."""
-    figure = (
-        f"{metric.short} {point.value:.0f} % [{point.low:.0f}–{point.high:.0f} %] (n={point.n})"
-    )
+    """ "Week of 3 March 2026: CSAT 61 % (47 to 73 %, n=48) is below the lower control limit …"."""
+    span = formats.interval(point.low, point.high)
+    figure = f"{metric.short} {formats.number(point.value)} % ({span} %, n={point.n})"
     if any(v.rule == 1 for v in found):
         below = point.lcl is not None and point.value < point.lcl
         where = (

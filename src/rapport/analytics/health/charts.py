@@ -6,13 +6,14 @@ from typing import Any
 
 import altair as alt
 
-from rapport.analytics.charts import ACCENT, BAD, _svg
+from rapport.analytics.charts import ACCENT, BAD, _svg, responsive
 from rapport.analytics.health.profitability import Profitability
+from rapport.core import formats
 
 
-def margin_chart(profit: Profitability, *, width: int = 760) -> str:
+def margin_chart(profit: Profitability) -> str:
     """Bars of each month's margin (value − planned cost − that month's cost entries), red
-    below zero, with the planned margin (no entries) as a dashed line."""
+    below zero, with the planned margin (no entries) as a dashed line; wide and narrow."""
     rows: list[dict[str, Any]] = [
         {
             "month": m.month.isoformat(),
@@ -24,12 +25,23 @@ def margin_chart(profit: Profitability, *, width: int = 760) -> str:
     ]
     if not rows:
         return ""
-    data = alt.Data(values=rows)
-    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
     money = f"Margin per month ({profit.currency})"
+    losing = sum(1 for r in rows if r["margin"] < 0)
+    description = (
+        f"{money} from {rows[0]['month'][:7]} to {rows[-1]['month'][:7]}: "
+        f"{losing} of {len(rows)} months below zero; "
+        f"latest {formats.money(rows[-1]['margin'], profit.currency)}."
+    )
+    return responsive(lambda width: _margin_bars(rows, money, width, description))
+
+
+def _margin_bars(rows: list[dict[str, Any]], money: str, width: int, description: str) -> str:
+    data = alt.Data(values=rows)
+    ticks = max(3, width // 100)
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=ticks))
     bars = (
         alt.Chart(data)
-        .mark_bar(width=14)
+        .mark_bar(width=max(4, 0.6 * width / len(rows)))
         .encode(
             x=x,
             y=alt.Y("margin:Q", title=money),
@@ -43,10 +55,5 @@ def margin_chart(profit: Profitability, *, width: int = 760) -> str:
     )
     planned = (
         alt.Chart(data).mark_line(color="#5b6576", strokeDash=[4, 3]).encode(x=x, y="planned:Q")
-    )
-    losing = sum(1 for r in rows if r["margin"] < 0)
-    description = (
-        f"{money} from {rows[0]['month'][:7]} to {rows[-1]['month'][:7]}: "
-        f"{losing} of {len(rows)} months below zero; latest {rows[-1]['margin']:,.0f}."
     )
     return _svg((bars + planned).properties(width=width, height=200), description=description)

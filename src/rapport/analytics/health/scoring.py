@@ -20,6 +20,7 @@ from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Q, Su
 from django.utils import timezone
 
 from rapport.analytics.models import AccountSnapshot
+from rapport.core import formats
 from rapport.customers.models import (
     Account,
     Commitment,
@@ -164,8 +165,8 @@ def register(component: HealthComponent) -> HealthComponent:
 def _figure(metric: str, value: Any) -> str:
     unit = " %" if metric_def(metric).unit == "%" else ""
     return (
-        f"{metric_def(metric).label} {value.value:.0f}{unit} "
-        f"[{value.low:.0f}–{value.high:.0f}], n = {value.n}"
+        f"{metric_def(metric).label} {formats.number(value.value)}{unit} "
+        f"({formats.interval(value.low, value.high)}), n = {value.n}"
     )
 
 

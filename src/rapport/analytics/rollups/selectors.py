@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -66,6 +66,13 @@ class SeriesPoint:
 
 
 SCOPES = ("account", "team", "portfolio")
+# Trend periods, shortest first. Rollups hold weeks and months; a quarter adds its months.
+TREND_PERIODS = ("week", "month", "quarter")
+QUARTER = "quarter"
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 def metric_series(
@@ -80,10 +87,47 @@ def metric_series(
 ) -> list[SeriesPoint]:
     """A metric per period for one account, one team, or everything the actor may see.
 
-    Rollup sums add exactly, so a team's figure is the sum of its accounts' buckets.
+    Rollup sums add exactly, so a team's figure is the sum of its accounts' buckets, and a
+    quarter's the sum of its three months' (read from the month rollups: a quarter costs no
+    more rows than its months, so the read stays bounded by the months asked for).
     """
-    if period not in Period.values:
-        raise ValueError(f"period must be one of {', '.join(Period.values)}")
+    if period not in (*Period.values, QUARTER):
+        raise ValueError(f"period must be one of {', '.join((*Period.values, QUARTER))}")
+    stored = Period.MONTH.value if period == QUARTER else period
+    if period == QUARTER and start is not None:
+        start = quarter_start(start)
+    records = _bucket_sums(user, scope_kind, scope_id, metric, stored, start, end)
+    if period == QUARTER:
+        records = _by_quarter(records)
+    return _points(metric, records)
+
+
+def trend_series(user: Actor, *, account_id: int, metric: str) -> dict[str, list[SeriesPoint]]:
+    """An account's metric by week, month and quarter (two queries: quarters add months)."""
+    weeks = _bucket_sums(user, "account", account_id, metric, Period.WEEK.value, None, None)
+    months = _bucket_sums(user, "account", account_id, metric, Period.MONTH.value, None, None)
+    return {
+        "week": _points(metric, weeks),
+        "month": _points(metric, months),
+        QUARTER: _points(metric, _by_quarter(months)),
+    }
+
+
+def _points(metric: str, records: Iterable[dict[str, Any]]) -> list[SeriesPoint]:
+    min_n = settings.RAPPORT_MIN_N
+    return [SeriesPoint(g["period_start"], estimate(metric, g, min_n=min_n)) for g in records]
+
+
+def _bucket_sums(
+    user: Actor,
+    scope_kind: str,
+    scope_id: int | None,
+    metric: str,
+    period: str,
+    start: date | None,
+    end: date | None,
+) -> list[dict[str, Any]]:
+    """The rollups' sums per stored period (week or month) in the scope, in date order."""
     rows = scope(
         MetricRollup.objects.filter(metric=metric, period=period), user, team_field="account__team"
     )
@@ -100,11 +144,33 @@ def metric_series(
         rows = rows.filter(period_start__gte=start)
     if end:
         rows = rows.filter(period_start__lte=end)
-    min_n = settings.RAPPORT_MIN_N
     grouped = (
         rows.order_by("period_start")
         .values("period_start")
         .annotate(**{f: Sum(f) for f in SUM_FIELDS})
     )
     records: Iterable[dict[str, Any]] = grouped  # type: ignore[assignment]
-    return [SeriesPoint(g["period_start"], estimate(metric, g, min_n=min_n)) for g in records]
+    return list(records)
+
+
+def _by_quarter(months: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Month buckets (in date order) added up into quarter buckets starting on their quarter."""
+    quarters: dict[date, dict[str, Any]] = {}
+    for month in months:
+        into = quarters.setdefault(
+            quarter_start(month["period_start"]),
+            {"period_start": quarter_start(month["period_start"]), **dict.fromkeys(SUM_FIELDS, 0)},
+        )
+        for f in SUM_FIELDS:
+            into[f] += month[f] or 0
+    return list(quarters.values())
+
+
+def period_with_enough(series: Mapping[str, Sequence[SeriesPoint]]) -> str | None:
+    """The shortest period in which most periods (more than half of those with responses)
+    reach the minimum n, so the trend can be judged; None when not even quarters do."""
+    for period in TREND_PERIODS:
+        points = series.get(period, ())
+        if points and 2 * sum(p.value.enough for p in points) > len(points):
+            return period
+    return None

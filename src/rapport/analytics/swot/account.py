@@ -28,6 +28,7 @@ from rapport.analytics.swot.rules import (
     health_band,
     theme_lines,
 )
+from rapport.core import formats
 from rapport.core.access import Actor
 from rapport.customers.models import Account, Contact, DecisionRole
 from rapport.enrichment.public import theme_figures
@@ -154,14 +155,19 @@ def _margin_lines(profit: Any, link: str) -> list[SwotLine]:
     recent = sum((m.margin for m in months[-6:]), Decimal(0))
     before = sum((m.margin for m in months[-12:-6]), Decimal(0))
     facts = (
-        f"Annual margin {profit.margin:,.0f} {profit.currency}",
-        f"Last 6 months {recent:,.0f}, the 6 before {before:,.0f}",
+        f"Annual margin {formats.money(profit.margin, profit.currency)}",
+        f"Last 6 months {formats.money(recent, profit.currency)}, "
+        f"the 6 before {formats.money(before, profit.currency)}",
     )
     figure = Figure(float(profit.margin), unit=profit.currency)
     if profit.margin < 0:
-        text = f"The account loses money: {profit.margin:,.0f} {profit.currency} in 12 months."
+        loss = formats.money(profit.margin, profit.currency)
+        text = f"The account loses money: {loss} in 12 months."
     elif profit.annual_value and before - recent >= MARGIN_FALL * profit.annual_value:
-        text = f"Margin falling: {recent:,.0f} in the last 6 months against {before:,.0f} before."
+        text = (
+            f"Margin falling: {formats.money(recent, profit.currency)} in the last 6 months "
+            f"against {formats.money(before, profit.currency)} before."
+        )
         figure = Figure(float(recent - before), unit=profit.currency)
     else:
         return []

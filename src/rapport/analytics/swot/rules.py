@@ -57,6 +57,7 @@ from django.db.models import QuerySet, Sum
 from rapport.analytics.drivers.key_drivers import DRIVER_OUTCOMES, KeyDrivers
 from rapport.analytics.health.scoring import Weighting
 from rapport.analytics.models import MetricRollup
+from rapport.core import formats
 from rapport.stats.intervals import mean_t, wilson
 from rapport.stats.metrics import compare, difference_interval, estimate, metric_def
 
@@ -141,21 +142,17 @@ class Figure:
     decimals: int = 0
     signed: bool = False  # a difference: shown with its sign
 
-    def _fmt(self, x: float) -> str:
-        text = f"{x:.{self.decimals}f}"
-        # −0.00 would read as a tiny negative effect
-        return text.lstrip("-") if float(text) == 0 else text.replace("-", "−")
-
     @property
     def shown(self) -> str:
-        sign = "+" if self.signed and float(self._fmt(self.value).replace("−", "-")) > 0 else ""
-        return f"{sign}{self._fmt(self.value)} {self.unit}".rstrip()
+        return (
+            f"{formats.number(self.value, self.decimals, signed=self.signed)} {self.unit}".rstrip()
+        )
 
     @property
     def interval(self) -> str:
         if self.low is None or self.high is None:
             return ""
-        return f"[{self._fmt(self.low)} to {self._fmt(self.high)}]"
+        return f"({formats.interval(self.low, self.high, self.decimals, signed=self.signed)})"
 
     @property
     def text(self) -> str:
@@ -441,5 +438,5 @@ def _value_text(value: Any, decimals: int = 0) -> str:
     if value.value is None:
         return "— (n = 0)"
     if value.low is None or value.high is None:
-        return f"{value.value:.{decimals}f} (n = {value.n})".replace("-", "−")
+        return f"{formats.number(value.value, decimals)} (n = {value.n})"
     return f"{figure_of(value, decimals=decimals).text} (n = {value.n})"

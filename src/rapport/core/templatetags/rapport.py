@@ -15,14 +15,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from rapport.core import formats
 from rapport.core.registries import ACCOUNT_TABS
 from rapport.stats.metrics import metric_def
 
 register = template.Library()
-
-
-def _fixed(number: float, decimals: int) -> str:
-    return f"{number:.{decimals}f}"
 
 
 @register.simple_tag
@@ -36,7 +33,7 @@ def metric(value: Any, *, unit: str = "", decimals: int | None = None) -> SafeSt
         return mark_safe('<span class="metric too-few" title="no responses">—</span>')
     if decimals is None:
         decimals = 1 if metric_def(value.metric).headline == "mean" else 0
-    figure = f"{_fixed(value.value, decimals)}{html.escape(unit)}"
+    figure = f"{formats.number(value.value, decimals)}{html.escape(unit)}"
     if not value.enough:
         return mark_safe(  # noqa: S308 - numbers and the escaped unit only
             '<span class="metric too-few" title="Fewer responses than the minimum: shown for '
@@ -44,10 +41,39 @@ def metric(value: Any, *, unit: str = "", decimals: int | None = None) -> SafeSt
             "</span></span>"
         )
     return mark_safe(  # noqa: S308 - numbers and the escaped unit only
-        f'<span class="metric"><span class="value">{figure}</span> <span class="ci">'
-        f"[{_fixed(value.low, decimals)}–{_fixed(value.high, decimals)}]</span> "
-        f'<span class="n">n={value.n:,}</span></span>'
+        f'<span class="metric"><span class="value">{figure}</span> '
+        f'{ci_html(value.low, value.high, decimals)} <span class="n">n={value.n:,}</span></span>'
     )
+
+
+def ci_html(low: float, high: float, decimals: int, *, signed: bool = False) -> str:
+    """The interval beside its figure, in the one format (core.formats): "(62.4 to 85.1)"."""
+    text = formats.interval(low, high, decimals, signed=signed)
+    return f'<span class="ci" title="95 % interval">({text})</span>'
+
+
+@register.simple_tag
+def ci(
+    low: Any, high: Any, decimals: int = 0, *, signed: bool = False, scale: float = 1
+) -> SafeString:
+    """An interval's ends as the interval span (times `scale`, e.g. 100 for shares); nothing
+    when either end is missing."""
+    if low is None or high is None:
+        return mark_safe("")
+    ends = (float(low) * scale, float(high) * scale)
+    return mark_safe(ci_html(*ends, int(decimals), signed=signed))  # noqa: S308 - numbers only
+
+
+@register.filter
+def signed(value: float | None, decimals: int = 1) -> str:
+    """A difference with its sign and a true minus: "+2.5", "−1.0", "0.0"."""
+    return "—" if value is None else formats.number(float(value), int(decimals), signed=True)
+
+
+@register.filter
+def money(amount: Any, currency: str) -> str:
+    """An amount with its currency: "GBP 1,250,000" (autoescaped like any text)."""
+    return "—" if amount is None else formats.money(amount, currency)
 
 
 @lru_cache(maxsize=64)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from rapport.core import formats
 from rapport.core.templatetags.rapport import metric, sparkline
 from rapport.customers.models import AccountStatus, Tier
 from rapport.workspace.selectors import PortfolioRow
@@ -105,7 +106,7 @@ def portfolio_rows(rows: list[dict[str, Any]], silence_days: int) -> SafeString:
         lines.append(
             f"<tr><td>{_account_cell(a, row['dm_silent'], silence_days, url.format(a.pk))}</td>"
             f'<td><span class="badge tier-{tier}">{TIER_LABELS.get(a.tier) or tier}'
-            f'</span></td><td class="num">{escape(a.currency)} {a.annual_value:,.0f}</td>'
+            f'</span></td><td class="num">{escape(formats.money(a.annual_value, a.currency))}</td>'
             f"<td>{_metric_cell(row['nps'])}</td><td>{_metric_cell(csat, unit='%')}</td>"
             f"<td>{sparkline(csat.monthly) if csat else ''}</td>"
             f"<td>{_last_contact_cell(a.last_contact_at, now)}</td>"

@@ -40,7 +40,11 @@ class MetricRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "metric", "period", "period_start"], name="rollup_bucket_unique"
+                fields=["account", "metric", "period", "period_start"],
+                name="rollup_bucket_unique",
+                violation_error_message=(
+                    "This account already has a rollup for this metric and period."
+                ),
             ),
         ]
         indexes = [
@@ -73,7 +77,9 @@ class AccountSnapshot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "metric"], name="snapshot_account_metric_unique"
+                fields=["account", "metric"],
+                name="snapshot_account_metric_unique",
+                violation_error_message="This account already has a snapshot of this metric.",
             ),
         ]
         indexes = [models.Index(fields=["metric", "value"], name="snapshot_metric_value_idx")]
@@ -112,6 +118,7 @@ class ControlLimitSet(models.Model):
             models.CheckConstraint(
                 condition=models.Q(baseline_start__lte=models.F("baseline_end")),
                 name="limitset_baseline_ordered",
+                violation_error_message="The baseline must not end before it starts.",
             ),
         ]
 
@@ -145,6 +152,7 @@ class HealthWeights(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amber_from__lt=models.F("green_from"), green_from__lte=100),
                 name="healthweights_bands_ordered",
+                violation_error_message="Amber must start below green, and green at 100 or below.",
             ),
         ]
 

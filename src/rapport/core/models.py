@@ -48,7 +48,11 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="membership_one_role_per_team"),
+            models.UniqueConstraint(
+                fields=["user", "team"],
+                name="membership_one_role_per_team",
+                violation_error_message="This user already has a role in this team.",
+            ),
         ]
 
     def __str__(self) -> str:

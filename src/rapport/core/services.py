@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from rapport.core.access import Actor
+from rapport.core.constraints import full_clean
 from rapport.core.models import AuditAction, AuditEvent, Membership, Team, User
 
 
@@ -121,7 +122,7 @@ def create_audited(
 ) -> _M:
     """Create a row and its audit event (caller holds the transaction and checked access)."""
     instance = model(**fields)
-    instance.full_clean()
+    full_clean(instance)
     instance.save()
     record_audit(
         actor=actor,
@@ -147,7 +148,7 @@ def update_audited(
     reload_stored(instance, changes)
     changed = assign_changes(instance, changes)
     if changed:
-        instance.full_clean()
+        full_clean(instance)
         instance.save()
         record_audit(
             actor=actor,

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from rapport.core.access import Actor, Capability, scope_of
+from rapport.core.constraints import ConstraintMessagesOnFields
 from rapport.core.models import Team, User
 from rapport.customers.models import (
     Account,
@@ -30,7 +31,7 @@ def _team_users(team_id: int) -> Any:
     )
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(ConstraintMessagesOnFields, forms.ModelForm):
     class Meta:
         model = Account
         fields = [
@@ -62,7 +63,7 @@ class AccountForm(forms.ModelForm):
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
-class RelatedForm(forms.ModelForm):
+class RelatedForm(ConstraintMessagesOnFields, forms.ModelForm):
     """Base for records that belong to an account: links are limited to that account."""
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
@@ -72,6 +73,8 @@ class RelatedForm(forms.ModelForm):
             model = getattr(getattr(field, "queryset", None), "model", None)
             if model is Contact:
                 field.queryset = account.contacts.all()  # type: ignore[attr-defined]
+            elif model is Expectation:
+                field.queryset = account.expectations.all()  # type: ignore[attr-defined]
             elif model is User:
                 field.queryset = _team_users(account.team_id)  # type: ignore[attr-defined]
             if name == "account":
@@ -121,7 +124,7 @@ class ExpectationForm(RelatedForm):
 class CommitmentForm(RelatedForm):
     class Meta:
         model = Commitment
-        fields = ["description", "owner", "due_date", "status"]
+        fields = ["description", "expectation", "owner", "due_date", "status"]
         widgets = {"due_date": DATE}
 
 
@@ -136,10 +139,12 @@ class CommunicationForm(RelatedForm):
             "summary",
             "follow_up",
             "follow_up_due",
+            "follow_up_done_on",
         ]
         widgets = {
             "occurred_at": DATETIME,
             "follow_up_due": DATE,
+            "follow_up_done_on": DATE,
             "contacts": forms.CheckboxSelectMultiple,
         }
 
@@ -154,7 +159,7 @@ RELATED_FORMS: dict[str, type[RelatedForm]] = {
 }
 
 
-class CostEntryForm(forms.ModelForm):
+class CostEntryForm(ConstraintMessagesOnFields, forms.ModelForm):
     """A dated cost on the account's Health & profit tab; currency is the account's."""
 
     class Meta:

@@ -131,7 +131,11 @@ class ResponseTheme(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["analysis", "theme"], name="response_theme_unique"),
+            models.UniqueConstraint(
+                fields=["analysis", "theme"],
+                name="response_theme_unique",
+                violation_error_message="This comment already has this theme.",
+            ),
         ]
         indexes = [models.Index(fields=["theme", "analysis"], name="response_theme_theme_idx")]
 
@@ -244,6 +248,9 @@ class ThemeRollup(models.Model):
             models.UniqueConstraint(
                 fields=["account", "key", "period", "period_start"],
                 name="themerollup_bucket_unique",
+                violation_error_message=(
+                    "This account already has a theme rollup for this key and period."
+                ),
             ),
         ]
         indexes = [

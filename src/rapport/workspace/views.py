@@ -63,7 +63,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 
 
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    overview = selectors.account_overview(request.user, account_id)
+    overview = selectors.account_overview(
+        request.user, account_id, communications_page=request.GET.get("communications_page")
+    )
     metric = request.GET.get("metric", "csat")
     period = request.GET.get("period", "month")
     if metric not in ("nps", "csat", "ces") or period not in ("week", "month"):

@@ -95,6 +95,11 @@ def _pages() -> dict[str, str]:
         "enrichment:label": reverse("enrichment:label"),
         "enrichment:account-themes": reverse("enrichment:account-themes", kwargs=a),
         "api-tokens": reverse("api-tokens"),
+        "core:password-change": reverse("core:password-change"),
+        # Not routes: the error pages in the shell and ninja's API docs with their way back.
+        "page not found": "/no-such-page/",
+        "bad request": reverse("customers:account", kwargs=a) + "?metric=bogus",
+        "API docs": "/api/v1/docs",
     }
     if commitment is not None:
         pages["customers:related-edit"] = reverse(

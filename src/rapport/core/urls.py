@@ -8,5 +8,6 @@ app_name = "core"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChange.as_view(), name="password-change"),
     path("healthz", views.healthz, name="healthz"),
 ]

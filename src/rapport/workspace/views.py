@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from rapport.analytics.charts import trend_chart
 from rapport.analytics.rollups import selectors as analytics
 from rapport.core.access import Capability, scope_of
+from rapport.core.query import query_choice
 from rapport.customers import selectors
 from rapport.customers.models import Tier
 from rapport.enrichment.public import analyses_for
@@ -27,11 +28,11 @@ def _filters(request: HttpRequest) -> portfolio_selectors.PortfolioFilters:
     return portfolio_selectors.PortfolioFilters(
         q=request.GET.get("q", "").strip(),
         team=int(team) if team.isdigit() else None,
-        tier=request.GET.get("tier", ""),
+        tier=query_choice(request, "tier", {"", *Tier.values}, ""),
         segment=request.GET.get("segment", ""),
         silent_decision_makers=request.GET.get("silent") == "1",
-        sort=request.GET.get("sort", "name"),
-        descending=request.GET.get("dir") == "desc",
+        sort=query_choice(request, "sort", portfolio_selectors.PORTFOLIO_SORTS, "name"),
+        descending=query_choice(request, "dir", ("asc", "desc"), "asc") == "desc",
     )
 
 
@@ -66,10 +67,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     overview = selectors.account_overview(
         request.user, account_id, communications_page=request.GET.get("communications_page")
     )
-    metric = request.GET.get("metric", "csat")
-    period = request.GET.get("period", "month")
-    if metric not in ("nps", "csat", "ces") or period not in ("week", "month"):
-        raise Http404("Unknown metric or period.")
+    metric = query_choice(request, "metric", ("nps", "csat", "ces"), "csat")
+    period = query_choice(request, "period", ("week", "month"), "month")
     points = analytics.metric_series(
         request.user, scope_kind="account", scope_id=account_id, metric=metric, period=period
     )

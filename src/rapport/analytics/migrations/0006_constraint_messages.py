@@ -5,33 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0005_rollup_account_index'),
-        ('core', '0004_constraint_messages'),
-        ('customers', '0003_commitment_expectation_follow_up_done'),
+        ("analytics", "0005_rollup_account_index"),
+        ("core", "0004_constraint_messages"),
+        ("customers", "0003_commitment_expectation_follow_up_done"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='accountsnapshot',
-            name='snapshot_account_metric_unique',
-            constraint=models.UniqueConstraint(fields=('account', 'metric'), name='snapshot_account_metric_unique', violation_error_message='This account already has a snapshot of this metric.'),
+            model_name="accountsnapshot",
+            name="snapshot_account_metric_unique",
+            constraint=models.UniqueConstraint(
+                fields=("account", "metric"),
+                name="snapshot_account_metric_unique",
+                violation_error_message="This account already has a snapshot of this metric.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='controllimitset',
-            name='limitset_baseline_ordered',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_start__lte', models.F('baseline_end'))), name='limitset_baseline_ordered', violation_error_message='The baseline must not end before it starts.'),
+            model_name="controllimitset",
+            name="limitset_baseline_ordered",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("baseline_start__lte", models.F("baseline_end"))),
+                name="limitset_baseline_ordered",
+                violation_error_message="The baseline must not end before it starts.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='healthweights',
-            name='healthweights_bands_ordered',
-            constraint=models.CheckConstraint(condition=models.Q(('amber_from__lt', models.F('green_from')), ('green_from__lte', 100)), name='healthweights_bands_ordered', violation_error_message='Amber must start below green, and green at 100 or below.'),
+            model_name="healthweights",
+            name="healthweights_bands_ordered",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amber_from__lt", models.F("green_from")), ("green_from__lte", 100)
+                ),
+                name="healthweights_bands_ordered",
+                violation_error_message="Amber must start below green, and green at 100 or below.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='metricrollup',
-            name='rollup_bucket_unique',
-            constraint=models.UniqueConstraint(fields=('account', 'metric', 'period', 'period_start'), name='rollup_bucket_unique', violation_error_message='This account already has a rollup for this metric and period.'),
+            model_name="metricrollup",
+            name="rollup_bucket_unique",
+            constraint=models.UniqueConstraint(
+                fields=("account", "metric", "period", "period_start"),
+                name="rollup_bucket_unique",
+                violation_error_message="This account already has a rollup for this metric and period.",
+            ),
         ),
     ]

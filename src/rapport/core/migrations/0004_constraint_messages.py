@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_auditevent_actor_name'),
+        ("core", "0003_auditevent_actor_name"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='membership',
-            name='membership_one_role_per_team',
-            constraint=models.UniqueConstraint(fields=('user', 'team'), name='membership_one_role_per_team', violation_error_message='This user already has a role in this team.'),
+            model_name="membership",
+            name="membership_one_role_per_team",
+            constraint=models.UniqueConstraint(
+                fields=("user", "team"),
+                name="membership_one_role_per_team",
+                violation_error_message="This user already has a role in this team.",
+            ),
         ),
     ]

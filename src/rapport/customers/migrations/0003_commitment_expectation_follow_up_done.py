@@ -6,57 +6,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_constraint_messages'),
-        ('customers', '0002_cost_entry'),
+        ("core", "0004_constraint_messages"),
+        ("customers", "0002_cost_entry"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='commitment',
-            name='expectation',
-            field=models.ForeignKey(blank=True, help_text="The customer's expectation this promise answers.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='commitments', to='customers.expectation'),
+            model_name="commitment",
+            name="expectation",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The customer's expectation this promise answers.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="commitments",
+                to="customers.expectation",
+            ),
         ),
         migrations.AddField(
-            model_name='communication',
-            name='follow_up_done_on',
-            field=models.DateField(blank=True, null=True, verbose_name='follow-up done on'),
+            model_name="communication",
+            name="follow_up_done_on",
+            field=models.DateField(blank=True, null=True, verbose_name="follow-up done on"),
         ),
         migrations.AlterConstraint(
-            model_name='account',
-            name='account_external_id_unique',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('external_id',), name='account_external_id_unique', violation_error_message='Another account already has this external id.'),
+            model_name="account",
+            name="account_external_id_unique",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("external_id",),
+                name="account_external_id_unique",
+                violation_error_message="Another account already has this external id.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='account',
-            name='account_value_non_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('annual_value__gte', 0)), name='account_value_non_negative', violation_error_message='The annual value cannot be negative.'),
+            model_name="account",
+            name="account_value_non_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("annual_value__gte", 0)),
+                name="account_value_non_negative",
+                violation_error_message="The annual value cannot be negative.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='account',
-            name='account_cost_non_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('cost_to_serve__gte', 0)), name='account_cost_non_negative', violation_error_message='The cost to serve cannot be negative.'),
+            model_name="account",
+            name="account_cost_non_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost_to_serve__gte", 0)),
+                name="account_cost_non_negative",
+                violation_error_message="The cost to serve cannot be negative.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='accountstakeholder',
-            name='stakeholder_unique_role',
-            constraint=models.UniqueConstraint(fields=('account', 'user', 'role'), name='stakeholder_unique_role', violation_error_message='This person already has this role on the account.'),
+            model_name="accountstakeholder",
+            name="stakeholder_unique_role",
+            constraint=models.UniqueConstraint(
+                fields=("account", "user", "role"),
+                name="stakeholder_unique_role",
+                violation_error_message="This person already has this role on the account.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='contact',
-            name='contact_external_id_unique',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('account', 'external_id'), name='contact_external_id_unique', violation_error_message='Another contact of this account already has this external id.'),
+            model_name="contact",
+            name="contact_external_id_unique",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("account", "external_id"),
+                name="contact_external_id_unique",
+                violation_error_message="Another contact of this account already has this external id.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='costentry',
-            name='costentry_amount_non_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='costentry_amount_non_negative', violation_error_message='The amount is a cost: 0 or more.'),
+            model_name="costentry",
+            name="costentry_amount_non_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)),
+                name="costentry_amount_non_negative",
+                violation_error_message="The amount is a cost: 0 or more.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='costentry',
-            name='costentry_hours_non_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__isnull', True), ('hours__gte', 0), _connector='OR'), name='costentry_hours_non_negative', violation_error_message='Hours cannot be negative.'),
+            model_name="costentry",
+            name="costentry_hours_non_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hours__isnull", True), ("hours__gte", 0), _connector="OR"),
+                name="costentry_hours_non_negative",
+                violation_error_message="Hours cannot be negative.",
+            ),
         ),
     ]

@@ -5,22 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_commitment_expectation_follow_up_done'),
-        ('enrichment', '0003_sentiment_random_picks'),
+        ("customers", "0003_commitment_expectation_follow_up_done"),
+        ("enrichment", "0003_sentiment_random_picks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='responsetheme',
-            name='response_theme_unique',
-            constraint=models.UniqueConstraint(fields=('analysis', 'theme'), name='response_theme_unique', violation_error_message='This comment already has this theme.'),
+            model_name="responsetheme",
+            name="response_theme_unique",
+            constraint=models.UniqueConstraint(
+                fields=("analysis", "theme"),
+                name="response_theme_unique",
+                violation_error_message="This comment already has this theme.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='themerollup',
-            name='themerollup_bucket_unique',
-            constraint=models.UniqueConstraint(fields=('account', 'key', 'period', 'period_start'), name='themerollup_bucket_unique', violation_error_message='This account already has a theme rollup for this key and period.'),
+            model_name="themerollup",
+            name="themerollup_bucket_unique",
+            constraint=models.UniqueConstraint(
+                fields=("account", "key", "period", "period_start"),
+                name="themerollup_bucket_unique",
+                violation_error_message="This account already has a theme rollup for this key and period.",
+            ),
         ),
     ]

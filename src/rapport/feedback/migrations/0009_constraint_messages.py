@@ -5,38 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_constraint_messages'),
-        ('customers', '0003_commitment_expectation_follow_up_done'),
-        ('feedback', '0008_response_team_scoped_external_id'),
+        ("core", "0004_constraint_messages"),
+        ("customers", "0003_commitment_expectation_follow_up_done"),
+        ("feedback", "0008_response_team_scoped_external_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='response',
-            name='response_nps_range',
-            constraint=models.CheckConstraint(condition=models.Q(('nps__isnull', True), models.Q(('nps__gte', 0), ('nps__lte', 10)), _connector='OR'), name='response_nps_range', violation_error_message='NPS is a whole number from 0 to 10.'),
+            model_name="response",
+            name="response_nps_range",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("nps__isnull", True),
+                    models.Q(("nps__gte", 0), ("nps__lte", 10)),
+                    _connector="OR",
+                ),
+                name="response_nps_range",
+                violation_error_message="NPS is a whole number from 0 to 10.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='response',
-            name='response_csat_range',
-            constraint=models.CheckConstraint(condition=models.Q(('csat__isnull', True), models.Q(('csat__gte', 1), ('csat__lte', 5)), _connector='OR'), name='response_csat_range', violation_error_message='CSAT is a whole number from 1 to 5.'),
+            model_name="response",
+            name="response_csat_range",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("csat__isnull", True),
+                    models.Q(("csat__gte", 1), ("csat__lte", 5)),
+                    _connector="OR",
+                ),
+                name="response_csat_range",
+                violation_error_message="CSAT is a whole number from 1 to 5.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='response',
-            name='response_ces_range',
-            constraint=models.CheckConstraint(condition=models.Q(('ces__isnull', True), models.Q(('ces__gte', 1), ('ces__lte', 7)), _connector='OR'), name='response_ces_range', violation_error_message='CES is a whole number from 1 to 7.'),
+            model_name="response",
+            name="response_ces_range",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ces__isnull", True),
+                    models.Q(("ces__gte", 1), ("ces__lte", 7)),
+                    _connector="OR",
+                ),
+                name="response_ces_range",
+                violation_error_message="CES is a whole number from 1 to 7.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='response',
-            name='response_one_respondent',
-            constraint=models.CheckConstraint(condition=models.Q(('respondent_contact__isnull', True), ('respondent_user__isnull', True), _connector='OR'), name='response_one_respondent', violation_error_message='A response has one respondent: a contact or a user, not both.'),
+            model_name="response",
+            name="response_one_respondent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("respondent_contact__isnull", True),
+                    ("respondent_user__isnull", True),
+                    _connector="OR",
+                ),
+                name="response_one_respondent",
+                violation_error_message="A response has one respondent: a contact or a user, not both.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='response',
-            name='response_team_source_external_id_unique',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('team', 'source_system', 'external_id'), name='response_team_source_external_id_unique', violation_error_message='The team already has a response with this external id from this source.'),
+            model_name="response",
+            name="response_team_source_external_id_unique",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("team", "source_system", "external_id"),
+                name="response_team_source_external_id_unique",
+                violation_error_message="The team already has a response with this external id from this source.",
+            ),
         ),
     ]

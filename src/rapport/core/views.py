@@ -3,20 +3,13 @@ from __future__ import annotations
 import logging
 import sys
 
-from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse_lazy
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from rapport.core.services import change_password
 
 # What a database that is down, restarting or unreachable raises on connecting or querying.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -34,20 +27,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-class PasswordChange(auth_views.PasswordChangeView):
-    """Django's password change in the app's shell; the change goes through the service, which
-    writes its audit event, and the person stays signed in."""
-
-    template_name = "core/password_change.html"
-    success_url = reverse_lazy("core:password-change")
-
-    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
-        change_password(actor=form.user, new_password=form.cleaned_data["new_password1"])
-        update_session_auth_hash(self.request, form.user)
-        messages.success(self.request, "Password changed.")
-        return HttpResponseRedirect(self.get_success_url())
 
 
 # What the error pages say, by status: a title and what the person can do next.

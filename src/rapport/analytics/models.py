@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 from rapport.customers.models import Account
 
@@ -15,7 +16,7 @@ class Period(models.TextChoices):
     MONTH = "month", "Month"
 
 
-class MetricRollup(models.Model):
+class MetricRollup(ConstrainedModel):
     """Sufficient statistics for one account × metric × period bucket.
 
     n, total and total_sq give means with t-intervals; promoters/passives/detractors give NPS
@@ -59,7 +60,7 @@ class MetricRollup(models.Model):
         )
 
 
-class AccountSnapshot(models.Model):
+class AccountSnapshot(ConstrainedModel):
     """Per account and metric: the last 90 days against the 90 before, plus a 12-month trend.
 
     Rebuilt from day/month rollups for the accounts an import touched and for all accounts
@@ -88,7 +89,7 @@ class AccountSnapshot(models.Model):
         return f"{self.metric} for account {self.account_id} as of {self.as_of}"
 
 
-class ControlLimitSet(models.Model):
+class ControlLimitSet(ConstrainedModel):
     """Phase I control limits agreed for one account's metric, reused to judge later periods.
 
     Rows are never edited: agreeing a new baseline adds a row and the newest one is in force,
@@ -129,7 +130,7 @@ class ControlLimitSet(models.Model):
         )
 
 
-class HealthWeights(models.Model):
+class HealthWeights(ConstrainedModel):
     """How one team weighs the health components, and where its bands start.
 
     Weights are keyed by component (analytics.health.COMPONENTS), so a component added later

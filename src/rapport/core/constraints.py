@@ -1,8 +1,11 @@
 """Database constraints as human messages on a field, for forms and services alike.
 
-Every constraint carries a `violation_error_message` written for people. Django shows a
-condition's or a check's violation as an error on the whole form; here it goes on the field
-the constraint is about, so the person sees it beside the value to change.
+Every constraint carries a `violation_error_message` written for people. Django keys a
+violation by its field only for a plain one-field unique constraint; a condition's or a
+check's goes on the whole form. Models with constraints derive from `ConstrainedModel`, whose
+validation puts each message on the field the constraint is about, so `full_clean()` (called by
+ModelForms and by core.services on every write) gives the same field error on the web and as
+the API's 422.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, router
 from django.db.models import F, Q
 
 
@@ -35,53 +38,31 @@ def constraint_fields(constraint: models.BaseConstraint) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def message_field(
-    model: type[models.Model],
-    constraint: models.BaseConstraint,
-    editable: Collection[str] | None = None,
-) -> str | None:
-    """The field a violation is shown on: the first the person can change (of `editable`, when
-    given), preferring a value over a link (an account or team is the scope, not the cause)."""
-    names = [n for n in constraint_fields(constraint) if editable is None or n in editable]
+def message_field(model: type[models.Model], constraint: models.BaseConstraint) -> str | None:
+    """The field a violation is shown on: the first the constraint names, preferring a value
+    over a link (an account or team is the scope of a unique id, not what to change)."""
+    names = constraint_fields(constraint)
     values = [n for n in names if not model._meta.get_field(n).is_relation]
     preferred = values or names
     return preferred[0] if preferred else None
 
 
-def constraint_errors(
-    instance: models.Model,
-    *,
-    exclude: Collection[str] = (),
-    editable: Collection[str] | None = None,
-) -> dict[str, list[ValidationError]]:
-    """Each violated constraint's message keyed by its field (NON_FIELD_ERRORS when none)."""
-    errors: dict[str, list[ValidationError]] = {}
-    model = type(instance)
-    for model_class, constraints in instance.get_constraints():
-        for constraint in constraints:
-            try:
-                constraint.validate(model_class, instance, exclude=set(exclude))
-            except ValidationError as error:
-                field = message_field(model, constraint, editable) or "__all__"
-                errors.setdefault(field, []).append(error)
-    return errors
+class ConstrainedModel(models.Model):
+    """Base of every model with constraints: a violation is an error on its field."""
 
+    class Meta:
+        abstract = True
 
-def full_clean(instance: models.Model) -> None:
-    """instance.full_clean(), with constraint violations on their fields."""
-    instance.full_clean(validate_constraints=False)
-    errors = constraint_errors(instance)
-    if errors:
-        raise ValidationError(errors)
-
-
-class ConstraintMessagesOnFields:
-    """ModelForm mixin: a violated constraint's message goes on the field it is about."""
-
-    def validate_constraints(self) -> None:
-        form: Any = self
-        errors = constraint_errors(
-            form.instance, exclude=form._get_validation_exclusions(), editable=form.fields
-        )
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        using = router.db_for_write(type(self), instance=self)
+        excluded = set(exclude or ())
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=excluded, using=using)
+                except ValidationError as error:
+                    field = message_field(model_class, constraint) or NON_FIELD_ERRORS
+                    errors.setdefault(field, []).append(error)
         if errors:
-            form._update_errors(ValidationError(errors))
+            raise ValidationError(errors)

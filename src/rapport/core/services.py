@@ -10,7 +10,6 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from rapport.core.access import Actor
-from rapport.core.constraints import full_clean
 from rapport.core.models import AuditAction, AuditEvent, Membership, Team, User
 
 
@@ -138,7 +137,7 @@ def create_audited(
 ) -> _M:
     """Create a row and its audit event (caller holds the transaction and checked access)."""
     instance = model(**fields)
-    full_clean(instance)
+    instance.full_clean()
     instance.save()
     record_audit(
         actor=actor,
@@ -164,7 +163,7 @@ def update_audited(
     reload_stored(instance, changes)
     changed = assign_changes(instance, changes)
     if changed:
-        full_clean(instance)
+        instance.full_clean()
         instance.save()
         record_audit(
             actor=actor,

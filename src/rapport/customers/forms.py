@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 
 from rapport.core.access import Actor, Capability, scope_of
-from rapport.core.constraints import ConstraintMessagesOnFields
 from rapport.core.models import Team, User
 from rapport.customers.models import (
     Account,
@@ -31,7 +30,7 @@ def _team_users(team_id: int) -> Any:
     )
 
 
-class AccountForm(ConstraintMessagesOnFields, forms.ModelForm):
+class AccountForm(forms.ModelForm):
     class Meta:
         model = Account
         fields = [
@@ -63,7 +62,7 @@ class AccountForm(ConstraintMessagesOnFields, forms.ModelForm):
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
-class RelatedForm(ConstraintMessagesOnFields, forms.ModelForm):
+class RelatedForm(forms.ModelForm):
     """Base for records that belong to an account: links are limited to that account."""
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
@@ -159,7 +158,7 @@ RELATED_FORMS: dict[str, type[RelatedForm]] = {
 }
 
 
-class CostEntryForm(ConstraintMessagesOnFields, forms.ModelForm):
+class CostEntryForm(forms.ModelForm):
     """A dated cost on the account's Health & profit tab; currency is the account's."""
 
     class Meta:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 
 
@@ -25,7 +26,7 @@ class AccountStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class Account(models.Model):
+class Account(ConstrainedModel):
     name = models.CharField(max_length=200)
     external_id = models.CharField(max_length=100, blank=True, default="")
     tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.KEY)
@@ -98,7 +99,7 @@ class Stance(models.TextChoices):
     CRITIC = "critic", "Critic"
 
 
-class Contact(models.Model):
+class Contact(ConstrainedModel):
     """A person on the customer's side."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
@@ -148,7 +149,7 @@ class StakeholderRole(models.TextChoices):
     SUPPORT = "support", "Support"
 
 
-class AccountStakeholder(models.Model):
+class AccountStakeholder(ConstrainedModel):
     """A person on our side and the part they play on the account."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stakeholders")
@@ -332,7 +333,7 @@ class CostKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class CostEntry(models.Model):
+class CostEntry(ConstrainedModel):
     """A dated cost of serving the account, on top of its planned annual cost to serve.
 
     Amounts are costs (never negative) in the account's currency; service hours also

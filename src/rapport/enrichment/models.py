@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.customers.models import Account
 from rapport.feedback.models import Response
 
@@ -118,7 +119,7 @@ class ThemeSource(models.TextChoices):
     PERSON = "person", "Person"
 
 
-class ResponseTheme(models.Model):
+class ResponseTheme(ConstrainedModel):
     """A theme of a comment. Rows from a person are labels: later runs never replace them."""
 
     analysis = models.ForeignKey(CommentAnalysis, on_delete=models.CASCADE, related_name="themes")
@@ -230,7 +231,7 @@ class EnrichmentJob(models.Model):
         return min(99, int(100 * self.done / self.total)) if self.total else 0
 
 
-class ThemeRollup(models.Model):
+class ThemeRollup(ConstrainedModel):
     """Sums per account × key × period bucket. key "*" counts every analysed comment (n) and
     its sentiment (total, total_sq); a theme's slug counts the comments with that theme and
     their sentiment. Share of comments with a theme = n(theme) / n("*")."""

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 from rapport.customers.models import Account, Contact
 
@@ -29,7 +30,7 @@ class FeedbackChannel(models.TextChoices):
     MYSTERY_SHOP = "mystery_shop", "Mystery shopping"
 
 
-class Response(models.Model):
+class Response(ConstrainedModel):
     """One piece of feedback: typed scores, custom answers and a comment.
 
     The respondent is a customer contact, a member of staff, or nobody (anonymous).

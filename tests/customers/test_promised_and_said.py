@@ -206,3 +206,23 @@ def test_every_communication_is_reachable_by_paging_with_a_count(world, user_cli
     assert shown == set(range(20))
     assert "Conversation number 19" in first
     assert "Conversation number 00" in second
+
+
+def test_the_api_marks_a_follow_up_done_and_it_is_no_longer_overdue(world, api_token):
+    communication = CommunicationFactory(
+        account=world.account,
+        occurred_at=timezone.now() - dt.timedelta(days=10),
+        follow_up="Send the minutes",
+        follow_up_due=TODAY - dt.timedelta(days=3),
+    )
+    assert communication.follow_up_overdue(TODAY)
+    client = Client(headers={"Authorization": f"Bearer {api_token}"})
+    response = client.patch(
+        f"/api/v1/communications/{communication.pk}",
+        json.dumps({"follow_up_done_on": str(TODAY)}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    stored = Communication.objects.get(pk=communication.pk)
+    assert stored.follow_up_done_on == TODAY
+    assert not stored.follow_up_overdue(TODAY)

@@ -190,6 +190,7 @@ class CommunicationIn(Schema):
     contacts: list[int] = []
     follow_up: str = ""
     follow_up_due: date | None = None
+    follow_up_done_on: date | None = None
 
 
 class ContactOut(ModelSchema):

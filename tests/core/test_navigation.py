@@ -81,3 +81,22 @@ def test_the_api_docs_lead_back_to_rapport(user_client):
     assert '<a href="/">← Back to Rapport</a>' in body
     assert 'id="swagger-ui"' in body
     assert '<html lang="en">' in body
+
+
+def test_every_account_page_shows_the_same_tabs(world, user_client):
+    pk = world.account.pk
+    pages = [
+        f"/accounts/{pk}/",
+        f"/accounts/{pk}/analytics/",
+        f"/accounts/{pk}/health/",
+        f"/accounts/{pk}/swot/",
+        f"/accounts/{pk}/themes/",  # the Analytics tab's themes, opened without HTMX
+    ]
+    tabs = {}
+    for url in pages:
+        body = user_client.get(url).content.decode()
+        found = re.search(r'<nav class="tabs" aria-label="Account">(.*?)</nav>', body, re.S)
+        assert found, url
+        tabs[url] = found[1].replace(' aria-current="page"', "")
+    assert len(set(tabs.values())) == 1, tabs
+    assert all(label in tabs[pages[0]] for label in ("Overview", "Analytics", "SWOT"))

@@ -5,6 +5,7 @@ Settings are read once, in settings.py; nothing else in the code base reads os.e
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -66,6 +67,35 @@ def env_list(
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_ranges(
+    name: str, *, environ: Mapping[str, str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """A JSON object of key → [low, high] with low < high, e.g. {"ease_of_ordering": [1, 5]}."""
+    value = _raw(name, environ)
+    if value is None or not value.strip():
+        return {}
+    example = 'e.g. {"ease_of_ordering": [1, 5]}'
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        raise ConfigurationError(f"{PREFIX}{name} is not JSON ({example})") from None
+    if not isinstance(parsed, dict):
+        raise ConfigurationError(f"{PREFIX}{name} must be a JSON object ({example})")
+    ranges = {}
+    for key, bounds in parsed.items():
+        numbers = (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        )
+        if not numbers or bounds[0] >= bounds[1]:
+            raise ConfigurationError(
+                f"{PREFIX}{name}: {key!r} must be [low, high] with low below high, not {bounds!r}"
+            )
+        ranges[str(key)] = (float(bounds[0]), float(bounds[1]))
+    return ranges
 
 
 def env_choice(

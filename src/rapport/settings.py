@@ -13,6 +13,7 @@ from rapport.env import (
     env_choice,
     env_int,
     env_list,
+    env_ranges,
     env_str,
     read_secret_file,
 )
@@ -197,6 +198,9 @@ NINJA_MAX_PER_PAGE_SIZE = 500
 # Statistics conventions (DESIGN.md section 6).
 RAPPORT_MIN_N = env_int("MIN_N", 30, minimum=1)
 RAPPORT_PAGE_SIZE = 50
+# The range of custom answers that carry none (an imported column): the SWOT page judges a
+# driver's level only on a known scale.
+RAPPORT_ANSWER_SCALES = env_ranges("ANSWER_SCALES")
 # A running import without a checkpoint for this long has lost its worker (batches commit every
 # few seconds), so it may be resumed and the worker marks it failed.
 RAPPORT_IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1)

@@ -20,4 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "rapport.core.views.bad_request"
+handler404 = "rapport.core.views.page_not_found"
 handler500 = "rapport.core.views.server_error"

@@ -353,7 +353,13 @@ WEB_READS = {
     "enrichment:label",
     "enrichment:account-themes",
 }
-NOT_SWEPT = {"core:login", "core:logout", "core:healthz", "api-tokens"}  # not team data
+NOT_SWEPT = {
+    "core:login",
+    "core:logout",
+    "core:healthz",
+    "api-tokens",
+    "core:password-change",
+}  # not team data
 WEB_PAYLOADS: dict[str, Payload] = {
     "customers:account-create": lambda n: {
         "name": "Intruder",

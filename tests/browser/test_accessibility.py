@@ -101,6 +101,11 @@ def _pages() -> dict[str, str]:
         "api-tokens": reverse("api-tokens"),
         # results of every kind: the account's first word finds it, its people and comments
         "customers:search": reverse("customers:search") + f"?q={account.name.split()[0]}",
+        "core:password-change": reverse("core:password-change"),
+        # Not routes: the error pages in the shell and ninja's API docs with their way back.
+        "page not found": "/no-such-page/",
+        "bad request": reverse("customers:account", kwargs=a) + "?metric=bogus",
+        "API docs": "/api/v1/docs",
     }
     if commitment is not None:
         pages["customers:related-edit"] = reverse(

@@ -9,10 +9,12 @@ and nothing is written.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from rapport.analytics.models import LoyaltyProposal
 from rapport.core.models import AuditEvent
@@ -21,6 +23,8 @@ from rapport.customers.models import Account, AccountStakeholder, Commitment
 from tests.factories import CommitmentFactory, UserFactory
 
 JSON = "application/json"
+# A commitment saved as open must not be due in the past (issue 11).
+_NEXT_MONTH = str(timezone.localdate() + timedelta(days=30))
 
 
 def _proposal(world: Any) -> LoyaltyProposal:
@@ -41,7 +45,7 @@ CREATES: dict[str, tuple[Callable[[Any], str], Callable[[Any, int], dict[str, An
     ),
     "commitment": (
         lambda w: f"/api/v1/accounts/{w.account.pk}/commitments",
-        lambda w, user: {"description": "Report", "due_date": "2026-01-05", "owner": user},
+        lambda w, user: {"description": "Report", "due_date": _NEXT_MONTH, "owner": user},
     ),
     "stakeholder": (
         lambda w: f"/api/v1/accounts/{w.account.pk}/stakeholders",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 from rapport.customers.models import Account
 
@@ -15,7 +16,7 @@ class Period(models.TextChoices):
     MONTH = "month", "Month"
 
 
-class MetricRollup(models.Model):
+class MetricRollup(ConstrainedModel):
     """Sufficient statistics for one account × metric × period bucket.
 
     n, total and total_sq give means with t-intervals; promoters/passives/detractors give NPS
@@ -40,7 +41,11 @@ class MetricRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "metric", "period", "period_start"], name="rollup_bucket_unique"
+                fields=["account", "metric", "period", "period_start"],
+                name="rollup_bucket_unique",
+                violation_error_message=(
+                    "This account already has a rollup for this metric and period."
+                ),
             ),
         ]
         indexes = [
@@ -55,7 +60,7 @@ class MetricRollup(models.Model):
         )
 
 
-class AccountSnapshot(models.Model):
+class AccountSnapshot(ConstrainedModel):
     """Per account and metric: the last 90 days against the 90 before, plus a 12-month trend.
 
     Rebuilt from day/month rollups for the accounts an import touched and for all accounts
@@ -73,7 +78,9 @@ class AccountSnapshot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "metric"], name="snapshot_account_metric_unique"
+                fields=["account", "metric"],
+                name="snapshot_account_metric_unique",
+                violation_error_message="This account already has a snapshot of this metric.",
             ),
         ]
         indexes = [models.Index(fields=["metric", "value"], name="snapshot_metric_value_idx")]
@@ -82,7 +89,7 @@ class AccountSnapshot(models.Model):
         return f"{self.metric} for account {self.account_id} as of {self.as_of}"
 
 
-class ControlLimitSet(models.Model):
+class ControlLimitSet(ConstrainedModel):
     """Phase I control limits agreed for one account's metric, reused to judge later periods.
 
     Rows are never edited: agreeing a new baseline adds a row and the newest one is in force,
@@ -112,6 +119,7 @@ class ControlLimitSet(models.Model):
             models.CheckConstraint(
                 condition=models.Q(baseline_start__lte=models.F("baseline_end")),
                 name="limitset_baseline_ordered",
+                violation_error_message="The baseline must not end before it starts.",
             ),
         ]
 
@@ -122,7 +130,7 @@ class ControlLimitSet(models.Model):
         )
 
 
-class HealthWeights(models.Model):
+class HealthWeights(ConstrainedModel):
     """How one team weighs the health components, and where its bands start.
 
     Weights are keyed by component (analytics.health.COMPONENTS), so a component added later
@@ -145,6 +153,7 @@ class HealthWeights(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amber_from__lt=models.F("green_from"), green_from__lte=100),
                 name="healthweights_bands_ordered",
+                violation_error_message="Amber must start below green, and green at 100 or below.",
             ),
         ]
 

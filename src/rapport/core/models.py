@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from rapport.core.constraints import ConstrainedModel
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
@@ -38,7 +40,7 @@ class Team(models.Model):
         return self.name
 
 
-class Membership(models.Model):
+class Membership(ConstrainedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -48,7 +50,11 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="membership_one_role_per_team"),
+            models.UniqueConstraint(
+                fields=["user", "team"],
+                name="membership_one_role_per_team",
+                violation_error_message="This user already has a role in this team.",
+            ),
         ]
 
     def __str__(self) -> str:

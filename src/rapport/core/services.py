@@ -108,6 +108,22 @@ def set_membership(*, actor: Actor | None, user: User, team: Team, role: str) ->
     return membership
 
 
+@transaction.atomic
+def change_password(*, actor: User, new_password: str, via: str = "web") -> None:
+    """Set the actor's own password (the form checked the old one and the validators) and
+    record it; the event names the field, never a value."""
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    record_audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=actor,
+        changed_fields=["password"],
+        via=via,
+        detail="password changed",
+    )
+
+
 _M = TypeVar("_M", bound=models.Model)
 
 

@@ -179,6 +179,7 @@ class CommitmentIn(Schema):
     due_date: date
     owner: int | None = None
     status: str = "open"
+    expectation: int | None = None
 
 
 class CommunicationIn(Schema):
@@ -189,6 +190,7 @@ class CommunicationIn(Schema):
     contacts: list[int] = []
     follow_up: str = ""
     follow_up_due: date | None = None
+    follow_up_done_on: date | None = None
 
 
 class ContactOut(ModelSchema):
@@ -231,7 +233,7 @@ class RelatedFilters(FilterSchema):
     account: Annotated[int | None, FilterLookup("account_id")] = None
 
 
-_FK_FIELDS = {"user", "owner", "raised_by"}
+_FK_FIELDS = {"user", "owner", "raised_by", "expectation"}
 
 
 def _related_fields(account_id: int, data: dict[str, Any], user: Any) -> dict[str, Any]:

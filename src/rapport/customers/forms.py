@@ -72,6 +72,8 @@ class RelatedForm(forms.ModelForm):
             model = getattr(getattr(field, "queryset", None), "model", None)
             if model is Contact:
                 field.queryset = account.contacts.all()  # type: ignore[attr-defined]
+            elif model is Expectation:
+                field.queryset = account.expectations.all()  # type: ignore[attr-defined]
             elif model is User:
                 field.queryset = _team_users(account.team_id)  # type: ignore[attr-defined]
             if name == "account":
@@ -121,7 +123,7 @@ class ExpectationForm(RelatedForm):
 class CommitmentForm(RelatedForm):
     class Meta:
         model = Commitment
-        fields = ["description", "owner", "due_date", "status"]
+        fields = ["description", "expectation", "owner", "due_date", "status"]
         widgets = {"due_date": DATE}
 
 
@@ -136,10 +138,12 @@ class CommunicationForm(RelatedForm):
             "summary",
             "follow_up",
             "follow_up_due",
+            "follow_up_done_on",
         ]
         widgets = {
             "occurred_at": DATETIME,
             "follow_up_due": DATE,
+            "follow_up_done_on": DATE,
             "contacts": forms.CheckboxSelectMultiple,
         }
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 
 
@@ -23,7 +26,7 @@ class AccountStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class Account(models.Model):
+class Account(ConstrainedModel):
     name = models.CharField(max_length=200)
     external_id = models.CharField(max_length=100, blank=True, default="")
     tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.KEY)
@@ -57,12 +60,17 @@ class Account(models.Model):
                 fields=["external_id"],
                 condition=~Q(external_id=""),
                 name="account_external_id_unique",
+                violation_error_message="Another account already has this external id.",
             ),
             models.CheckConstraint(
-                condition=Q(annual_value__gte=0), name="account_value_non_negative"
+                condition=Q(annual_value__gte=0),
+                name="account_value_non_negative",
+                violation_error_message="The annual value cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=Q(cost_to_serve__gte=0), name="account_cost_non_negative"
+                condition=Q(cost_to_serve__gte=0),
+                name="account_cost_non_negative",
+                violation_error_message="The cost to serve cannot be negative.",
             ),
         ]
         indexes = [
@@ -91,7 +99,7 @@ class Stance(models.TextChoices):
     CRITIC = "critic", "Critic"
 
 
-class Contact(models.Model):
+class Contact(ConstrainedModel):
     """A person on the customer's side."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
@@ -122,6 +130,9 @@ class Contact(models.Model):
                 fields=["account", "external_id"],
                 condition=~Q(external_id=""),
                 name="contact_external_id_unique",
+                violation_error_message=(
+                    "Another contact of this account already has this external id."
+                ),
             ),
         ]
 
@@ -138,7 +149,7 @@ class StakeholderRole(models.TextChoices):
     SUPPORT = "support", "Support"
 
 
-class AccountStakeholder(models.Model):
+class AccountStakeholder(ConstrainedModel):
     """A person on our side and the part they play on the account."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stakeholders")
@@ -152,7 +163,9 @@ class AccountStakeholder(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "user", "role"], name="stakeholder_unique_role"
+                fields=["account", "user", "role"],
+                name="stakeholder_unique_role",
+                violation_error_message="This person already has this role on the account.",
             ),
         ]
 
@@ -237,7 +250,16 @@ class Commitment(models.Model):
     status = models.CharField(
         max_length=10, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
     )
+    # Set by customers.services when the status leaves "open": the day it was kept (or broken).
     closed_on = models.DateField(null=True, blank=True)
+    expectation = models.ForeignKey(
+        Expectation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commitments",
+        help_text="The customer's expectation this promise answers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,6 +270,9 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status == CommitmentStatus.OPEN and self.due_date < today
 
 
 class Channel(models.TextChoices):
@@ -281,6 +306,8 @@ class Communication(models.Model):
     summary = models.TextField()
     follow_up = models.TextField(blank=True, default="")
     follow_up_due = models.DateField(null=True, blank=True)
+    # Until this is set, a follow-up whose due date has passed is overdue.
+    follow_up_done_on = models.DateField("follow-up done on", null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -291,6 +318,13 @@ class Communication(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
 
+    def follow_up_overdue(self, today: date) -> bool:
+        return (
+            self.follow_up_due is not None
+            and self.follow_up_done_on is None
+            and self.follow_up_due < today
+        )
+
 
 class CostKind(models.TextChoices):
     SERVICE_HOURS = "service_hours", "Service hours"
@@ -299,7 +333,7 @@ class CostKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class CostEntry(models.Model):
+class CostEntry(ConstrainedModel):
     """A dated cost of serving the account, on top of its planned annual cost to serve.
 
     Amounts are costs (never negative) in the account's currency; service hours also
@@ -324,11 +358,14 @@ class CostEntry(models.Model):
         indexes = [models.Index(fields=["account", "date"], name="costentry_account_date_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gte=0), name="costentry_amount_non_negative"
+                condition=Q(amount__gte=0),
+                name="costentry_amount_non_negative",
+                violation_error_message="The amount is a cost: 0 or more.",
             ),
             models.CheckConstraint(
                 condition=Q(hours__isnull=True) | Q(hours__gte=0),
                 name="costentry_hours_non_negative",
+                violation_error_message="Hours cannot be negative.",
             ),
         ]
 

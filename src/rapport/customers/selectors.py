@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +17,6 @@ from rapport.customers.models import (
     Account,
     AccountStakeholder,
     Commitment,
-    CommitmentStatus,
     Communication,
     Contact,
     DecisionRole,
@@ -25,6 +25,7 @@ from rapport.customers.models import (
 )
 
 DM_SILENCE_DAYS = 90
+COMMUNICATIONS_PER_PAGE = 15
 RELATED_MODELS: dict[str, type[Any]] = {
     "contacts": Contact,
     "stakeholders": AccountStakeholder,
@@ -100,20 +101,23 @@ class AccountOverview:
     external_parties: list[ExternalParty]
     expectations: list[Expectation]
     commitments: list[Commitment]
-    communications: list[Communication]
+    communications: Page[Communication]
     dm_silent: bool
     overdue_commitments: int
 
 
-def account_overview(user: Actor, account_id: int, *, communications: int = 15) -> AccountOverview:
-    """Everything on the account page but feedback and metrics, in a fixed number of queries."""
+def account_overview(
+    user: Actor, account_id: int, *, communications_page: str | int | None = None
+) -> AccountOverview:
+    """Everything on the account page but feedback and metrics, in a fixed number of queries;
+    communications a page at a time, newest first (every one reachable by paging)."""
     account = get_account(user, account_id)
     contacts = list(account.contacts.all())
     # Keyed by the plural label shown as the column heading, in decision-role order.
     people: dict[str, list[Contact]] = {f"{label}s": [] for label in DecisionRole.labels}
     for contact in contacts:
         people[f"{contact.get_decision_role_display()}s"].append(contact)
-    commitments = list(account.commitments.select_related("owner"))
+    commitments = list(account.commitments.select_related("owner", "expectation"))
     today = timezone.localdate()
     return AccountOverview(
         account=account,
@@ -122,13 +126,10 @@ def account_overview(user: Actor, account_id: int, *, communications: int = 15) 
         external_parties=list(account.external_parties.all()),
         expectations=list(account.expectations.select_related("raised_by")),
         commitments=commitments,
-        communications=list(
-            account.communications.select_related("logged_by").prefetch_related("contacts")[
-                :communications
-            ]
-        ),
+        communications=Paginator(
+            account.communications.select_related("logged_by").prefetch_related("contacts"),
+            COMMUNICATIONS_PER_PAGE,
+        ).get_page(communications_page),
         dm_silent=decision_maker_silent(account),
-        overdue_commitments=sum(
-            1 for c in commitments if c.status == CommitmentStatus.OPEN and c.due_date < today
-        ),
+        overdue_commitments=sum(1 for c in commitments if c.is_overdue(today)),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -25,6 +26,7 @@ from rapport.customers.models import (
     Communication,
     Contact,
     DecisionRole,
+    Expectation,
 )
 
 M = TypeVar("M", bound=models.Model)
@@ -94,14 +96,57 @@ _MEMBER_FIELDS: dict[type[models.Model], str] = {Commitment: "owner", AccountSta
 
 
 def _check_same_account(account: Account, fields: Mapping[str, Any], model: type) -> None:
-    """Linked contacts must belong to the same account and linked users to its team (no
-    cross-account or cross-team links)."""
+    """Linked contacts and expectations must belong to the same account and linked users to
+    its team (no cross-account or cross-team links)."""
     for name in ("raised_by", "respondent_contact"):
         contact = fields.get(name)
         if isinstance(contact, Contact) and contact.account_id != account.pk:
             raise ValueError(f"{name}: that contact belongs to another account")
+    expectation = fields["expectation"] if "expectation" in fields else fields.get("expectation_id")
+    if expectation is not None:
+        expectation_id = getattr(expectation, "pk", expectation)
+        if not Expectation.objects.filter(pk=expectation_id, account_id=account.pk).exists():
+            raise ValidationError({"expectation": "Choose an expectation of this account."})
     if model in _MEMBER_FIELDS:
         require_member(fields=fields, name=_MEMBER_FIELDS[model], team_id=account.team_id)
+
+
+def _commitment_dates(commitment: Commitment | None, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The closing date that goes with a commitment's status, and the refusal of a promise
+    saved as open when its due date has passed. Only a due date or status being set counts:
+    an open commitment that fell overdue may still have its wording edited."""
+    stored = (
+        Commitment.objects.filter(pk=commitment.pk).values("status", "due_date", "closed_on")[0]
+        if commitment is not None
+        else {"status": None, "due_date": None, "closed_on": None}
+    )
+    status = changes.get("status", stored["status"] or CommitmentStatus.OPEN)
+    due_date = changes.get("due_date", stored["due_date"])
+    today = timezone.localdate()
+    being_set = stored["status"] != CommitmentStatus.OPEN or due_date != stored["due_date"]
+    if status == CommitmentStatus.OPEN and due_date is not None and due_date < today and being_set:
+        raise ValidationError(
+            {
+                "due_date": f"The due date {due_date:%d %b %Y} has passed: give a new date, "
+                "or mark the commitment kept or broken."
+            }
+        )
+    closing = status != CommitmentStatus.OPEN
+    return {"closed_on": (stored["closed_on"] or today) if closing else None}
+
+
+def _check_follow_up(occurred_at: Any, follow_up_due: Any) -> None:
+    """A follow-up cannot fall due before the conversation it follows."""
+    if occurred_at is None or follow_up_due is None:
+        return
+    occurred_on = timezone.localtime(occurred_at).date()
+    if follow_up_due < occurred_on:
+        raise ValidationError(
+            {
+                "follow_up_due": f"The follow-up is due before the communication "
+                f"({occurred_on:%d %b %Y}): give a date on or after it."
+            }
+        )
 
 
 @transaction.atomic
@@ -111,6 +156,8 @@ def create_related(
     """Create a contact, stakeholder, external party, expectation or commitment."""
     require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
     _check_same_account(account, fields, model)
+    if model is Commitment:
+        fields = {**fields, **_commitment_dates(None, fields)}
     return create_audited(
         actor=actor,
         model=model,
@@ -127,10 +174,8 @@ def update_related(
     account: Account = instance.account  # type: ignore[attr-defined]
     require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
     _check_same_account(account, changes, type(instance))
-    changes = dict(changes)
-    if isinstance(instance, Commitment) and "status" in changes:
-        closing = changes["status"] != CommitmentStatus.OPEN
-        changes["closed_on"] = (instance.closed_on or timezone.localdate()) if closing else None
+    if isinstance(instance, Commitment):
+        changes = {**changes, **_commitment_dates(instance, changes)}
     changed = update_audited(
         actor=actor, instance=instance, changes=changes, team_id=account.team_id, via=via
     )
@@ -163,6 +208,7 @@ def log_communication(
     require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
     if any(c.account_id != account.pk for c in contacts):
         raise ValueError("contacts: every contact must belong to this account")
+    _check_follow_up(fields.get("occurred_at"), fields.get("follow_up_due"))
     communication = create_audited(
         actor=actor,
         model=Communication,
@@ -186,6 +232,10 @@ def update_communication(
 ) -> list[str]:
     account = communication.account
     require(actor, Capability.EDIT_RELATIONSHIP, account.team_id)
+    _check_follow_up(
+        changes.get("occurred_at", communication.occurred_at),
+        changes.get("follow_up_due", communication.follow_up_due),
+    )
     changed = update_audited(
         actor=actor, instance=communication, changes=changes, team_id=account.team_id, via=via
     )

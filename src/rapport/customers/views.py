@@ -73,7 +73,9 @@ def related_form(
                 )
             else:
                 services.update_related(actor=request.user, instance=instance, changes=data)
-        except (ValueError, ValidationError) as error:
+        except ValidationError as error:
+            form.add_error(None, error)  # a message keyed by a field goes on that field
+        except ValueError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{model._meta.verbose_name.capitalize()} saved.")

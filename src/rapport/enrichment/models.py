@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.customers.models import Account
 from rapport.feedback.models import Response
 
@@ -118,7 +119,7 @@ class ThemeSource(models.TextChoices):
     PERSON = "person", "Person"
 
 
-class ResponseTheme(models.Model):
+class ResponseTheme(ConstrainedModel):
     """A theme of a comment. Rows from a person are labels: later runs never replace them."""
 
     analysis = models.ForeignKey(CommentAnalysis, on_delete=models.CASCADE, related_name="themes")
@@ -131,7 +132,11 @@ class ResponseTheme(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["analysis", "theme"], name="response_theme_unique"),
+            models.UniqueConstraint(
+                fields=["analysis", "theme"],
+                name="response_theme_unique",
+                violation_error_message="This comment already has this theme.",
+            ),
         ]
         indexes = [models.Index(fields=["theme", "analysis"], name="response_theme_theme_idx")]
 
@@ -226,7 +231,7 @@ class EnrichmentJob(models.Model):
         return min(99, int(100 * self.done / self.total)) if self.total else 0
 
 
-class ThemeRollup(models.Model):
+class ThemeRollup(ConstrainedModel):
     """Sums per account × key × period bucket. key "*" counts every analysed comment (n) and
     its sentiment (total, total_sq); a theme's slug counts the comments with that theme and
     their sentiment. Share of comments with a theme = n(theme) / n("*")."""
@@ -244,6 +249,9 @@ class ThemeRollup(models.Model):
             models.UniqueConstraint(
                 fields=["account", "key", "period", "period_start"],
                 name="themerollup_bucket_unique",
+                violation_error_message=(
+                    "This account already has a theme rollup for this key and period."
+                ),
             ),
         ]
         indexes = [

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 from rapport.customers.models import Account, Contact
 
@@ -29,7 +30,7 @@ class FeedbackChannel(models.TextChoices):
     MYSTERY_SHOP = "mystery_shop", "Mystery shopping"
 
 
-class Response(models.Model):
+class Response(ConstrainedModel):
     """One piece of feedback: typed scores, custom answers and a comment.
 
     The respondent is a customer contact, a member of staff, or nobody (anonymous).
@@ -76,23 +77,38 @@ class Response(models.Model):
                 fields=["team", "source_system", "external_id"],
                 condition=~Q(external_id=""),
                 name="response_team_source_external_id_unique",
+                violation_error_message=(
+                    "The team already has a response with this external id from this source."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(nps__isnull=True) | Q(nps__gte=NPS_RANGE[0], nps__lte=NPS_RANGE[1]),
                 name="response_nps_range",
+                violation_error_message=(
+                    f"NPS is a whole number from {NPS_RANGE[0]} to {NPS_RANGE[1]}."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(csat__isnull=True)
                 | Q(csat__gte=CSAT_RANGE[0], csat__lte=CSAT_RANGE[1]),
                 name="response_csat_range",
+                violation_error_message=(
+                    f"CSAT is a whole number from {CSAT_RANGE[0]} to {CSAT_RANGE[1]}."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(ces__isnull=True) | Q(ces__gte=CES_RANGE[0], ces__lte=CES_RANGE[1]),
                 name="response_ces_range",
+                violation_error_message=(
+                    f"CES is a whole number from {CES_RANGE[0]} to {CES_RANGE[1]}."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(respondent_contact__isnull=True) | Q(respondent_user__isnull=True),
                 name="response_one_respondent",
+                violation_error_message=(
+                    "A response has one respondent: a contact or a user, not both."
+                ),
             ),
         ]
         indexes = [

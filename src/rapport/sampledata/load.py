@@ -277,6 +277,7 @@ def _write_relationship(
                 summary=c.summary,
                 follow_up=c.follow_up,
                 follow_up_due=c.follow_up_due,
+                follow_up_done_on=c.follow_up_done_on,
             )
             for c in plan.communications
         ),

@@ -140,6 +140,7 @@ class CommunicationPlan:
     summary: str
     follow_up: str = ""
     follow_up_due: date | None = None
+    follow_up_done_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

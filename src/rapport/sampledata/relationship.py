@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,7 @@ FOLLOW_UPS = (
     "Send minutes and actions", "Confirm revised dates in writing", "Share the updated report",
     "Book the next review", "Send the pricing proposal", "Introduce the technical lead",
 )  # fmt: skip
+FOLLOW_UPS_LEFT_OPEN = timedelta(days=14)
 CHANNELS = ("meeting", "call", "email", "video", "visit", "event")
 CHANNEL_WEIGHTS = (12, 30, 30, 18, 6, 4)
 TIER_COMMUNICATIONS = {"strategic": 70, "key": 45, "growth": 28, "maintain": 16}
@@ -216,20 +218,28 @@ def plan_communications(
             else:
                 summary = SUMMARY_FORMS[channel].format(who=who, topic=rng.choice(TOPICS))
             follow = rng.random() < 0.4
-            result.append(
-                CommunicationPlan(
-                    account=account.external_id,
-                    channel=channel,
-                    direction="inbound" if rng.random() < 0.3 else "outbound",
-                    occurred_at=_moment(day, rng, zone),
-                    contacts=tuple(c.external_id for c in chosen),
-                    logged_by=rng.choice(staff),
-                    summary=summary[0].upper() + summary[1:],
-                    follow_up=rng.choice(FOLLOW_UPS) if follow else "",
-                    follow_up_due=day + timedelta(days=rng.randint(5, 21)) if follow else None,
-                )
+            planned = CommunicationPlan(
+                account=account.external_id,
+                channel=channel,
+                direction="inbound" if rng.random() < 0.3 else "outbound",
+                occurred_at=_moment(day, rng, zone),
+                contacts=tuple(c.external_id for c in chosen),
+                logged_by=rng.choice(staff),
+                summary=summary[0].upper() + summary[1:],
+                follow_up=rng.choice(FOLLOW_UPS) if follow else "",
+                follow_up_due=day + timedelta(days=rng.randint(5, 21)) if follow else None,
             )
+            result.append(_follow_up_done(planned, today))
     return result
+
+
+def _follow_up_done(planned: CommunicationPlan, today: date) -> CommunicationPlan:
+    """Follow-ups are done on the day they fall due, except those due in the last fortnight,
+    left open so that some are overdue (no random draw: the rest of the plan stays as it was)."""
+    due = planned.follow_up_due
+    if due is None or due >= today - FOLLOW_UPS_LEFT_OPEN:
+        return planned
+    return replace(planned, follow_up_done_on=due)
 
 
 def apply_recency(

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from rapport.analytics.public import snapshot_value
 from rapport.core.access import Actor
-from rapport.customers.models import Account, AccountStatus, Commitment, CommitmentStatus
+from rapport.core.query import query_choice
+from rapport.customers.models import Account, AccountStatus, Commitment, CommitmentStatus, Tier
 from rapport.customers.selectors import DM_SILENCE_DAYS, accounts_for
 
 PORTFOLIO_SORTS = {
@@ -52,12 +53,12 @@ def portfolio_filters_from(query: Any) -> PortfolioFilters:
     return PortfolioFilters(
         q=query.get("q", "").strip(),
         team=int(team) if team.isdigit() else None,
-        tier=query.get("tier", ""),
+        tier=query_choice(query, "tier", {"", *Tier.values}, ""),
         segment=query.get("segment", ""),
         silent_decision_makers=query.get("silent") == "1",
         marked_at_risk=query.get("at_risk") == "1",
-        sort=query.get("sort", "name"),
-        descending=query.get("dir") == "desc",
+        sort=query_choice(query, "sort", PORTFOLIO_SORTS, "name"),
+        descending=query_choice(query, "dir", ("asc", "desc"), "asc") == "desc",
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from rapport.analytics.charts import trend_chart
 from rapport.analytics.rollups import selectors as analytics
 from rapport.core.access import Capability, scope_of
 from rapport.core.exports import table_download
+from rapport.core.query import query_choice
 from rapport.customers import selectors
 from rapport.customers.models import Tier
 from rapport.enrichment.public import SENTIMENTS, analyses_for, feedback_matching, theme_choices
@@ -60,11 +61,11 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 
 
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    overview = selectors.account_overview(request.user, account_id)
-    metric = request.GET.get("metric", "csat")
-    asked = request.GET.get("period", "")
-    if metric not in ("nps", "csat", "ces") or asked not in ("", *analytics.TREND_PERIODS):
-        raise Http404("Unknown metric or period.")
+    overview = selectors.account_overview(
+        request.user, account_id, communications_page=request.GET.get("communications_page")
+    )
+    metric = query_choice(request.GET, "metric", ("nps", "csat", "ces"), "csat")
+    asked = query_choice(request.GET, "period", ("", *analytics.TREND_PERIODS), "")
     series = analytics.trend_series(request.user, account_id=account_id, metric=metric)
     judged_by = analytics.period_with_enough(series)
     # By month unless too few months can be judged and quarters can: then by quarter unasked.

@@ -260,11 +260,8 @@ def _scale(key: str) -> tuple[float, float] | None:
     definition = metric_def(key)
     if definition.high > definition.low:
         return float(definition.low), float(definition.high)
-    scales: Mapping[str, Sequence[float]] = getattr(settings, "RAPPORT_ANSWER_SCALES", {}) or {}
-    if key in scales:
-        low, high = scales[key]
-        return float(low), float(high)
-    return None
+    scale: tuple[float, float] | None = settings.RAPPORT_ANSWER_SCALES.get(key)
+    return scale
 
 
 def driver_levels(

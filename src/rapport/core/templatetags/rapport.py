@@ -148,10 +148,12 @@ def sort_link(context: Any, key: str, label: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def page_url(context: dict[str, Any], page: int) -> str:
+def page_url(context: dict[str, Any], page: int, param: str = "page", anchor: str = "") -> str:
+    """This page's URL with the page number set (under `param` where a page pages two lists),
+    keeping the other query parameters."""
     params = context["request"].GET.copy()
-    params["page"] = page
-    return "?" + params.urlencode()
+    params[param] = page
+    return "?" + params.urlencode() + (f"#{anchor}" if anchor else "")
 
 
 @register.inclusion_tag("core/includes/account_tabs.html")

@@ -14,7 +14,7 @@ from rapport.analytics.rollups.services import rebuild_rollups, refresh_snapshot
 from rapport.customers.models import CostEntry
 from tests.analytics.builders import responses
 
-CACHED = (charts.control_chart_svg, charts.waterfall_svg, charts.drivers_svg)
+CACHED = (charts._trend_svg, charts.control_chart_svg, charts.waterfall_svg, charts.drivers_svg)
 
 
 @pytest.fixture
@@ -82,3 +82,16 @@ def test_the_same_chart_is_drawn_once(history, world):
     assert charts.control_chart_svg(first) is charts.control_chart_svg(again)
     assert charts.control_chart_svg.cache_info().hits == 1
     assert charts.control_chart_svg(first, width=400) != charts.control_chart_svg(first)
+
+
+def test_the_trend_chart_is_drawn_once_and_again_when_its_data_change(history, world, user_client):
+    charts._trend_svg.cache_clear()
+    url = f"/accounts/{world.account.pk}/"
+    before = re.search(r"<svg .*?</svg>", user_client.get(url).content.decode(), re.S)
+    user_client.get(url)
+    assert charts._trend_svg.cache_info()[:2] == (1, 1)  # hits, misses
+    responses(world.account, timezone.localdate() - dt.timedelta(days=5), 40, csat=1)
+    rebuild_rollups()
+    after = re.search(r"<svg .*?</svg>", user_client.get(url).content.decode(), re.S)
+    assert charts._trend_svg.cache_info().misses == 2
+    assert before and after and before.group() != after.group()

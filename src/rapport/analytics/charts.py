@@ -19,6 +19,10 @@ from rapport.stats.metrics import metric_def
 
 FONT = "system-ui, sans-serif"
 
+# The charts are pure functions of their (frozen, hashable) data, so a page
+# seen again before its data change is drawn from memory: drawing is most of its time.
+CACHED_CHARTS = 64
+
 
 def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640) -> str:
     """Line of the metric per period with its 95 % interval as a band.
@@ -26,6 +30,11 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, width: int = 640)
     Periods below the minimum n are drawn as hollow grey points outside the line and band,
     labelled as too few responses, so nobody reads a trend into them.
     """
+    return _trend_svg(tuple(points), metric=metric, width=width)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _trend_svg(points: tuple[SeriesPoint, ...], *, metric: str, width: int) -> str:
     definition = metric_def(metric)
     rows: list[dict[str, Any]] = [
         {
@@ -107,9 +116,6 @@ STATUS_RANGE = [ACCENT, BAD, GREY]
 # it; the specs are built here, so tests validate them (tests/analytics/test_charts.py) and
 # pages do not.
 VALIDATE_SPECS = False
-# The account analytics charts are pure functions of their (frozen, hashable) data, so a page
-# seen again before its data change is drawn from memory: drawing is most of its time.
-CACHED_CHARTS = 64
 
 
 def _svg(chart: alt.TopLevelMixin, *, description: str) -> str:

@@ -152,6 +152,8 @@ def pooled_key_drivers(
     start = end - timedelta(days=round(months * 365.25 / 12) - 1)
     # The intervals and the significance test are bootstraps: none below BOOTSTRAP_MIN_N.
     min_n = max(settings.RAPPORT_MIN_N, BOOTSTRAP_MIN_N)
+    if isinstance(account_ids, QuerySet):  # of accounts: their ids are the cache key
+        account_ids = account_ids.values_list("pk", flat=True)
     ids = tuple(sorted(account_ids))
     version = data_version(responses_in_window(ids, start=start, end=end, answered=outcome))
     return _analysis(ids, outcome, start, end, min_n, account_id, version)

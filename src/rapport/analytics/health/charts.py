@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
 
-from rapport.analytics.charts import ACCENT, BAD, _svg
-from rapport.analytics.health.profitability import Profitability
+from rapport.analytics.charts import ACCENT, BAD, CACHED_CHARTS, _svg
+from rapport.analytics.health.profitability import MonthMargin, Profitability
 
 
 def margin_chart(profit: Profitability, *, width: int = 760) -> str:
     """Bars of each month's margin (value − planned cost − that month's cost entries), red
     below zero, with the planned margin (no entries) as a dashed line."""
+    return _margin_svg(profit.months, currency=profit.currency, width=width)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _margin_svg(months: tuple[MonthMargin, ...], *, currency: str, width: int) -> str:
+    """Drawn from the (frozen) months alone, so the same figures are drawn once."""
     rows: list[dict[str, Any]] = [
         {
             "month": m.month.isoformat(),
@@ -20,13 +27,13 @@ def margin_chart(profit: Profitability, *, width: int = 760) -> str:
             "planned": float(m.value - m.planned_cost),
             "entries": float(m.entries),
         }
-        for m in profit.months
+        for m in months
     ]
     if not rows:
         return ""
     data = alt.Data(values=rows)
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
-    money = f"Margin per month ({profit.currency})"
+    money = f"Margin per month ({currency})"
     bars = (
         alt.Chart(data)
         .mark_bar(width=14)

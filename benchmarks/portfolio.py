@@ -10,7 +10,10 @@ benchmark creates and drops on that server. Measured: server time of
 GET on the portfolio page (django.test.Client, force_login as a user who sees every team)
 across sort orders and pages. Baseline: one GROUP BY over the raw responses computing, for every
 account, NPS and CSAT for the last 90 days and the 90 before (the figures the page shows), timed
-the same number of times. Goals: naive/page at least 50×; page p95 at most 100 ms.
+the same number of times. Goals on SQLite: naive/page at least 50×; page p95 at most 100 ms.
+On PostgreSQL (issue 11): page p95 at most 300 ms at 10M responses, not growing with them (run
+1M and 10M and compare); the ratio is printed but is no goal there, as PostgreSQL runs the
+naive GROUP BY in parallel workers many times faster than SQLite (decision 73).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from benchmarks._common import (
 
 GOAL_RATIO = 50.0
 GOAL_P95 = 0.100
+GOAL_P95_POSTGRES = 0.300
 TEAMS = ("Enterprise", "Public Sector", "Mid-Market", "International")
 SEGMENTS = ("Retail", "Financial services", "Healthcare", "Logistics", "Public sector")
 TIERS = ("strategic", "key", "growth", "maintain")
@@ -295,8 +299,13 @@ def run(args: argparse.Namespace) -> int:
           f"{naive.describe()}")  # fmt: skip
     ratio = naive.mean / page.mean
     print()
-    ok = verdict("ratio naive/page (means)", f"{ratio:.1f}×", f">= {GOAL_RATIO:.0f}×",
-                 ratio >= GOAL_RATIO)  # fmt: skip
-    ok &= verdict("page p95", ms(page.p95), f"<= {ms(GOAL_P95)}", page.p95 <= GOAL_P95)
+    if connection.vendor == "postgresql":
+        print(f"  ratio naive/page (means)     {ratio:.1f}×  (no goal on PostgreSQL)")
+        ok = verdict("page p95", ms(page.p95), f"<= {ms(GOAL_P95_POSTGRES)}",
+                     page.p95 <= GOAL_P95_POSTGRES)  # fmt: skip
+    else:
+        ok = verdict("ratio naive/page (means)", f"{ratio:.1f}×", f">= {GOAL_RATIO:.0f}×",
+                     ratio >= GOAL_RATIO)  # fmt: skip
+        ok &= verdict("page p95", ms(page.p95), f"<= {ms(GOAL_P95)}", page.p95 <= GOAL_P95)
     print(f"\n{'PASS' if ok else 'FAIL'}: portfolio benchmark", flush=True)
     return 0 if ok else 1

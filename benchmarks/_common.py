@@ -12,6 +12,7 @@ import math
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,8 @@ def scratch_postgres(server_url: str | None) -> Iterator[str | None]:
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     print(f"  scratch database {name} on {parts.hostname}:{parts.port or 5432}", flush=True)
+    # A benchmark stopped with `kill` still drops its database (SystemExit runs `finally`).
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
     finally:
@@ -93,6 +96,7 @@ def scratch_postgres(server_url: str | None) -> Iterator[str | None]:
             connections.close_all()
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        signal.signal(signal.SIGTERM, previous)
         print(f"  dropped scratch database {name}", flush=True)
 
 

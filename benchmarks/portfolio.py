@@ -13,7 +13,7 @@ account, NPS and CSAT for the last 90 days and the 90 before (the figures the pa
 the same number of times. Goals on SQLite: naive/page at least 50×; page p95 at most 100 ms.
 On PostgreSQL (issue 11): page p95 at most 300 ms at 10M responses, not growing with them (run
 1M and 10M and compare); the ratio is printed but is no goal there, as PostgreSQL runs the
-naive GROUP BY in parallel workers many times faster than SQLite (decision 73).
+naive GROUP BY many times faster than SQLite (decision 73).
 """
 
 from __future__ import annotations

@@ -1,14 +1,18 @@
 """Shared pieces of the benchmarks: a throwaway data dir, Django against it, timing, printing.
 
 Benchmarks always work in a fresh temporary RAPPORT_DATA_DIR with its own SQLite file; they
-clear RAPPORT_DATABASE_URL so they can never reach the user's database or ./var.
+clear RAPPORT_DATABASE_URL so they can never reach the user's database or ./var. With
+`--database-url postgres://…/` they instead create a scratch PostgreSQL database with a
+generated name on that server and drop it at the end; an existing database is never used.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 BENCH_SECRET = "rapport-benchmark-only-secret-0123456789"  # noqa: S105 - throwaway data dir
 SQLITE_PRAGMAS = (
@@ -29,9 +34,14 @@ SQLITE_PRAGMAS = (
 )  # the same as settings.py sets on every SQLite connection
 
 
-def bench_env(data_dir: Path) -> dict[str, str]:
-    """The environment for Django (in this process or a child) on the throwaway data dir."""
+def bench_env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment for Django (in this process or a child) on the throwaway data dir.
+
+    `database_url` is a scratch database from scratch_postgres(); without it, SQLite in the
+    data dir."""
     env = {k: v for k, v in os.environ.items() if k != "RAPPORT_DATABASE_URL"}
+    if database_url:
+        env["RAPPORT_DATABASE_URL"] = database_url
     env.update(
         RAPPORT_DATA_DIR=str(data_dir),
         RAPPORT_SECRET_KEY=BENCH_SECRET,
@@ -55,15 +65,50 @@ def temp_data_dir(keep: bool = False) -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def setup_django(data_dir: Path) -> None:
-    """Point Django at the throwaway data dir, set it up, and migrate a fresh database."""
+@contextmanager
+def scratch_postgres(server_url: str | None) -> Iterator[str | None]:
+    """A new PostgreSQL database on the server of `server_url`, dropped afterwards.
+
+    The name is generated (`rapport_bench_` + random hex) and created here, so the benchmark
+    can only ever write to a database it made itself; the path of `server_url` is ignored.
+    Yields None (SQLite) when no URL is given."""
+    if not server_url:
+        yield None
+        return
+    import psycopg
+
+    parts = urlsplit(server_url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"--database-url must be postgres://…, not {parts.scheme}://")
+    name = f"rapport_bench_{secrets.token_hex(4)}"
+    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    print(f"  scratch database {name} on {parts.hostname}:{parts.port or 5432}", flush=True)
+    # A benchmark stopped with `kill` still drops its database (SystemExit runs `finally`).
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        signal.signal(signal.SIGTERM, previous)
+        print(f"  dropped scratch database {name}", flush=True)
+
+
+def setup_django(data_dir: Path, database_url: str | None = None) -> None:
+    """Point Django at the throwaway data dir (and scratch database), set it up, migrate."""
     if "django.conf" in sys.modules:
         from django.conf import settings
 
         if settings.configured:
             raise RuntimeError("Django was already set up; benchmarks need a fresh process")
     os.environ.pop("RAPPORT_DATABASE_URL", None)
-    os.environ.update(bench_env(data_dir))
+    os.environ.update(bench_env(data_dir, database_url))
     (data_dir / "static").mkdir(parents=True, exist_ok=True)  # quiets WhiteNoise's warning
     import django
     from django.core.management import call_command

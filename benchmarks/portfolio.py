@@ -1,13 +1,19 @@
 """Portfolio benchmark: the portfolio page (precomputed snapshots) against a naive GROUP BY.
 
-    rapport bench portfolio [--accounts 2000] [--responses 1000000] [--repeat 50] [--keep]
+    rapport bench portfolio [--accounts 2000] [--responses 1000000] [--repeat 50]
+                            [--database-url postgres://postgres@127.0.0.1:5432/] [--keep]
 
-Builds the accounts and their responses directly (executemany), then rebuilds rollups and
-snapshots with rapport.analytics.rollups.services.rebuild_rollups(). Measured: server time of
+Builds the accounts and their responses directly (executemany on SQLite, COPY on PostgreSQL),
+then rebuilds rollups and snapshots with rapport.analytics.rollups.services.rebuild_rollups().
+With --database-url, everything (page and baseline) runs in a scratch PostgreSQL database the
+benchmark creates and drops on that server. Measured: server time of
 GET on the portfolio page (django.test.Client, force_login as a user who sees every team)
 across sort orders and pages. Baseline: one GROUP BY over the raw responses computing, for every
 account, NPS and CSAT for the last 90 days and the 90 before (the figures the page shows), timed
-the same number of times. Goals: naive/page at least 50×; page p95 at most 100 ms.
+the same number of times. Goals on SQLite: naive/page at least 50×; page p95 at most 100 ms.
+On PostgreSQL (issue 11): page p95 at most 300 ms at 10M responses, not growing with them (run
+1M and 10M and compare); the ratio is printed but is no goal there, as PostgreSQL runs the
+naive GROUP BY many times faster than SQLite (decision 73).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import cycle
@@ -27,6 +34,7 @@ from benchmarks._common import (
     fail,
     heading,
     ms,
+    scratch_postgres,
     setup_django,
     stopwatch,
     temp_data_dir,
@@ -35,11 +43,21 @@ from benchmarks._common import (
 
 GOAL_RATIO = 50.0
 GOAL_P95 = 0.100
+GOAL_P95_POSTGRES = 0.300
 TEAMS = ("Enterprise", "Public Sector", "Mid-Market", "International")
 SEGMENTS = ("Retail", "Financial services", "Healthcare", "Logistics", "Public sector")
 TIERS = ("strategic", "key", "growth", "maintain")
 SORTS = ("name", "value", "nps", "csat", "renewal", "overdue", "last_contact", "tier")
 INSERT_BATCH = 50_000
+REBUILD_CHUNK = 200_000
+_RESPONSE_COLUMNS = (
+    "account_id, submitted_at, nps, csat, ces, external_id, created_at, updated_at, team_id,"
+    " channel, answers, comment, source_system"
+)
+INSERT_SQL = (
+    f"INSERT INTO feedback_response ({_RESPONSE_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})"  # noqa: S608
+)
+COPY_SQL = f"COPY feedback_response ({_RESPONSE_COLUMNS}) FROM STDIN"
 NAIVE_SQL = """
 SELECT account_id,
   SUM(CASE WHEN submitted_at >= %(cur)s AND nps IS NOT NULL THEN 1 ELSE 0 END),
@@ -65,6 +83,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--months", type=int, default=24, help="history the responses span")
     parser.add_argument("--repeat", type=int, default=50, help="timed requests (and baselines)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (postgres://user@host:port/); a scratch database is created"
+        " there and dropped afterwards",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
     return parser.parse_args(argv)
 
@@ -129,7 +152,7 @@ def build_register(accounts: int, seed: int) -> tuple[Any, list[int]]:
 
 
 def build_responses(account_ids: list[int], count: int, months: int, seed: int) -> None:
-    """Insert responses with executemany (Django's SQLite datetime text format, UTC)."""
+    """Insert responses: COPY on PostgreSQL, executemany on SQLite (its datetime text, UTC)."""
     from django.db import connection, transaction
 
     from rapport.customers.models import Account
@@ -147,39 +170,37 @@ def build_responses(account_ids: list[int], count: int, months: int, seed: int) 
     end = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=1)
     span = int(months * 30.44 * 86400)
     stamps = np.datetime64(end, "s") - rng.integers(0, span, count).astype("timedelta64[s]")
+    # Stored in the order they arrived, as imports and surveys store them.
+    order = np.argsort(stamps, kind="stable")
+    account, nps, csat, ces = account[order], nps[order], csat[order], ces[order]
+    answered, stamps = answered[order], stamps[order]
     submitted = np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").tolist()
+    team_of = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "team_id"))
+    acc = account.tolist()
+    scores = [np.where(answered[:, i], values, -1).tolist() for i, values in
+              enumerate((nps, csat, ces))]  # fmt: skip
     now = end.isoformat(" ")
 
-    def value(mask: np.ndarray, scores: np.ndarray, i: int) -> int | None:
-        return int(scores[i]) if mask[i] else None
+    def rows(start: int) -> Iterator[tuple[Any, ...]]:
+        for i in range(start, min(count, start + INSERT_BATCH)):
+            yield (
+                acc[i], submitted[i], *(None if v[i] < 0 else v[i] for v in scores),
+                f"bench-{i:07d}", now, now, team_of[acc[i]], "survey", "{}", "", "bench",
+            )  # fmt: skip
 
-    sql = (
-        "INSERT INTO feedback_response (account_id, channel, submitted_at, nps, csat, ces,"
-        " answers, comment, source_system, external_id, created_at, updated_at, team_id)"
-        " VALUES (%s, 'survey', %s, %s, %s, %s, '{}', '', 'bench', %s, %s, %s, %s)"
-    )
-    acc = account.tolist()
-    team_of = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "team_id"))
-    a_nps, a_csat, a_ces = answered[:, 0], answered[:, 1], answered[:, 2]
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, count, INSERT_BATCH):
-            cursor.executemany(
-                sql,
-                [
-                    (
-                        acc[i],
-                        submitted[i],
-                        value(a_nps, nps, i),
-                        value(a_csat, csat, i),
-                        value(a_ces, ces, i),
-                        f"bench-{i:07d}",
-                        now,
-                        now,
-                        team_of[acc[i]],
-                    )
-                    for i in range(start, min(count, start + INSERT_BATCH))
-                ],
-            )
+        if connection.vendor == "postgresql":
+            # COPY's text format: tab-separated, \N for NULL, timestamps read as UTC.
+            with cursor.cursor.copy(COPY_SQL) as copy:
+                for start in range(0, count, INSERT_BATCH):
+                    copy.write("".join(
+                        "\t".join(r"\N" if v is None else str(v) for v in row) + "\n"
+                        for row in rows(start)
+                    ))  # fmt: skip
+            cursor.execute("ANALYZE feedback_response")
+        else:
+            for start in range(0, count, INSERT_BATCH):
+                cursor.executemany(INSERT_SQL, list(rows(start)))
 
 
 def naive_figures() -> dict[int, tuple[float | None, ...]]:
@@ -244,33 +265,47 @@ def time_naive(repeat: int) -> tuple[Timing, int]:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     heading(f"portfolio benchmark: {args.accounts:,} accounts, {args.responses:,} responses")
-    with temp_data_dir(args.keep) as root:
+    with temp_data_dir(args.keep) as root, scratch_postgres(args.database_url) as database_url:
         with stopwatch("migrate a fresh database"):
-            setup_django(root)
-        url = portfolio_url()
-        if url is None:
-            return fail("the portfolio page (URL name 'customers:portfolio') does not resolve yet")
-        from django.conf import settings
+            setup_django(root, database_url)
+        return run(args)
 
-        from rapport.analytics.rollups.services import rebuild_rollups
 
-        with stopwatch("create teams, user, accounts and commitments"):
-            user, account_ids = build_register(args.accounts, args.seed)
-        with stopwatch(f"insert {args.responses:,} responses (executemany)"):
-            build_responses(account_ids, args.responses, args.months, args.seed)
-        with stopwatch("rebuild rollups and snapshots"):
-            rebuild_rollups()
+def run(args: argparse.Namespace) -> int:
+    url = portfolio_url()
+    if url is None:
+        return fail("the portfolio page (URL name 'customers:portfolio') does not resolve yet")
+    from django.conf import settings
+    from django.db import connection
 
-        pages = max(1, -(-args.accounts // settings.RAPPORT_PAGE_SIZE))
-        page = time_page(user, url, pages, args.repeat)
-        naive, accounts_seen = time_naive(args.repeat)
-        print(f"  page   GET {url} (sorts × pages): {page.describe()}")
-        print(f"  naive  GROUP BY over raw responses ({accounts_seen:,} accounts): "
-              f"{naive.describe()}")  # fmt: skip
-        ratio = naive.mean / page.mean
-        print()
+    from rapport.analytics.rollups.services import rebuild_rollups
+
+    method = "COPY" if connection.vendor == "postgresql" else "executemany"
+    with stopwatch("create teams, user, accounts and commitments"):
+        user, account_ids = build_register(args.accounts, args.seed)
+    with stopwatch(f"insert {args.responses:,} responses ({method})"):
+        build_responses(account_ids, args.responses, args.months, args.seed)
+    with stopwatch("rebuild rollups and snapshots"):
+        # Set-up, not measured: larger chunks than the default add up more responses per
+        # bucket before writing, so millions of responses take fewer upserts.
+        rebuild_rollups(chunk_size=REBUILD_CHUNK)
+
+    pages = max(1, -(-args.accounts // settings.RAPPORT_PAGE_SIZE))
+    page = time_page(user, url, pages, args.repeat)
+    naive, accounts_seen = time_naive(args.repeat)
+    print(f"  database: {connection.vendor}, {args.responses:,} responses")
+    print(f"  page   GET {url} (sorts × pages): {page.describe()}")
+    print(f"  naive  GROUP BY over raw responses ({accounts_seen:,} accounts): "
+          f"{naive.describe()}")  # fmt: skip
+    ratio = naive.mean / page.mean
+    print()
+    if connection.vendor == "postgresql":
+        print(f"  ratio naive/page (means)     {ratio:.1f}×  (no goal on PostgreSQL)")
+        ok = verdict("page p95", ms(page.p95), f"<= {ms(GOAL_P95_POSTGRES)}",
+                     page.p95 <= GOAL_P95_POSTGRES)  # fmt: skip
+    else:
         ok = verdict("ratio naive/page (means)", f"{ratio:.1f}×", f">= {GOAL_RATIO:.0f}×",
                      ratio >= GOAL_RATIO)  # fmt: skip
         ok &= verdict("page p95", ms(page.p95), f"<= {ms(GOAL_P95)}", page.p95 <= GOAL_P95)
-        print(f"\n{'PASS' if ok else 'FAIL'}: portfolio benchmark", flush=True)
-        return 0 if ok else 1
+    print(f"\n{'PASS' if ok else 'FAIL'}: portfolio benchmark", flush=True)
+    return 0 if ok else 1

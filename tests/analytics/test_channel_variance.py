@@ -126,7 +126,7 @@ def test_effect_intervals_are_bca_with_the_cell_jackknife(two_channels):
     cells0 = np.array([[60.0, 20.0], [10.0, 10.0]])
     cells1 = np.array([[40.0, 10.0], [30.0, 20.0]])
     effects = cv._effects("csat", keys, cells0, cells1, 80.0)
-    low, high = cv._bca_limits("csat", keys, cells0, cells1, 80.0, effects)
+    low, high = cv._bca_limits("csat", tuple(keys), cv._frozen(cells0), cv._frozen(cells1), 80.0)
     rng = np.random.default_rng(cv._SEED)
     draws = zip(cv._redraw(rng, cells0), cv._redraw(rng, cells1), strict=True)
     replicates = np.array([cv._effects("csat", keys, c0, c1, 80.0) for c0, c1 in draws])
@@ -172,3 +172,16 @@ def test_scoped_and_checked(world, two_channels):
         cv.channel_variance(world.other_user, account_id=world.account.pk, metric="csat")
     with pytest.raises(ValueError, match="metric must be one of csat, nps"):
         cv.channel_variance(world.user, account_id=world.account.pk, metric="ces")
+
+
+def test_bootstrap_limits_are_cached_on_the_counts_and_follow_new_responses(two_channels):
+    cv._bca_limits.cache_clear()
+    first = cv.channel_variance_for(two_channels, "csat", as_of=AS_OF)
+    again = cv.channel_variance_for(two_channels, "csat", as_of=AS_OF)
+    assert cv._bca_limits.cache_info()[:2] == (1, 1)  # hits, misses: the second was cached
+    assert again == first
+    responses(two_channels, CURRENT_DAY, 10, channel="email", csat=1)
+    changed = cv.channel_variance_for(two_channels, "csat", as_of=AS_OF)
+    assert cv._bca_limits.cache_info().misses == 2  # new counts, a new bootstrap
+    assert (changed.mix.low, changed.mix.high) != (first.mix.low, first.mix.high)
+    assert changed.current.value < first.current.value

@@ -10,11 +10,18 @@ import pytest
 from django.utils import timezone
 
 from rapport.analytics import charts
+from rapport.analytics.health import charts as health_charts
 from rapport.analytics.rollups.services import rebuild_rollups, refresh_snapshots
 from rapport.customers.models import CostEntry
 from tests.analytics.builders import responses
 
-CACHED = (charts.control_chart_svg, charts.waterfall_svg, charts.drivers_svg)
+CACHED = (
+    charts._trend_svg,
+    charts.control_chart_svg,
+    charts.waterfall_svg,
+    charts.drivers_svg,
+    health_charts._margin_svg,
+)
 
 
 @pytest.fixture
@@ -81,3 +88,34 @@ def test_the_same_chart_is_drawn_once(history, world):
     assert first is not again
     assert charts.control_chart_svg(first) is charts.control_chart_svg(again)
     assert charts.control_chart_svg.cache_info().hits == 1
+
+
+def test_the_trend_chart_is_drawn_once_and_again_when_its_data_change(history, world, user_client):
+    charts._trend_svg.cache_clear()
+    url = f"/accounts/{world.account.pk}/"
+    before = re.search(r"<svg .*?</svg>", user_client.get(url).content.decode(), re.S)
+    user_client.get(url)
+    assert charts._trend_svg.cache_info()[:2] == (1, 1)  # hits, misses
+    responses(world.account, timezone.localdate() - dt.timedelta(days=5), 40, csat=1)
+    rebuild_rollups()
+    after = re.search(r"<svg .*?</svg>", user_client.get(url).content.decode(), re.S)
+    assert charts._trend_svg.cache_info().misses == 2
+    assert before
+    assert after
+    assert before.group() != after.group()
+
+
+def test_the_margin_chart_is_drawn_once_and_again_after_a_cost_entry(history, world, user_client):
+    health_charts._margin_svg.cache_clear()
+    url = f"/accounts/{world.account.pk}/health/"
+    before = user_client.get(url).content.decode()
+    user_client.get(url)
+    assert health_charts._margin_svg.cache_info()[:2] == (1, 1)  # hits, misses
+    CostEntry.objects.create(
+        account=world.account, date=timezone.localdate(), kind="credit", amount=90_000
+    )
+    after = user_client.get(url).content.decode()
+    assert health_charts._margin_svg.cache_info().misses == 2
+    assert "latest" in after
+    label = re.compile(r'aria-label="(Margin per month[^"]+)"')
+    assert label.search(before).group(1) != label.search(after).group(1)

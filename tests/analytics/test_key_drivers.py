@@ -12,6 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from rapport.analytics.drivers import key_drivers as kd
+from rapport.feedback.models import Response
 from tests.analytics.builders import responses
 
 TODAY = dt.date(2026, 6, 30)
@@ -83,9 +84,30 @@ def test_responses_outside_the_window_are_not_used(orthogonal):
     assert kd.key_drivers_for(orthogonal, "nps", months=24, today=TODAY).n == 42
 
 
-def test_one_query(orthogonal, django_assert_num_queries):
+def test_two_queries_then_only_the_version_when_cached(orthogonal, django_assert_num_queries):
+    kd._analysis.cache_clear()
+    with django_assert_num_queries(2):  # the data's version, then the rows
+        first = kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY)
     with django_assert_num_queries(1):
-        kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY)
+        assert kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY) is first
+
+
+def test_a_cached_analysis_follows_a_rescored_and_a_deleted_response(orthogonal):
+    first = kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY)
+    response = Response.objects.filter(account=orthogonal).order_by("pk").first()
+    response.nps = 10 - response.nps
+    response.save()
+    rescored = kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY)
+    assert rescored.n == 32
+    assert rescored.r_squared != pytest.approx(first.r_squared)
+    response.delete()
+    assert kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY).n == 31
+
+
+def test_a_cached_analysis_follows_the_minimum_n(orthogonal, settings):
+    assert kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY).enough
+    settings.RAPPORT_MIN_N = 40
+    assert not kd.key_drivers_for(orthogonal, "nps", months=12, today=TODAY).enough
 
 
 def test_scoped_and_checked(world, orthogonal):

@@ -20,6 +20,14 @@ from rapport.stats.metrics import metric_def
 
 FONT = "system-ui, sans-serif"
 
+# Altair checks every spec against the Vega-Lite JSON schema, which costs more than drawing
+# it; the specs are built here, so tests validate them (tests/analytics/test_charts.py) and
+# pages do not.
+VALIDATE_SPECS = False
+# The account analytics charts are pure functions of their (frozen, hashable) data, so a page
+# seen again before its data change is drawn from memory: drawing is most of its time.
+CACHED_CHARTS = 64
+
 
 # Server-drawn SVGs cannot know their card's width, so each time series is drawn twice and
 # CSS shows the one that fits (rapport.css: .chart-wide, .chart-narrow): scaled to the card,
@@ -52,6 +60,13 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, period: str = "mo
     Periods below the minimum n are drawn as hollow grey points outside the line and band,
     labelled as too few responses, so nobody reads a trend into them.
     """
+    return _trend_svg(tuple(points), metric=metric, period=period)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _trend_svg(points: tuple[SeriesPoint, ...], *, metric: str, period: str) -> str:
+    """Drawn from the (frozen) points alone: a page seen again before its data change is
+    drawn from memory (decision 71)."""
     definition = metric_def(metric)
     rows: list[dict[str, Any]] = [
         {
@@ -131,15 +146,6 @@ def trend_chart(points: Sequence[SeriesPoint], *, metric: str, period: str = "mo
 ACCENT, BAD, GOOD, GREY, LIMIT = "#1f5fbf", "#b3261e", "#1a7f4b", "#8a93a3", "#9a6700"
 STATUS_DOMAIN = ["within limits", "signal (rule break)", "too few responses, not judged"]
 STATUS_RANGE = [ACCENT, BAD, GREY]
-
-
-# Altair checks every spec against the Vega-Lite JSON schema, which costs more than drawing
-# it; the specs are built here, so tests validate them (tests/analytics/test_charts.py) and
-# pages do not.
-VALIDATE_SPECS = False
-# The account analytics charts are pure functions of their (frozen, hashable) data, so a page
-# seen again before its data change is drawn from memory: drawing is most of its time.
-CACHED_CHARTS = 64
 
 
 def _svg(chart: alt.TopLevelMixin, *, description: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet
+from django.db.models import Count, Max, OuterRef, QuerySet, Sum
 from django.http import QueryDict
 from django.utils.http import urlencode
 
@@ -130,6 +130,17 @@ def responses_in_window(
         submitted_at__lt=until,
         **{f"{answered}__isnull": False},
     ).order_by()
+
+
+DataVersion = tuple[int, int, Any]  # count, sum of ids, newest updated_at
+
+
+def data_version(responses: QuerySet[Response]) -> DataVersion:
+    """A fingerprint of a set of responses for caching what is computed from them (one
+    aggregate query): a response added or deleted changes the count and the sum of ids, and
+    any change to one (every write path saves updated_at) moves the newest updated_at."""
+    found = responses.aggregate(n=Count("pk"), ids=Sum("pk"), newest=Max("updated_at"))
+    return found["n"], found["ids"] or 0, found["newest"]
 
 
 def latest_answers(contact: OuterRef, answered: str) -> QuerySet[Response]:

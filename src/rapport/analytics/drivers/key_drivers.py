@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from rapport.analytics.control.charts import DEFAULT_MONTHS, WINDOW_MONTHS
 from rapport.core.access import Actor
 from rapport.customers.models import Account
 from rapport.customers.selectors import get_account
-from rapport.feedback.public import responses_in_window
+from rapport.feedback.public import DataVersion, data_version, responses_in_window
 from rapport.stats import drivers
 from rapport.stats.intervals import BOOTSTRAP_MIN_N, Estimate
 from rapport.stats.metrics import metric_def
@@ -37,6 +38,7 @@ DRIVER_OUTCOMES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 TYPED_LABELS = {"nps": "Likelihood to recommend (0–10)", "csat": "CSAT (1–5)", "ces": "CES (1–7)"}
 N_RESAMPLES = 1000
+CACHED_ANALYSES = 128  # accounts and portfolio scopes shown recently
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +87,9 @@ def label_for(key: str) -> str:
 
 
 def _rows(
-    account_ids: Iterable[int] | QuerySet[Any, Any], outcome: str, start: date, end: date
+    account_ids: Iterable[int], outcome: str, start: date, end: date
 ) -> list[tuple[Any, ...]]:
-    """The scores of the accounts' responses answering the outcome in the window (one query);
-    `account_ids` may be a queryset of ids, which becomes a subquery."""
+    """The scores of the accounts' responses answering the outcome in the window (one query)."""
     return list(
         responses_in_window(account_ids, start=start, end=end, answered=outcome).values_list(
             "nps", "csat", "ces", "answers"
@@ -151,6 +152,26 @@ def pooled_key_drivers(
     start = end - timedelta(days=round(months * 365.25 / 12) - 1)
     # The intervals and the significance test are bootstraps: none below BOOTSTRAP_MIN_N.
     min_n = max(settings.RAPPORT_MIN_N, BOOTSTRAP_MIN_N)
+    if isinstance(account_ids, QuerySet):  # of accounts: their ids are the cache key
+        account_ids = account_ids.values_list("pk", flat=True)
+    ids = tuple(sorted(account_ids))
+    version = data_version(responses_in_window(ids, start=start, end=end, answered=outcome))
+    return _analysis(ids, outcome, start, end, min_n, account_id, version)
+
+
+@lru_cache(maxsize=CACHED_ANALYSES)
+def _analysis(
+    account_ids: tuple[int, ...],
+    outcome: str,
+    start: date,
+    end: date,
+    min_n: int,
+    account_id: int | None,
+    version: DataVersion,
+) -> KeyDrivers:
+    """The analysis proper, cached: its bootstrap and reading the rows are most of the
+    analytics and portfolio SWOT pages' time. `version` is not read here; it is part of the
+    cache key, so a change to the responses in the window gives a new analysis."""
     records = [_values(r) for r in _rows(account_ids, outcome, start, end)]
     names, left_out = choose_predictors(records, outcome, min_n=min_n)
     result = KeyDrivers(
@@ -226,8 +247,6 @@ def _interval(estimate: Estimate) -> Interval:
 
 
 def _with(result: KeyDrivers, **changes: Any) -> KeyDrivers:
-    from dataclasses import replace
-
     return replace(result, **changes)
 
 

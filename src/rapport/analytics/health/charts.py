@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
 
-from rapport.analytics.charts import ACCENT, BAD, _svg, responsive
-from rapport.analytics.health.profitability import Profitability
+from rapport.analytics.charts import ACCENT, BAD, CACHED_CHARTS, _svg, responsive
+from rapport.analytics.health.profitability import MonthMargin, Profitability
 from rapport.core import formats
 
 
 def margin_chart(profit: Profitability) -> str:
     """Bars of each month's margin (value − planned cost − that month's cost entries), red
     below zero, with the planned margin (no entries) as a dashed line; wide and narrow."""
+    return _margin_svg(profit.months, currency=profit.currency)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _margin_svg(months: tuple[MonthMargin, ...], *, currency: str) -> str:
+    """Drawn from the (frozen) months alone, so the same figures are drawn once."""
     rows: list[dict[str, Any]] = [
         {
             "month": m.month.isoformat(),
@@ -21,16 +28,16 @@ def margin_chart(profit: Profitability) -> str:
             "planned": float(m.value - m.planned_cost),
             "entries": float(m.entries),
         }
-        for m in profit.months
+        for m in months
     ]
     if not rows:
         return ""
-    money = f"Margin per month ({profit.currency})"
+    money = f"Margin per month ({currency})"
     losing = sum(1 for r in rows if r["margin"] < 0)
     description = (
         f"{money} from {rows[0]['month'][:7]} to {rows[-1]['month'][:7]}: "
         f"{losing} of {len(rows)} months below zero; "
-        f"latest {formats.money(rows[-1]['margin'], profit.currency)}."
+        f"latest {formats.money(rows[-1]['margin'], currency)}."
     )
     return responsive(lambda width: _margin_bars(rows, money, width, description))
 

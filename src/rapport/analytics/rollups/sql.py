@@ -4,10 +4,11 @@ An import batch of random dates touches about as many buckets as it has rows (on
 and day, week and month), so what a batch costs is the number of buckets it writes and the
 cost of each write. Rows are therefore kept as compact columns, summed per bucket with numpy
 (one sort per slice of accounts, not a dict lookup per row and bucket), and the buckets go
-into a temporary table with executemany and from there into the rollups with one
-`INSERT … SELECT … ON CONFLICT DO UPDATE SET n = n + excluded.n …` per piece: about 3 µs a
-bucket on SQLite, Python included, against 5 µs for executemany of the upsert itself
-(decision 23 in docs/decisions.md).
+into a temporary table with executemany (COPY on PostgreSQL) and from there into the rollups
+with one `INSERT … SELECT … ON CONFLICT DO UPDATE SET n = n + excluded.n …` per piece: about
+3 µs a bucket on SQLite, Python included, against 5 µs for executemany of the upsert itself
+(decision 23 in docs/decisions.md). On PostgreSQL executemany costs a round of the protocol
+per bucket, ten times what COPY costs (decision 72).
 
 The contribution of a typed score (NPS, CSAT, CES) is looked up in a table made by calling
 `metrics.contributions()` for each possible score, so there is one definition of what a
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import cache
 from itertools import chain, islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +50,7 @@ _CREATE = (
     " top2 integer)"
 )
 _FILL = f"INSERT INTO {_DELTA} VALUES ({', '.join(['%s'] * len(_COLUMNS))})"  # noqa: S608
+_COPY = f"COPY {_DELTA} FROM STDIN"
 # WHERE true: SQLite would otherwise read ON CONFLICT as a join's ON.
 _APPLY = (
     f"INSERT INTO analytics_metricrollup ({', '.join(_COLUMNS)})"  # noqa: S608 (names are ours)
@@ -71,7 +73,30 @@ def _score_table(metric: str) -> npt.NDArray[np.float64]:
 
 
 _TABLES = {metric: _score_table(metric) for metric in TYPED}
-Piece = tuple[str, list[tuple[Any, ...]]]  # a statement filling the temporary table, its rows
+
+
+class Piece(NamedTuple):
+    """Rows for the temporary table and the statement that binds them. A typed piece's rows
+    hold only the account, the date and the `kept` sums: its metric, period and the other
+    sums (always 0) are written into `fill`, and put back by `table_rows()` for COPY."""
+
+    fill: str
+    rows: list[tuple[Any, ...]]
+    metric: str = ""  # "": custom answers, whose rows are whole rows of the table
+    period: str = ""
+    kept: tuple[int, ...] = ()
+
+    def table_rows(self) -> Iterator[tuple[Any, ...]]:
+        if not self.metric:
+            yield from self.rows
+            return
+        for account, start, *sums in self.rows:
+            row = [0] * len(SUM_FIELDS)
+            for i, value in zip(self.kept, sums, strict=True):
+                row[i] = value
+            yield (account, self.metric, self.period, start, *row)
+
+
 # A row as flush() sorts them: account, local day ordinal, sign, then each score (-1: none).
 _ROW = np.dtype([("account", np.int64), ("day", np.int32), ("sign", np.int8),
                  *((metric, np.int8) for metric in TYPED)])  # fmt: skip
@@ -130,14 +155,22 @@ class RollupDelta:
 
     def flush(self) -> None:
         """Write the accumulated deltas; call inside the transaction that wrote the rows."""
+        copy = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             cursor.execute(_CREATE)
             # A piece holds one metric and period, or custom answers only: PostgreSQL lets one
             # upsert change a row once, and an answer may be named like a typed metric.
-            for fill, rows in chain(self._typed_pieces(), self._custom_pieces()):
-                cursor.executemany(fill, rows)
+            for piece in chain(self._typed_pieces(), self._custom_pieces()):
+                if copy:
+                    with cursor.cursor.copy(_COPY) as stream:
+                        for row in piece.table_rows():
+                            stream.write_row(row)
+                else:
+                    cursor.executemany(piece.fill, piece.rows)
                 cursor.execute(_APPLY)
-                cursor.execute(f"DELETE FROM {_DELTA}")  # noqa: S608 (names are ours)
+                # On PostgreSQL, DELETE would leave the dead rows in the (never vacuumed)
+                # temporary table for every later piece's scan to read again.
+                cursor.execute(f"TRUNCATE {_DELTA}" if copy else f"DELETE FROM {_DELTA}")  # noqa: S608
         self._reset()
 
     def _typed_pieces(self) -> Iterator[Piece]:
@@ -168,7 +201,7 @@ class RollupDelta:
             if any(sums)
         )  # fmt: skip
         while piece := list(islice(rows, _PIECE_ROWS)):
-            yield _FILL, piece
+            yield Piece(_FILL, piece)
 
 
 def _slice_pieces(rows: npt.NDArray[np.void]) -> Iterator[Piece]:
@@ -227,7 +260,8 @@ def _pieces(
             for i in kept
         )
         accounts = (keys[piece] >> _ORDINAL_BITS).tolist()
-        yield fill, list(zip(accounts, dates[start_of_row].tolist(), *columns, strict=True))
+        rows = list(zip(accounts, dates[start_of_row].tolist(), *columns, strict=True))
+        yield Piece(fill, rows, metric, period, kept)
 
 
 @cache

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ from rapport.stats.metrics import MetricValue, compare, difference_interval, est
 
 VARIANCE_METRICS = {"csat": "CSAT (top-2 box %)", "nps": "NPS"}
 N_RESAMPLES = 1000
+CACHED_LIMITS = 256  # one per account × metric shown recently; a few KB each
 _SEED = 20260301  # fixed, so a page and its report show the same intervals
 
 
@@ -279,7 +281,7 @@ def _decomposed(
     cells1 = np.array([_categories(metric, current[k]) for k in keys], dtype=float)
     target = result.target.value if result.target else None
     effects = _effects(metric, keys, cells0, cells1, target)
-    low, high = _bca_limits(metric, keys, cells0, cells1, target, effects)
+    low, high = _bca_limits(metric, tuple(keys), _frozen(cells0), _frozen(cells1), target)
     k = len(keys)
     mix, rate = effects[:k], effects[k : 2 * k]
     to_target = effects[2 * k : 3 * k] if target is not None else None
@@ -355,16 +357,24 @@ def _effects(
     return np.concatenate([mix, rate, to_target, mix + rate, [mix.sum(), rate.sum()]])
 
 
+Cells = tuple[tuple[float, ...], ...]  # channel × category counts, hashable
+
+
+def _frozen(cells: npt.NDArray[np.float64]) -> Cells:
+    return tuple(tuple(row) for row in cells.tolist())
+
+
+@lru_cache(maxsize=CACHED_LIMITS)
 def _bca_limits(
-    metric: str,
-    keys: Sequence[str],
-    cells0: npt.NDArray[np.float64],
-    cells1: npt.NDArray[np.float64],
-    target: float | None,
-    effects: npt.NDArray[np.float64],
+    metric: str, keys: tuple[str, ...], frozen0: Cells, frozen1: Cells, target: float | None
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """BCa limits of every effect: each window's responses redrawn over its cells, and the
-    jackknife leaving out one response, which is the same for every response of a cell."""
+    jackknife leaving out one response, which is the same for every response of a cell.
+
+    A pure function of the counts (the seed is fixed), cached on them: the bootstrap is most
+    of the analytics page's time, and a response added, moved or rescored changes the counts
+    and so the key."""
+    cells0, cells1 = np.array(frozen0), np.array(frozen1)
     rng = np.random.default_rng(_SEED)
     draws = zip(_redraw(rng, cells0), _redraw(rng, cells1), strict=True)
     replicates = np.array([_effects(metric, keys, c0, c1, target) for c0, c1 in draws])
@@ -376,9 +386,15 @@ def _bca_limits(
             pair = (fewer, cells1) if side == 0 else (cells0, fewer)
             jackknife.append(_effects(metric, keys, *pair, target))
             counts.append(cells[cell])
-    return intervals.bca_interval(
-        replicates, estimate=effects, jackknife=np.array(jackknife), jackknife_counts=counts
+    low, high = intervals.bca_interval(
+        replicates,
+        estimate=_effects(metric, keys, cells0, cells1, target),
+        jackknife=np.array(jackknife),
+        jackknife_counts=counts,
     )
+    low.setflags(write=False)  # shared by every later call with the same counts
+    high.setflags(write=False)
+    return low, high
 
 
 def _redraw(rng: np.random.Generator, cells: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import requests
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
@@ -78,3 +80,21 @@ def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
         except subprocess.TimeoutExpired:
             process.kill()
     return process.communicate()
+
+
+def serve(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], str]:
+    """`rapport serve` on a free port, once it answers; the process and its base URL."""
+    port = free_port()
+    process = rapport(env, "serve", "--port", str(port), *args)
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        assert process.poll() is None, process.communicate()
+        try:
+            requests.get(f"{base}/healthz", timeout=60)  # the first request loads the app
+        except requests.RequestException:
+            return False
+        return True
+
+    wait_for(answers, timeout=180)
+    return process, base

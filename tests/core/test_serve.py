@@ -15,34 +15,17 @@ import pytest
 import requests
 
 from rapport.core.background import migrate_when_reachable
-from tests.processes import django_snippet, free_port, rapport, rapport_env, stop, wait_for
+from tests.processes import django_snippet, free_port, rapport_env, serve, stop, wait_for
 
 CSV = b"account,external_id,submitted_at,nps\nA-1,r1,2025-03-04,9\n"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _serve(env: dict[str, str], *args: str) -> tuple[Any, str]:
-    port = free_port()
-    process = rapport(env, "serve", "--port", str(port), *args)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        assert process.poll() is None, process.communicate()
-        try:
-            requests.get(f"{base}/healthz", timeout=60)  # the first request loads the app
-        except requests.RequestException:
-            return False
-        return True
-
-    wait_for(answers, timeout=180)
-    return process, base
 
 
 def test_serve_without_its_database_starts_and_answers_503(tmp_path):
     env = rapport_env(
         tmp_path, SECRET_KEY="test", DATABASE_URL="postgres://postgres@127.0.0.1:1/rapport"
     )
-    process, base = _serve(env)
+    process, base = serve(env)
     try:
         assert requests.get(f"{base}/healthz", timeout=60).status_code == 503
         api = requests.get(
@@ -128,7 +111,7 @@ def test_serve_migrates_once_the_database_is_back(tmp_path, fresh_postgres_datab
     proxy_port = free_port()  # nothing listens there yet: connection refused
     url = f"postgres://postgres@127.0.0.1:{proxy_port}/{fresh_postgres_database}"
     env = rapport_env(tmp_path, SECRET_KEY="test", DATABASE_URL=url)
-    process, base = _serve(env, "--no-worker")
+    process, base = serve(env, "--no-worker")
     try:
         assert requests.get(f"{base}/healthz", timeout=60).status_code == 503
         with _forwarder(proxy_port, 5432):
@@ -169,7 +152,7 @@ def test_an_upload_finishes_with_serve_alone(tmp_path: Path):
         result = issue_token(actor=admin, user=admin, name="test")[1]
         """,
     )
-    process, base = _serve(env)
+    process, base = serve(env)
     auth = {"Authorization": f"Bearer {token}"}
     try:
         upload = requests.post(

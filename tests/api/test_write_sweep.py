@@ -30,7 +30,6 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from rapport.analytics.models import LoyaltyProposal
 from rapport.api.router import api
@@ -57,6 +56,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.feedback.helpers import HEADER, csv_bytes
+from tests.routes import url_routes
 
 JSON = "application/json"
 WHEN = "2025-03-04T10:00:00+00:00"
@@ -322,15 +322,6 @@ def test_the_agent_role_is_the_one_that_may_record_feedback():
 # --- the web --------------------------------------------------------------------------------
 
 
-def _walk(patterns: Any, prefix: str = "", namespace: str = "") -> Any:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}"
-
-
 # Pages: a POST to them writes nothing (they are read-only pages, or the URL's GET form).
 WEB_READS = {
     "customers:portfolio",
@@ -408,7 +399,7 @@ def _web_calls(n: SimpleNamespace) -> list[tuple[str, str, str, dict[str, Any]]]
     """(name, route, url, data) for every web route that is swept, generic record routes once per
     record kind."""
     calls = []
-    for route, name in _walk(get_resolver().url_patterns):
+    for route, name in url_routes():
         if route.startswith(("admin/", "api/v1/")) or name in NOT_SWEPT | WEB_READS:
             continue
         kinds = list(RELATED_FORMS) if "<slug:kind>" in route else [""]
@@ -435,10 +426,10 @@ def test_every_write_route_is_swept(north):
     data. A new web route is swept by default; if it is a page, the read-only check fails
     until it is listed as one."""
     assert set(API_PAYLOADS) == set(api_write_routes())
-    names = {name for route, name in _walk(get_resolver().url_patterns) if "admin/" not in route}
+    names = {name for route, name in url_routes() if "admin/" not in route}
     assert set(WEB_PAYLOADS) | WEB_READS | NOT_SWEPT <= names
     assert {name for name, _, _, _ in _web_calls(north)} == names - WEB_READS - NOT_SWEPT - {
-        name for route, name in _walk(get_resolver().url_patterns) if route.startswith("api/v1/")
+        name for route, name in url_routes() if route.startswith("api/v1/")
     }
 
 

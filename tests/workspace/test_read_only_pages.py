@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
-from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.urls import Resolver404, resolve
 
 from rapport.analytics.models import LoyaltyProposal
 from rapport.api.services import issue_token
@@ -41,6 +41,7 @@ from tests.factories import (
     ResponseFactory,
     UserFactory,
 )
+from tests.routes import url_routes
 
 # The person's own things, which every role may change.
 OWN_WRITES = {"core:logout", "core:password-change", "api-tokens", "api-token-revoke"}
@@ -74,15 +75,6 @@ def _route_name(url: str) -> str | None:
     except Resolver404:
         return None
     return match.view_name
-
-
-def _walk(patterns: Any, prefix: str = "", namespace: str = "") -> Any:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}"
 
 
 @pytest.fixture
@@ -130,7 +122,7 @@ def agent_world(world: Any) -> SimpleNamespace:
 def _urls(n: SimpleNamespace) -> list[tuple[str, str]]:
     """(name, url) for every web route, the generic record routes once per record kind."""
     urls = []
-    for route, name in _walk(get_resolver().url_patterns):
+    for route, name in url_routes():
         if route.startswith(("admin/", "api/v1/")) or name == "core:logout":
             continue
         for kind in list(RELATED_FORMS) if "<slug:kind>" in route else [""]:

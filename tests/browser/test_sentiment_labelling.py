@@ -45,8 +45,11 @@ def test_label_a_comments_sentiment(page, live_server, labeller, shot, sign_in):
     )  # fmt: skip
 
 
-def _focused_card(page) -> str:
-    return page.evaluate("document.activeElement.closest('li.card')?.id || ''")
+def _wait_for_focus_on(page, card_id: str) -> None:
+    """The focus moves on htmx:afterSettle, a moment after the swap the counts come with."""
+    page.wait_for_function(
+        "id => document.activeElement.closest('li.card')?.id === id", arg=card_id, timeout=5000
+    )
 
 
 def test_label_by_keyboard_and_keep_the_focus(page, live_server, labeller, shot, sign_in):
@@ -64,7 +67,7 @@ def test_label_by_keyboard_and_keep_the_focus(page, live_server, labeller, shot,
     page.locator(f"#{first}", has_text="(labelled)").wait_for()
     page.locator("#label-counts", has_text="Best for sentiment (1 labelled)").wait_for()
     assert "1 of 50 labels" in page.locator("#sentiment-readiness").inner_text()
-    assert _focused_card(page) == second
+    _wait_for_focus_on(page, second)
     assert page.evaluate("document.activeElement.matches('form input:not([type=hidden])')")
     shot("focus-moved")
     page.keyboard.press("3")

@@ -10,6 +10,7 @@ from django.test import Client
 
 from rapport.core.models import Role, Team, User
 from tests.factories import AccountFactory, MembershipFactory, TeamFactory, UserFactory
+from tests.smtp import smtp_server  # noqa: F401 - a fixture for every mail test
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 

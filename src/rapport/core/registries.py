@@ -5,6 +5,8 @@ show their work without importing them (docs/architecture.md, decision 51).
   reads what another writes registers a higher number).
 - `ACCOUNT_TABS`: the tabs of the account page, each served by its own app
   (`{% account_tabs account current %}` in the `rapport` template library).
+- `NAV_ITEMS`: links the apps above analytics add to the main navigation, after the built-in
+  ones (`{% registered_nav %}`), with an optional count shown beside the label (unread, open).
 
 Each app registers from its `AppConfig.ready()`.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from django.http import HttpRequest
 
 T = TypeVar("T")
 
@@ -41,5 +45,14 @@ class AccountTab:
     url_name: str  # reversed with the account's id
 
 
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    current_prefix: str  # the item is marked current on every path that starts with it
+    count: Callable[[HttpRequest], int] | None = None  # e.g. unread notifications; 0 hides it
+
+
 PERIODIC: Registry[Callable[[], object]] = Registry()
 ACCOUNT_TABS: Registry[AccountTab] = Registry()
+NAV_ITEMS: Registry[NavItem] = Registry()

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from rapport.core import formats
-from rapport.core.registries import ACCOUNT_TABS
+from rapport.core.registries import ACCOUNT_TABS, NAV_ITEMS
 from rapport.stats.metrics import metric_def
 
 register = template.Library()
@@ -154,6 +154,24 @@ def page_url(context: dict[str, Any], page: int, param: str = "page", anchor: st
     params = context["request"].GET.copy()
     params[param] = page
     return "?" + params.urlencode() + (f"#{anchor}" if anchor else "")
+
+
+@register.inclusion_tag("core/includes/registered_nav.html", takes_context=True)
+def registered_nav(context: Any) -> dict[str, Any]:
+    """The navigation links of the apps above analytics (core.registries.NAV_ITEMS)."""
+    request = context["request"]
+    items = []
+    for item in NAV_ITEMS.in_order():
+        url = reverse(item.url_name)
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "current": request.path.startswith(item.current_prefix),
+                "count": item.count(request) if item.count else 0,
+            }
+        )
+    return {"items": items}
 
 
 @register.inclusion_tag("core/includes/account_tabs.html")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.feedback",
     "rapport.analytics",
     "rapport.enrichment",
+    "rapport.agreements",
     "rapport.workspace",
     "rapport.api",
 ]

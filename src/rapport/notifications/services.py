@@ -96,9 +96,12 @@ def notify(
     subscribed to `event`. When a `dedupe_key` suppressed every line, nothing new happened and
     no webhook is queued either. Returns the lines added."""
     if event is not None and not is_registered(event):
-        raise ValueError(
-            f"webhook event {event!r} is not registered "
-            "(notifications.events.register_event in the sending app's registrations)"
+        # No endpoint can subscribe to it, so it reaches none; said loudly in the log rather
+        # than failing the caller's write (an action opened, an alert raised).
+        log.warning(
+            "webhook event %r is not registered (notifications.events.register_event in the "
+            "sending app's registrations); no endpoint receives it",
+            event,
         )
     people: dict[int, User] = {}
     for user in recipients:

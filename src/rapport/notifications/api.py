@@ -1,8 +1,6 @@
 """/api/v1/notifications (one's own inbox) and /api/v1/webhooks (a team's endpoints, managers
 and administrators; another team's endpoint is a 404)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +64,12 @@ def list_notifications(request: HttpRequest, query: Query[InboxQuery]) -> Any:
     return selectors.inbox(user=request.user, kind=query.kind, unread=query.unread)
 
 
+# Before /notifications/{notification_id}, which would otherwise take "read-all" as an id.
+@router.post("/notifications/read-all", response=ReadAllOut)
+def read_all_notifications(request: HttpRequest, payload: ReadAllIn) -> Any:
+    return {"marked_read": services.mark_all_read(actor=request.user, kind=payload.kind)}
+
+
 @router.get("/notifications/{notification_id}", response=NotificationOut)
 def get_notification(request: HttpRequest, notification_id: int) -> Any:
     return _own(request, notification_id)
@@ -74,11 +78,6 @@ def get_notification(request: HttpRequest, notification_id: int) -> Any:
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)
 def read_notification(request: HttpRequest, notification_id: int) -> Any:
     return services.mark_read(actor=request.user, notification=_own(request, notification_id))
-
-
-@router.post("/notifications/read-all", response=ReadAllOut)
-def read_all_notifications(request: HttpRequest, payload: ReadAllIn) -> Any:
-    return {"marked_read": services.mark_all_read(actor=request.user, kind=payload.kind)}
 
 
 @router.get("/notification-settings", response=PreferenceIo)

@@ -53,6 +53,7 @@ LEASE = timedelta(minutes=5)
 # claiming it while it is being sent.
 LEASE_MARGIN = timedelta(seconds=60)
 EMAIL_TIMEOUT_SECONDS = 30
+WEBHOOK_FAILED = "webhook.failed"  # the kind of the inbox line when a delivery is given up
 MAX_ATTACHMENTS_BYTES = 20 * 1024 * 1024
 
 
@@ -569,6 +570,32 @@ def _finish_webhook(row: WebhookDelivery, *, code: int | None, error: str | None
         )
     if not held:
         log.warning("webhook %s: the claim ran out before it was finished", row.pk)
+    elif error is not None and later is None:
+        _tell_endpoint_owner(row, error=error)
+
+
+def _tell_endpoint_owner(row: WebhookDelivery, *, error: str) -> None:
+    """A delivery given up is worth a line in the inbox of whoever added the endpoint (one
+    unread line per endpoint, however many deliveries fail)."""
+    endpoint = (
+        WebhookEndpoint.objects.select_related("created_by", "team")
+        .filter(pk=row.endpoint_id)
+        .first()
+    )
+    if endpoint is None or endpoint.created_by is None:
+        return
+    notify(
+        recipients=[endpoint.created_by],
+        kind=WEBHOOK_FAILED,
+        subject=f"A webhook to {endpoint.url} was given up",
+        body=(
+            f"Delivery {row.pk} ({row.event}) failed {MAX_ATTEMPTS} times; the last error: "
+            f"{error[:300]}"
+        ),
+        link=f"/webhooks/{endpoint.pk}/",
+        team=endpoint.team,
+        dedupe_key=f"{WEBHOOK_FAILED}:{endpoint.pk}",
+    )
 
 
 def _send_webhooks(rows: list[WebhookDelivery]) -> None:

@@ -34,6 +34,8 @@ class EndpointForm(forms.Form):
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = queryset.order_by("name")
+        if teams is not None and len(teams) == 1:
+            team_field.empty_label = None  # the one team they manage, chosen already
         events_field = self.fields["events"]
         assert isinstance(events_field, forms.MultipleChoiceField)
         events_field.choices = [(name, f"{name} — {text}") for name, text in event_choices()]

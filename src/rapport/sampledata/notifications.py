@@ -22,6 +22,12 @@ from rapport.notifications.models import (
 from rapport.notifications.signing import new_secret
 
 DEMO_ENDPOINT = "https://hooks.example.com/rapport/events"
+REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 def _inbox(user: User, team: Team, now: datetime, rng: random.Random) -> list[Notification]:
@@ -86,7 +92,7 @@ def load_notifications(*, seed: int, demo_username: str, now: datetime | None = 
                     at=at,
                     worker=worker,
                     response_code=code,
-                    error=f"HTTP {code}: Service Unavailable" if failed else "",
+                    error=f"HTTP {code}: {REASONS[code]}" if failed else "",
                     next_try_at=at + timedelta(minutes=wait) if wait else None,
                 )
             )

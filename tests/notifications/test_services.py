@@ -117,3 +117,14 @@ def test_an_unregistered_event_is_logged_and_reaches_no_endpoint(world, caplog):
     )
     assert len(lines) == 1  # the caller's notification is not lost
     assert "'nope' is not registered" in caplog.text
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line(world):
+    world.user.email = "alice@example.com"
+    world.user.save()
+    services.notify(
+        recipients=[world.user], kind="k", subject="Two\nlines\r\n", body="", link="", team=None
+    )
+    services.queue_email(to=["x@example.com"], subject="A\nB", body="b", team=None)
+    assert services.deliver_due() == 2
+    assert sorted(m.subject for m in mail.outbox) == ["A B", "Two lines"]

@@ -148,7 +148,7 @@ def notify(
                     team=team,
                     notification=line,
                     to=[address],
-                    subject=subject[:300],
+                    subject=_one_line(subject)[:300],
                     body=_notification_text(body=body, url=url),
                     reason=kind[:200],
                     next_due_at=now,
@@ -169,6 +169,11 @@ def notify(
                 },
             )
     return created
+
+
+def _one_line(text: str) -> str:
+    """A header may not hold a line break (Django refuses to send it)."""
+    return " ".join(text.split())
 
 
 def _notification_text(*, body: str, url: str) -> str:
@@ -264,7 +269,7 @@ def queue_email(
         delivery = EmailDelivery.objects.create(
             team=team,
             to=addresses,
-            subject=subject.replace("\n", " ")[:300],
+            subject=_one_line(subject)[:300],
             body=body,
             html=html or "",
             reason=reason[:200],

@@ -444,8 +444,13 @@ def deliver_due(*, limit: int = 100) -> int:
     tried = 0
     while tried < limit:
         batch = min(CLAIM_BATCH, limit - tried)
-        emails = claim_due(EmailDelivery.objects.all(), limit=batch, lease=LEASE)
-        hooks = claim_due(WebhookDelivery.objects.all(), limit=batch, lease=LEASE)
+        # One commit for the batch's claims: each UPDATE still takes its row only if it is due
+        # and free (another worker's UPDATE of the same row waits for this commit, then finds
+        # it taken), and nothing is sent before the claims are committed.
+        with transaction.atomic():
+            emails = claim_due(EmailDelivery.objects.all(), limit=batch, lease=LEASE)
+        with transaction.atomic():
+            hooks = claim_due(WebhookDelivery.objects.all(), limit=batch, lease=LEASE)
         if not emails and not hooks:
             break
         if emails:
@@ -495,7 +500,9 @@ def _finish_email(row: EmailDelivery, *, error: str | None) -> None:
         log.warning("e-mail %s: the claim ran out before it was finished", row.pk)
 
 
-def _message(row: EmailDelivery, connection: Any) -> EmailMultiAlternatives:
+def _message(
+    row: EmailDelivery, connection: Any, attachments: dict[int, list[EmailAttachment]]
+) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=row.subject,
         body=row.body,
@@ -506,7 +513,7 @@ def _message(row: EmailDelivery, connection: Any) -> EmailMultiAlternatives:
     )
     if row.html:
         message.attach_alternative(row.html, "text/html")
-    for attachment in row.attachments.all():
+    for attachment in attachments.get(row.pk, ()):
         message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     return message
 
@@ -520,13 +527,16 @@ def _send_emails(rows: list[EmailDelivery]) -> None:
         for row in rows:
             _finish_email(row, error=_error_text(error))
         return
+    attachments: dict[int, list[EmailAttachment]] = {}
+    for attachment in EmailAttachment.objects.filter(delivery__in=rows).order_by("id"):
+        attachments.setdefault(attachment.delivery_id, []).append(attachment)
     try:
         for row in rows:
             if _lease_short(row, timezone.now()):
                 _release(row)
                 continue
             try:
-                _message(row, connection).send()
+                _message(row, connection, attachments).send()
             except Exception as error:
                 _finish_email(row, error=_error_text(error))
             else:

@@ -34,6 +34,11 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- monitoring ---
+    EDIT_PLANS = "edit_plans"  # drafts of monitoring plans, their methods, KPIs and reports
+    AGREE_PLANS = "agree_plans"  # propose a plan and record the customer's sign-off
+    RECORD_ACTIVITIES = "record_activities"  # mark planned monitoring activities done
+    MANAGE_PLAN_TEMPLATES = "manage_plan_templates"  # the organisation's plan template per tier
 
 
 _ALL = set(Capability)
@@ -51,6 +56,9 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK, Capability.LABEL_COMMENTS},
     Role.AGENT: {Capability.VIEW, Capability.RECORD_FEEDBACK},
 }
+# --- monitoring ---
+# The templates are the organisation's, shared by every team: managers and administrators.
+ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER].discard(Capability.MANAGE_PLAN_TEMPLATES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rapport.analytics.variance.targets import Target, register_provider
+from rapport.core.registries import PERIODIC
 from rapport.customers import services as customer_services
 from rapport.customers.models import Account
-from rapport.monitoring import selectors
+from rapport.feedback import hooks as feedback_hooks
+from rapport.monitoring import scheduling, selectors
 from rapport.monitoring.models import MonitoringPlan, ScheduledActivity
 
 
@@ -27,3 +29,9 @@ def register() -> None:
     register_provider("monitoring.agreed_kpi", agreed_target, order=10)
     if follow_account not in customer_services.ACCOUNT_MOVED_HOOKS:
         customer_services.ACCOUNT_MOVED_HOOKS.append(follow_account)
+    if scheduling.communication_logged not in customer_services.COMMUNICATION_LOGGED_HOOKS:
+        customer_services.COMMUNICATION_LOGGED_HOOKS.append(scheduling.communication_logged)
+    # A survey wave is done when its answers arrive, by import or through the API.
+    feedback_hooks.on_import_finished(scheduling.after_import)
+    feedback_hooks.on_accounts_changed(scheduling.after_responses_changed)
+    PERIODIC.register("monitoring.schedules", scheduling.run_schedules, order=60)

@@ -18,6 +18,14 @@ from rapport.monitoring.models import Kpi, PlanMethod, PlanReport, PlanVersion
 
 LONG_TEXT = 80
 INTERNAL_FIELDS = {"internal_notes", "target_margin_percent", "cost"}
+# The texts of a version the customer sees too, with their labels.
+SHARED_TEXT_FIELDS = (
+    ("objectives", "Objectives"),
+    ("information_needs", "Information needs (qualitative)"),
+    ("quantitative_needs", "Information needs (quantitative)"),
+    ("communication_plan", "Communication plan"),
+    ("trigger_criteria", "Trigger criteria"),
+)
 
 
 @dataclass(frozen=True)
@@ -185,19 +193,7 @@ def _list_diff(
 def version_field_values(
     version: PlanVersion, *, internal: bool = True
 ) -> dict[str, tuple[str, str]]:
-    values = {
-        name: (
-            str(PlanVersion._meta.get_field(name).verbose_name).capitalize(),
-            getattr(version, name),
-        )
-        for name in (
-            "objectives",
-            "information_needs",
-            "quantitative_needs",
-            "communication_plan",
-            "trigger_criteria",
-        )
-    }
+    values = {name: (label, getattr(version, name)) for name, label in SHARED_TEXT_FIELDS}
     if internal:
         values["internal_notes"] = ("Internal notes", version.internal_notes)
         margin = version.target_margin_percent

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from rapport.analytics.variance.targets import Target, register_provider
-from rapport.core.registries import PERIODIC
+from rapport.core.registries import ACCOUNT_TABS, NAV_ITEMS, PERIODIC, AccountTab, NavItem
 from rapport.customers import services as customer_services
 from rapport.customers.models import Account
 from rapport.feedback import hooks as feedback_hooks
-from rapport.monitoring import scheduling, selectors
+from rapport.monitoring import reminders, scheduling, selectors
 from rapport.monitoring.models import MonitoringPlan, ScheduledActivity
+from rapport.notifications.events import register_event
 
 
 def agreed_target(account: Account, metric: str) -> Target | None:
@@ -35,3 +36,10 @@ def register() -> None:
     feedback_hooks.on_import_finished(scheduling.after_import)
     feedback_hooks.on_accounts_changed(scheduling.after_responses_changed)
     PERIODIC.register("monitoring.schedules", scheduling.run_schedules, order=60)
+    PERIODIC.register("monitoring.reminders", reminders.run_reminders, order=60)
+    register_event(reminders.EVENT_DUE, "A planned monitoring activity falls due soon", order=60)
+    register_event(reminders.EVENT_OVERDUE, "A planned monitoring activity is overdue", order=60)
+    ACCOUNT_TABS.register("plan", AccountTab("plan", "Plan", "monitoring:account-plan"), order=40)
+    NAV_ITEMS.register(
+        "monitoring", NavItem("Monitoring", "monitoring:schedule", "/monitoring/"), order=60
+    )

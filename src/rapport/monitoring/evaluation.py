@@ -179,7 +179,7 @@ def _reached_by_communications(
 def evaluate_methods(
     *, accounts: QuerySet[Account], days: int = DEFAULT_DAYS, now: datetime | None = None
 ) -> Evaluation:
-    """The figures of every method used on the accounts in the last `days` (5 queries)."""
+    """The figures of every method used on the accounts in the last `days` (6 queries)."""
     end = now or timezone.now()
     start = end - timedelta(days=days)
     account_ids = set(accounts.values_list("pk", flat=True))

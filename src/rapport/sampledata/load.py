@@ -27,6 +27,7 @@ from rapport.customers.models import (
 )
 from rapport.feedback.models import Response
 from rapport.sampledata.generate import generate
+from rapport.sampledata.monitoring import load_monitoring
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -96,6 +97,7 @@ def load_demo(
         write_plan(plan)
         read = rebuild_rollups()
         refresh_health()
+        load_monitoring(seed=seed, today=today or timezone.localdate())
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

@@ -199,7 +199,9 @@ def methods_page(request: HttpRequest) -> HttpResponse:
     context = {
         "result": result,
         "ranked": result.ranked(),
-        "per_account": per_account,
+        "per_account": Paginator(per_account, settings.RAPPORT_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        ),
         "days": days,
         "teams": list(teams.values_list("pk", "name")),
         "team": int(team_id) if team_id.isdigit() else None,

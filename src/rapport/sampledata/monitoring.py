@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.core.models import User
-from rapport.customers.models import Account, Contact, DecisionRole, Tier
+from rapport.customers.models import Account, Communication, Contact, DecisionRole, Tier
 from rapport.monitoring import services
 from rapport.monitoring.models import (
     ActivityStatus,
@@ -29,6 +29,7 @@ from rapport.monitoring.models import (
     ScheduledActivity,
 )
 from rapport.monitoring.recurrence import organisation_zone
+from rapport.monitoring.scheduling import CHANNEL_KINDS, EARLY_WINDOW
 
 _REVIEW = {
     "kind": "business_review",
@@ -296,12 +297,20 @@ def _mark_past(rng: random.Random, today: date) -> None:
         .order_by("pk")
     )
     ops = connection.ops
+    conversations = _conversations(rows)
     values = []
     for activity in rows:
         draw = rng.random()
         done_at = invited = responses = next_due_at = done_by = on_time = None
-        status, via, note = ActivityStatus.DUE, "", ""
-        if draw < ON_TIME + LATE:
+        status, via, note, ref = ActivityStatus.DUE, "", "", ""
+        held = conversations.pop((activity.account_id, activity.kind, activity.pk), None)
+        if held is not None:
+            # A conversation logged in its window stands for the activity (as the hook does).
+            status, via, done_by = ActivityStatus.DONE, CompletedVia.COMMUNICATION, held[2]
+            done_at, ref = held[1], f"communication {held[0]}"
+            on_time = done_at < activity.late_after
+            note = "Logged conversation."
+        elif draw < ON_TIME + LATE:
             late = draw >= ON_TIME
             span = (activity.late_after - activity.due_at).total_seconds()
             offset = span * (1.2 + rng.random()) if late else span * rng.random() * 0.8
@@ -318,14 +327,53 @@ def _mark_past(rng: random.Random, today: date) -> None:
             next_due_at = activity.late_after  # the overdue notice is still to go
         values.append(
             (str(status), ops.adapt_datetimefield_value(done_at), done_by, on_time, str(via),
-             note, ops.adapt_datetimefield_value(next_due_at), invited, responses, activity.pk)
+             note, ref, ops.adapt_datetimefield_value(next_due_at), invited, responses,
+             activity.pk)
         )  # fmt: skip
     # One statement for all rows (bulk_update's CASE per field costs seconds here).
     table = ScheduledActivity._meta.db_table
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET status = %s, done_at = %s, done_by_id = %s, "  # noqa: S608
-            "done_on_time = %s, completed_via = %s, note = %s, next_due_at = %s, invited = %s, "
+            "done_on_time = %s, completed_via = %s, note = %s, source_ref = %s, "
+            "next_due_at = %s, invited = %s, "
             "responses = %s WHERE id = %s",
             values,
         )
+
+
+def _conversations(rows: list[ScheduledActivity]) -> dict[tuple[int, str, int], tuple]:
+    """For past calls, reviews and check-ins, a sample communication of the same account and
+    a matching channel logged from a week before the due time to its on-time limit (one query);
+    keyed by (account, kind, activity), each communication used once."""
+    kinds = {k for kinds in CHANNEL_KINDS.values() for k in kinds}
+    wanted = [a for a in rows if a.kind in kinds]
+    if not wanted:
+        return {}
+    earliest = min(a.due_at for a in wanted) - EARLY_WINDOW
+    by_account: dict[int, list[tuple]] = {}
+    for row in (
+        Communication.objects.filter(
+            account_id__in={a.account_id for a in wanted}, occurred_at__gte=earliest
+        )
+        .order_by("occurred_at", "pk")
+        .values_list("account_id", "pk", "occurred_at", "channel", "logged_by_id")
+    ):
+        by_account.setdefault(row[0], []).append(row)
+    found: dict[tuple[int, str, int], tuple] = {}
+    used: set[int] = set()
+    for activity in sorted(wanted, key=lambda a: a.due_at):
+        for _account, pk, occurred_at, channel, logged_by in by_account.get(
+            activity.account_id, []
+        ):
+            if pk in used or activity.kind not in CHANNEL_KINDS.get(channel, ()):
+                continue
+            if activity.due_at - EARLY_WINDOW <= occurred_at < activity.late_after:
+                found[(activity.account_id, activity.kind, activity.pk)] = (
+                    pk,
+                    occurred_at,
+                    logged_by or activity.owner_id,
+                )
+                used.add(pk)
+                break
+    return found

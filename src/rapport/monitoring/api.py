@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import create_model
 
 from rapport.core.api import Message, call_service
 from rapport.core.models import Membership
@@ -264,8 +265,6 @@ class ReportIn(Schema):
 
 
 def _patch_of(schema: type[Schema]) -> type[Schema]:
-    from pydantic import create_model
-
     fields = {k: (v.annotation | None, None) for k, v in schema.model_fields.items()}  # type: ignore[operator]
     return create_model(f"{schema.__name__[:-2]}Patch", __base__=Schema, **fields)  # type: ignore[call-overload]
 

@@ -17,10 +17,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from rapport.analytics.models import AccountSnapshot
 from rapport.core import formats
 from rapport.core.access import Actor, scope
 from rapport.core.models import User
 from rapport.customers.models import Account
+from rapport.monitoring.diff import SHARED_TEXT_FIELDS
 from rapport.monitoring.models import (
     ActivityStatus,
     Kpi,
@@ -33,8 +35,9 @@ from rapport.monitoring.models import (
     PlanVersion,
     ScheduledActivity,
 )
-from rapport.monitoring.recurrence import organisation_zone
+from rapport.monitoring.recurrence import describe, organisation_zone
 from rapport.stats import intervals
+from rapport.stats.metrics import estimate, metric_def
 
 # --- the contract ---------------------------------------------------------------------------
 
@@ -418,9 +421,6 @@ def _verdict(kpi: Kpi, value: float | None, enough: bool) -> str:
 def kpi_rows(*, account: Account, version: PlanVersion) -> list[KpiRow]:
     """The agreed KPIs with the account's 90-day figures (one query for all), then adherence
     to the plan's schedule as a KPI of its own (one query)."""
-    from rapport.analytics.models import AccountSnapshot
-    from rapport.stats.metrics import estimate, metric_def
-
     kpis = list(version.kpis.all())
     snapshots = {
         s.metric: s
@@ -512,9 +512,6 @@ class CustomerPlan:
 
 def customer_plan(version: PlanVersion) -> CustomerPlan:
     """From a version fetched with `version_contents` (no further queries)."""
-    from rapport.monitoring.diff import SHARED_TEXT_FIELDS
-    from rapport.monitoring.recurrence import describe
-    from rapport.stats.metrics import metric_def
 
     def person(user: Any) -> str:
         return (user.get_full_name() or user.get_username()) if user else "the account team"

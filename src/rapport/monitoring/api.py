@@ -537,9 +537,13 @@ def customer_version(request: HttpRequest, pk: int) -> Any:
 
 
 @router.get("/plan-versions/{pk}/diff", response=DiffOut)
-def version_diff(request: HttpRequest, pk: int, against: int) -> Any:
-    """What changed from version `against` to this one (text changes whole, items by lineage)."""
+def version_diff(request: HttpRequest, pk: int, against: int | None = None) -> Any:
+    """What changed from version `against` (default: the version this one was copied from) to
+    this one: fields, and methods, KPIs and reports matched by lineage."""
     new = _version(request, pk)
+    against = against if against is not None else new.based_on_id
+    if against is None:
+        raise HttpError(422, "against: this version was not copied from another; name one")
     old = _version(request, against)
     if old.plan_id != new.plan_id:
         raise HttpError(422, "against: choose a version of the same plan")

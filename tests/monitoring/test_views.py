@@ -143,3 +143,58 @@ def test_pages_make_a_bounded_number_of_queries(
     ):
         with django_assert_max_num_queries(most):
             assert user_client.get(url).status_code == 200
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_query_counts_do_not_grow_with_methods_and_activities(world, agreed, user_client):
+    from rapport.monitoring import services
+
+    plan = agreed.plan
+    draft = services.new_version(actor=world.user, plan=plan)
+    urls = [
+        f"/accounts/{world.account.pk}/plan/",
+        f"/plan-versions/{draft.pk}/",
+        f"/plan-versions/{draft.pk}/customer/",
+        f"/plans/{plan.pk}/versions/",
+        f"/accounts/{world.account.pk}/plan/calendar/?month=2026-12",
+        "/monitoring/",
+        "/monitoring/methods/",
+    ]
+    before = {url: _queries(user_client, url) for url in urls}
+    for kind in ("qa_sampling", "staff_feedback", "informal_contact"):
+        services.add_item(
+            actor=world.user,
+            version=draft,
+            model=PlanMethod,
+            data={"kind": kind, "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE,FR", "owner": world.user,
+                  "customer_contacts": [agreed.agreed_with]},
+        )  # fmt: skip
+    services.propose(actor=world.user, version=draft)
+    services.agree(
+        actor=world.user, version=draft, agreed_with=agreed.agreed_with, evidence_reference="x"
+    )
+    assert ScheduledActivity.objects.count() > 100
+    after = {url: _queries(user_client, url) for url in urls}
+    grown = {url: (before[url], n) for url, n in after.items() if n > before[url]}
+    assert not grown, grown
+
+
+def test_the_plan_follows_its_account_to_another_team(world, agreed):
+    from rapport.customers import services as customer_services
+    from rapport.customers.models import Account
+
+    account = Account.objects.get(pk=world.account.pk)
+    customer_services.update_account(
+        actor=world.admin, account=account, changes={"team_id": world.other_team.pk}
+    )
+    agreed.plan.refresh_from_db()
+    assert agreed.plan.team_id == world.other_team.pk
+    assert set(ScheduledActivity.objects.values_list("team_id", flat=True)) == {world.other_team.pk}

@@ -198,3 +198,17 @@ def test_the_plan_follows_its_account_to_another_team(world, agreed):
     agreed.plan.refresh_from_db()
     assert agreed.plan.team_id == world.other_team.pk
     assert set(ScheduledActivity.objects.values_list("team_id", flat=True)) == {world.other_team.pk}
+
+
+@freeze_time("2026-11-10 12:00:00")
+def test_the_navigation_counts_ones_own_overdue_activities(world, agreed, user_client):
+    from rapport.monitoring.registrations import overdue_count
+
+    request = type("Request", (), {"user": world.user})()
+    overdue = ScheduledActivity.objects.filter(
+        owner=world.user, status="due", late_after__lte=datetime(2026, 11, 10, 12, tzinfo=UTC)
+    ).count()
+    assert overdue > 0
+    assert overdue_count(request) == overdue
+    page = user_client.get("/monitoring/").content.decode()
+    assert f'Monitoring <span class="nav-count">{overdue}<' in page

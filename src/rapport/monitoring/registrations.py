@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
+from django.utils import timezone
+
 from rapport.analytics.variance.targets import Target, register_provider
 from rapport.core.registries import ACCOUNT_TABS, NAV_ITEMS, PERIODIC, AccountTab, NavItem
 from rapport.customers import services as customer_services
 from rapport.customers.models import Account
 from rapport.feedback import hooks as feedback_hooks
 from rapport.monitoring import reminders, scheduling, selectors
-from rapport.monitoring.models import MonitoringPlan, ScheduledActivity
+from rapport.monitoring.models import ActivityStatus, MonitoringPlan, ScheduledActivity
 from rapport.notifications.events import register_event
 
 
@@ -26,6 +29,15 @@ def follow_account(account: Account) -> None:
     ScheduledActivity.objects.filter(account_id=account.pk).update(team_id=account.team_id)
 
 
+def overdue_count(request: HttpRequest) -> int:
+    """The navigation's count: planned activities of one's own that are overdue."""
+    if not request.user.is_authenticated:
+        return 0
+    return ScheduledActivity.objects.filter(
+        owner_id=request.user.pk, status=ActivityStatus.DUE, late_after__lte=timezone.now()
+    ).count()
+
+
 def register() -> None:
     register_provider("monitoring.agreed_kpi", agreed_target, order=10)
     if follow_account not in customer_services.ACCOUNT_MOVED_HOOKS:
@@ -41,5 +53,7 @@ def register() -> None:
     register_event(reminders.EVENT_OVERDUE, "A planned monitoring activity is overdue", order=60)
     ACCOUNT_TABS.register("plan", AccountTab("plan", "Plan", "monitoring:account-plan"), order=40)
     NAV_ITEMS.register(
-        "monitoring", NavItem("Monitoring", "monitoring:schedule", "/monitoring/"), order=60
+        "monitoring",
+        NavItem("Monitoring", "monitoring:schedule", "/monitoring/", overdue_count),
+        order=60,
     )

@@ -151,25 +151,39 @@ def team_schedule(request: HttpRequest) -> HttpResponse:
     overall = selectors.adherence(accounts=accounts, start=start, end=today, now=now)
     per_account = selectors.adherence_by_account(accounts=accounts, start=start, end=today)
     per_owner = selectors.adherence_by_owner(accounts=accounts, start=start, end=today)
-    names = dict(accounts.filter(pk__in=list(per_account)).values_list("pk", "name"))
-    owners = {u.pk: u for u in User.objects.filter(pk__in=[k for k in per_owner if k])}
+    per_team = selectors.adherence_by_team(accounts=accounts, start=start, end=today)
     scope = scope_of(request.user)
     teams = Team.objects.all() if scope.all_teams else Team.objects.filter(pk__in=scope.team_ids)
+    names = dict(accounts.filter(pk__in=list(per_account)).values_list("pk", "name"))
+    owners = {u.pk: u for u in User.objects.filter(pk__in=[k for k in per_owner if k])}
+    team_choices = list(teams.values_list("pk", "name"))
+    team_names = dict(team_choices)
     context = {
         "overall": overall,
+        "per_team": sorted(
+            ((team_names.get(pk, "?"), a) for pk, a in per_team.items()), key=lambda row: row[0]
+        ),
         "per_account": sorted(
             ((names.get(pk, "?"), pk, a) for pk, a in per_account.items()),
             key=lambda row: (row[2].share if row[2].share is not None else 2, row[0]),
         ),
         "per_owner": sorted(
-            ((owners[pk].get_full_name() or owners[pk].username) if pk in owners else "no owner", a)
-            for pk, a in per_owner.items()
+            (
+                (
+                    (owners[pk].get_full_name() or owners[pk].username)
+                    if pk in owners
+                    else "no owner",
+                    a,
+                )
+                for pk, a in per_owner.items()
+            ),
+            key=lambda row: row[0],
         ),
         "overdue": overdue,
         "overdue_rows": _rows(list(overdue), now),
         "upcoming": upcoming,
         "upcoming_rows": _rows(list(upcoming), now),
-        "teams": list(teams.values_list("pk", "name")),
+        "teams": team_choices,
         "team": int(team_id) if team_id.isdigit() else None,
         "start": start,
         "today": today,

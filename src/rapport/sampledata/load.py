@@ -27,6 +27,7 @@ from rapport.customers.models import (
 )
 from rapport.feedback.models import Response
 from rapport.sampledata.generate import generate
+from rapport.sampledata.monitoring import load_monitoring
 from rapport.sampledata.notifications import load_notifications
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
@@ -98,6 +99,7 @@ def load_demo(
         read = rebuild_rollups()
         refresh_health()
         load_notifications(seed=seed, demo_username=DEMO_USERNAME)
+        load_monitoring(seed=seed, today=today or timezone.localdate())
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

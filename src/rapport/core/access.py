@@ -34,6 +34,10 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- notifications ---
+    # Add, change and remove a team's webhook endpoints, see their secrets once and their
+    # delivery logs: where the team's data is sent, so managers and administrators only.
+    MANAGE_WEBHOOKS = "manage_webhooks"
     # --- actions ---
     MANAGE_ACTIONS = "manage_actions"  # open, assign, progress and close actions; tell customers
     CONTRIBUTE_IDEAS = "contribute_ideas"  # every role, agents included
@@ -45,7 +49,8 @@ _ALL = set(Capability)
 ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.ADMIN: _ALL,
     Role.MANAGER: _ALL,
-    Role.ACCOUNT_MANAGER: _ALL - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS},
+    Role.ACCOUNT_MANAGER: _ALL
+    - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS, Capability.MANAGE_WEBHOOKS},
     Role.ANALYST: {
         Capability.VIEW,
         Capability.IMPORT_FEEDBACK,

@@ -125,4 +125,5 @@ def test_two_workers_claim_the_action_once(overdue):
         now = timezone.now()
         first = claim_due(Action.objects.all(), worker_id="w1", now=now)
         second = claim_due(Action.objects.all(), worker_id="w2", now=now)
-        assert [a.pk for a in first] == [overdue.pk] and second == []
+        assert [a.pk for a in first] == [overdue.pk]
+        assert second == []

@@ -30,19 +30,22 @@ def test_open_action_stores_audits_and_notifies_the_owner(crew, open_one):
     stored = Action.objects.get(pk=action.pk)
     assert (stored.owner, stored.status, stored.severity) == (crew.manager, "open", "high")
     assert stored.created_by == crew.owner
-    assert stored.baseline["scope"] == "account" and stored.baseline["n"] == 0
+    assert stored.baseline["scope"] == "account"
+    assert stored.baseline["n"] == 0
     assert stored.next_due_at is not None
     assert _audits(stored) == 1
     assert ActionEvent.objects.filter(action=stored, kind="opened").count() == 1
     [line] = Notification.objects.filter(recipient=crew.manager)
-    assert line.link == f"/actions/{stored.pk}/" and "Call the sponsor" in line.subject
+    assert line.link == f"/actions/{stored.pk}/"
+    assert "Call the sponsor" in line.subject
 
 
 def test_the_system_opens_actions_as_such(crew, open_one):
     action = open_one(actor=None)
     assert action.created_by is None
     event = AuditEvent.objects.get(object_type="actions.action", object_id=str(action.pk))
-    assert event.actor is None and event.actor_name == ""
+    assert event.actor is None
+    assert event.actor_name == ""
 
 
 def test_due_dates_follow_the_severity_and_the_setting(settings):
@@ -65,7 +68,8 @@ def test_service_refuses_an_owner_of_another_team(crew, open_one):
     with pytest.raises(ValidationError) as error:
         open_one(owner=crew.other)
     assert list(error.value.message_dict) == ["owner"]
-    assert not Action.objects.exists() and not Notification.objects.exists()
+    assert not Action.objects.exists()
+    assert not Notification.objects.exists()
 
 
 def test_service_refuses_an_inactive_owner(crew, open_one):
@@ -95,7 +99,8 @@ def test_api_refuses_an_owner_of_another_team(crew, api_client):
     answer = api_client.patch(
         f"/api/v1/actions/{action.pk}", {"owner": crew.other.pk}, content_type="application/json"
     )
-    assert answer.status_code == 422 and answer.json()["detail"].startswith("owner:")
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("owner:")
     idea = Idea.objects.create(team=crew.team, text="Weekly call", author=crew.agent)
     client = Client()
     client.force_login(crew.manager)
@@ -104,7 +109,8 @@ def test_api_refuses_an_owner_of_another_team(crew, api_client):
         json.dumps({"owner": crew.other.pk}),
         content_type="application/json",
     )
-    assert answer.status_code == 422 and answer.json()["detail"].startswith("owner:")
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("owner:")
     assert Idea.objects.get(pk=idea.pk).status == "new"
 
 
@@ -181,8 +187,10 @@ def test_done_needs_an_outcome_and_closed_is_final(crew, open_one):
         actor=crew.owner, action=action, status="done", outcome="Weekly delivery calls agreed"
     )
     stored = Action.objects.get(pk=action.pk)
-    assert stored.status == ActionStatus.DONE and stored.closed_at is not None
-    assert stored.closed_on == done.closed_on and stored.next_due_at is None
+    assert stored.status == ActionStatus.DONE
+    assert stored.closed_at is not None
+    assert stored.closed_on == done.closed_on
+    assert stored.next_due_at is None
     assert stored.outcome == "Weekly delivery calls agreed"
     with pytest.raises(ValidationError):
         services.set_status(actor=crew.owner, action=action, status="open")
@@ -214,7 +222,8 @@ def test_agents_see_no_edit_control(crew, open_one):
     client = Client()
     client.force_login(crew.agent)
     page = client.get(f"/actions/{action.pk}/").content.decode()
-    assert "Change status" not in page and "/edit/" not in page
+    assert "Change status" not in page
+    assert "/edit/" not in page
     board = client.get("/actions/").content.decode()
     assert "Open an action" not in board
     swot = client.get(f"/accounts/{crew.account.pk}/actions/").content.decode()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rapport.enrichment",
     "rapport.monitoring",
     "rapport.actions",
+    "rapport.agreements",
     "rapport.workspace",
     "rapport.api",
 ]

@@ -128,7 +128,7 @@ class EventOut(Schema):
     at: datetime
     kind: str
     text: str
-    actor: int | None
+    actor: int | None = Field(None, alias="actor_id")
 
 
 class EscalationOut(ModelSchema):
@@ -184,6 +184,10 @@ class ActionDetailOut(ActionOut):
     events: list[EventOut]
     escalations: list[EscalationOut]
     loop_closure: LoopClosureOut | None
+
+    @staticmethod
+    def resolve_loop_closure(obj: Action) -> LoopClosure | None:
+        return LoopClosure.objects.filter(action=obj).first()
 
 
 def _figure(value: Any) -> dict[str, Any] | None:
@@ -257,16 +261,8 @@ def create_action(request: HttpRequest, payload: ActionIn) -> Any:
 
 @router.get("/actions/{pk}", response=ActionDetailOut)
 def get_action(request: HttpRequest, pk: int) -> Any:
-    action = selectors.get_action(request.user, pk)
-    return {
-        **ActionOut.from_orm(action).dict(),
-        "events": [
-            {"at": e.at, "kind": e.kind, "text": e.text, "actor": e.actor_id}
-            for e in action.events.all()
-        ],
-        "escalations": list(action.escalations.all()),
-        "loop_closure": LoopClosure.objects.filter(action=action).first(),
-    }
+    """The action with its history, escalations and the customer told (if so)."""
+    return selectors.get_action(request.user, pk)
 
 
 @router.patch("/actions/{pk}", response={200: ActionOut, 403: Message, 422: Message})

@@ -138,11 +138,23 @@ class ActionPlanIn(Schema):
 
 
 class ActionPlanDetailOut(ActionPlanOut):
-    actions: int
-    done_on_time: int
+    actions: int = Field(..., alias="total", description="Actions in the plan, not cancelled.")
+    done_on_time: int = Field(..., alias="on_time")
     share_on_time: float | None
     low: float | None
     high: float | None
+
+    @staticmethod
+    def resolve_share_on_time(obj: Any) -> float | None:
+        return performance.Share(obj.on_time, obj.total).value
+
+    @staticmethod
+    def resolve_low(obj: Any) -> float | None:
+        return performance.Share(obj.on_time, obj.total).low
+
+    @staticmethod
+    def resolve_high(obj: Any) -> float | None:
+        return performance.Share(obj.on_time, obj.total).high
 
 
 @router.get("/action-plans", response=list[ActionPlanOut])
@@ -158,15 +170,7 @@ def get_action_plan(request: HttpRequest, pk: int) -> Any:
     )
     if plan is None:
         raise Http404("No such plan.")
-    share = performance.Share(plan.on_time, plan.total)
-    return {
-        **ActionPlanOut.from_orm(plan).dict(),
-        "actions": plan.total,
-        "done_on_time": plan.on_time,
-        "share_on_time": share.value,
-        "low": share.low,
-        "high": share.high,
-    }
+    return plan
 
 
 @router.post("/action-plans", response={201: ActionPlanOut, 403: Message, 422: Message})
@@ -255,7 +259,7 @@ def list_personal_plans(request: HttpRequest) -> Any:
 @router.get("/personal-plans/{pk}", response=PersonalPlanDetailOut)
 def get_personal_plan(request: HttpRequest, pk: int) -> Any:
     plan = _plan(request, pk)
-    return {**PersonalPlanOut.from_orm(plan).dict(), "goals": list(plan.goals.all())}
+    return plan
 
 
 @router.post("/personal-plans", response={201: PersonalPlanOut, 403: Message, 422: Message})

@@ -26,6 +26,7 @@ from rapport.customers.models import (
     ExternalParty,
 )
 from rapport.feedback.models import Response
+from rapport.sampledata.actions import write_actions
 from rapport.sampledata.generate import generate
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
@@ -96,6 +97,7 @@ def load_demo(
         write_plan(plan)
         read = rebuild_rollups()
         refresh_health()
+        write_actions(seed=plan.seed, today=plan.today)
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

@@ -16,7 +16,14 @@ from rapport.analytics.public import window_sums
 from rapport.core import formats
 from rapport.core.models import Team
 from rapport.customers.models import Account
-from rapport.stats.metrics import MetricValue, compare, difference_interval, estimate, metric_def
+from rapport.stats.metrics import (
+    METRICS,
+    MetricValue,
+    compare,
+    difference_interval,
+    estimate,
+    metric_def,
+)
 
 BASELINE_DAYS = 90
 
@@ -132,8 +139,10 @@ def effect(action: Any, *, today: date | None = None) -> Effect | None:
     elif change.direction == "flat":
         statement = f"No significant change in {label}: the interval includes zero{so_far}."
     else:
-        better = (change.difference or 0) > 0
-        word = "improved" if better else "worsened"
+        up = (change.difference or 0) > 0
+        # NPS, CSAT and CES are better higher; a custom answer's direction is not known.
+        words = ("improved", "worsened") if metric in METRICS else ("rose", "fell")
+        word = words[0] if up else words[1]
         statement = f"{label} {word} significantly{so_far}."
     return Effect(
         **common, after=after, after_start=after_start, after_end=after_end, complete=complete,

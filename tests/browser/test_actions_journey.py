@@ -84,6 +84,11 @@ def test_open_from_swot_close_and_tell_the_customer(
     page.set_viewport_size({"width": 390, "height": 844})
     for path in ("/actions/", f"/actions/{action.pk}/", "/actions/performance/"):
         page.goto(f"{live_server.url}{path}")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390 + 1, (path, width)  # no sideways scrolling of the page
+        # Nothing of the page's own content runs off the side (tables scroll in their frame).
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('main *')]
+                .filter(e => e.getBoundingClientRect().right > 392 && !e.closest('.table-wrap'))
+                .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+        )
+        assert not wide, (path, wide)
         shot("narrow-" + (path.strip("/").replace("/", "-") or "board"))

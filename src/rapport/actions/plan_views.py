@@ -315,6 +315,10 @@ def performance(request: HttpRequest) -> HttpResponse:
 
             raise BadRequest(f"{name} must be an id (a whole number), not “{text}”.")
     kpi_page = request.GET.get("page")
+    managed = teams_where(request.user, Capability.MANAGE_PEOPLE)
+    if "team" not in request.GET and not person_text and managed.exists():
+        # A manager opens on their (first) team; "Just me" (team= empty) shows their own.
+        team_text = str(managed.order_by("name").values_list("pk", flat=True)[0])
     if team_text:
         team = Team.objects.filter(pk=int(team_text)).first()
         if team is None:
@@ -334,7 +338,7 @@ def performance(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "perf": result,
-        "managed_teams": teams_where(request.user, Capability.MANAGE_PEOPLE),
+        "managed_teams": managed.order_by("name"),
         "query": request.GET.urlencode(),
     }
     return render(request, "actions/performance.html", context)

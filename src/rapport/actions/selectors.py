@@ -123,7 +123,8 @@ def episode_state(user: Actor, action: Action, *, today: date | None = None) -> 
         action.metric
     ]
     if chart.limits is None:
-        return EpisodeState(False, f"No control chart yet: {chart.message or 'too few data'}.")
+        why = (chart.message or "too few responses").rstrip(".")
+        return EpisodeState(False, f"No control chart to judge yet: {why}.")
     opened = timezone.localtime(action.created_at).date()
     worse = [
         e for e in episodes(chart) if e.direction == "worse" and e.end >= opened - EPISODE_LOOKBACK

@@ -161,7 +161,7 @@ def open_action(
     action = create_audited(actor=actor, model=Action, fields=fields, team_id=team.pk, via=via)
     action.next_due_at = _escalation_due(action)
     Action.objects.filter(pk=action.pk).update(next_due_at=action.next_due_at)
-    who = actor.get_username() if actor is not None else "the system"
+    who = (actor.get_full_name() or actor.get_username()) if actor is not None else "the system"
     _event(action, actor, ActionEvent.Kind.OPENED, f"Opened by {who}, due {due_on:%d %b %Y}")
     where = f" for {account.name}" if account is not None else ""
     notify(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Sum
+
 from rapport.actions import baseline as baselines
 from rapport.actions.models import (
     Action,
@@ -23,23 +25,32 @@ from rapport.actions.models import (
     TeamActionPlan,
 )
 from rapport.actions.services import _escalation_due, end_of_day
+from rapport.analytics.models import MetricRollup
 from rapport.core.dates import organisation_zone
 from rapport.core.models import Membership, Role, Team, User
 from rapport.customers.models import Account, Communication, Contact
 from rapport.customers.services import refresh_contact_recency
 from rapport.sampledata.plan import DEMO_USERNAME
 
-# (title, description, metric, source kind) — what a key-account team works on.
+# (title, description, metric, what the customer is told once it is done).
 WORK = (
-    ("Fix late deliveries to the regional depots", "Weekly delivery call; slots agreed.", "csat"),
-    ("Answer billing queries within two days", "A named billing contact for the account.", "csat"),
-    ("Win back the sponsor after the outage", "Executive call and a service credit.", "nps"),
-    ("Cut repeat calls about order status", "Proactive dispatch e-mails.", "ces"),
-    ("Quarterly business review with procurement", "Agenda from the SWOT.", "nps"),
-    ("Train the new service desk team", "Two sessions on the account's processes.", "csat"),
-    ("Publish the escalation path to the customer", "One page, agreed with their ops lead.", "nps"),
-    ("Review the SLA reporting pack", "Add the missed-order trend.", "csat"),
-)
+    ("Fix late deliveries to the regional depots", "Weekly delivery call; slots agreed.", "csat",
+     "Deliveries to your depots now arrive in agreed slots, confirmed the day before."),
+    ("Answer billing queries within two days", "A named billing contact for the account.",
+     "csat", "You have a named billing contact who answers within two working days."),
+    ("Win back the sponsor after the outage", "Executive call and a service credit.", "nps",
+     "Our director called you; the outage's cause is fixed and a credit is on your invoice."),
+    ("Cut repeat calls about order status", "Proactive dispatch e-mails.", "ces",
+     "You now get an e-mail when each order is dispatched, so no need to call."),
+    ("Quarterly business review with procurement", "Agenda from the SWOT.", "nps",
+     "Quarterly reviews now follow the agenda you asked for, with the SLA trend."),
+    ("Train the new service desk team", "Two sessions on the account's processes.", "csat",
+     "Your service desk contacts were trained on your ordering process."),
+    ("Publish the escalation path to the customer", "One page, agreed with their ops lead.",
+     "nps", "The escalation path is agreed and published on your portal."),
+    ("Review the SLA reporting pack", "Add the missed-order trend.", "csat",
+     "The monthly SLA pack now shows the missed-order trend you asked for."),
+)  # fmt: skip
 IDEAS = (
     "Send a short note after every outage telling customers what we changed.",
     "Let key accounts book delivery slots themselves in the portal.",
@@ -76,7 +87,17 @@ def write_actions(*, seed: int, today: date) -> int:
         )
         if any(m.user_id == demo.pk for m in members):
             Membership.objects.filter(team=team, user=manager).update(manager=demo)
-        accounts = list(Account.objects.filter(team=team).order_by("-annual_value")[:6])
+        # The accounts with most CSAT answers, so that effects can be judged.
+        volume = dict(
+            MetricRollup.objects.filter(account__team=team, period="month", metric="csat")
+            .values("account_id")
+            .annotate(n=Sum("n"))
+            .values_list("account_id", "n")
+        )
+        ranked = sorted(
+            Account.objects.filter(team=team), key=lambda a: (-volume.get(a.pk, 0), a.pk)
+        )
+        accounts = ranked[:6]
         if not accounts:
             continue
         written += _team_story(rng, team, accounts, owners, manager, demo, today)
@@ -87,7 +108,7 @@ def write_actions(*, seed: int, today: date) -> int:
 def _action(
     team: Team,
     account: Account | None,
-    work: tuple[str, str, str],
+    work: tuple[str, ...],
     owner: User,
     creator: User,
     opened: date,
@@ -97,7 +118,7 @@ def _action(
     source_ref: str = "",
     **fields: object,
 ) -> Action:
-    title, description, metric = work
+    title, description, metric = work[:3]
     action = Action.objects.create(
         team=team,
         account=account,
@@ -288,12 +309,7 @@ def _team_story(
         plan=plan,
     )
     _close(done, owner(0), today - timedelta(days=112), "Agreed the new review agenda.")
-    _tell(
-        done,
-        owner(0),
-        today - timedelta(days=108),
-        "Quarterly reviews now follow the agenda you asked for, with the SLA trend.",
-    )
+    _tell(done, owner(0), today - timedelta(days=108), work[4][3])
     # Done late more recently: the after-period is still running.
     recent = _action(
         team,
@@ -308,12 +324,7 @@ def _team_story(
         plan=plan,
     )
     _close(recent, owner(1), today - timedelta(days=20), "Both sessions held.")
-    _tell(
-        recent,
-        owner(1),
-        today - timedelta(days=18),
-        "Your service desk contacts were trained on your ordering process.",
-    )
+    _tell(recent, owner(1), today - timedelta(days=18), work[5][3])
     cancelled = _action(
         team,
         None,
@@ -332,8 +343,9 @@ def _team_story(
     # Ideas: one accepted as an action, one declined, two new.
     agents = list(User.objects.filter(memberships__team=team, memberships__role=Role.AGENT))
     author = agents[0] if agents else owner(0)
-    accepted_action = _action(team, pick(4), (IDEAS[0][:120], IDEAS[0], "nps"), owner(1),
-                              manager, today - timedelta(days=12), today + timedelta(days=8),
+    idea_work = ("Tell customers what we changed after each outage", IDEAS[0], "nps")
+    accepted_action = _action(team, pick(4), idea_work, owner(1), manager,
+                              today - timedelta(days=12), today + timedelta(days=8),
                               "medium", "idea")  # fmt: skip
     accepted = Idea.objects.create(
         team=team, text=IDEAS[0], metric="nps", author=author, status="accepted",

@@ -164,3 +164,48 @@ def test_the_effect_api(crew, done_action, api_client):
     assert body["after"]["value"] == pytest.approx(80.0)
     assert body["difference_low"] == pytest.approx(30.0 - Z * 100 * math.sqrt(0.01025))
     assert body["statement"] == "CSAT improved significantly."
+
+
+def test_the_log_reads_a_pages_effects_at_once_with_the_same_figures(crew, done_action, open_one):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.actions.baseline import effects
+
+    team_action = open_one(account=None, metric="csat")
+    services.set_status(actor=crew.owner, action=team_action, status="done", outcome="ok")
+    team_action.refresh_from_db()
+    one_by_one = {a.pk: effect(a) for a in (done_action, team_action)}
+    with CaptureQueriesContext(connection) as queries:
+        at_once = effects([done_action, team_action])
+    assert len(queries) == 1
+    assert at_once == one_by_one
+
+
+def test_the_log_page_queries_do_not_grow_with_its_rows(crew, done_action, open_one):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(crew.owner)
+    told_at = dt.datetime(2026, 1, 12, 15, 0, tzinfo=dt.UTC)
+
+    def tell(action):
+        services.close_loop(
+            actor=crew.owner, action=action, told_what="Told", told_at=told_at, channel="call"
+        )
+
+    tell(done_action)
+    client.get("/actions/loops/")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/actions/loops/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for _ in range(4):
+        action = open_one(metric="csat")
+        services.set_status(actor=crew.owner, action=action, status="done", outcome="ok")
+        tell(action)
+    assert count() == few

@@ -38,6 +38,8 @@ def test_the_demo_has_the_whole_loop():
     assert closures
     measured = [effect(c.action) for c in closures]
     assert any(m is not None and m.complete and m.before.n and m.after.n for m in measured)
+    # The delivery incident was answered by an action whose effect the demo can show.
+    assert Action.objects.filter(source_kind="alert", title__startswith="Stop the").exists()
     client = Client()
     client.force_login(User.objects.get(username=DEMO_USERNAME))
     action = Action.objects.filter(loop_closure__isnull=False).first()

@@ -30,6 +30,7 @@ from rapport.core.dates import organisation_zone
 from rapport.core.models import Membership, Role, Team, User
 from rapport.customers.models import Account, Communication, Contact
 from rapport.customers.services import refresh_contact_recency
+from rapport.sampledata.generate import incidents_for
 from rapport.sampledata.plan import DEMO_USERNAME
 
 # (title, description, metric, what the customer is told once it is done).
@@ -101,6 +102,9 @@ def write_actions(*, seed: int, today: date) -> int:
         if not accounts:
             continue
         written += _team_story(rng, team, accounts, owners, manager, demo, today)
+        hit = [a for a in ranked if a.segment == DELIVERY_INCIDENT.segment]
+        if hit:
+            written += _incident_answered(team, hit[0], owners[0], manager, today)
     _personal_plan(demo, today)
     return written
 
@@ -210,6 +214,36 @@ def _escalate(action: Action, level: int, to: User, on: date) -> None:
     Action.objects.filter(pk=action.pk).update(escalation_level=level)
     action.escalation_level = level
     Action.objects.filter(pk=action.pk).update(next_due_at=_escalation_due(action))
+
+
+# The demo's delivery incident (sampledata.generate): an action answered it, and the customer
+# was told; its after-period is complete, so the page shows a significant improvement.
+DELIVERY_INCIDENT = incidents_for(date(2026, 1, 1))[0]
+
+
+def _incident_answered(
+    team: Team, account: Account, owner: User, manager: User, today: date
+) -> int:
+    incident = next(i for i in incidents_for(today) if i.theme == DELIVERY_INCIDENT.theme)
+    opened = incident.end  # when the control chart's episode was plain
+    work = (
+        f"Stop the {incident.label.lower()}",
+        "Second carrier on the depot routes; delivery slots confirmed the day before.",
+        "csat",
+    )
+    action = _action(
+        team, account, work, owner, manager, opened, opened + timedelta(days=2), "critical",
+        "alert", source_ref=incident.label,
+    )  # fmt: skip
+    _close(action, owner, opened + timedelta(days=4), "Second carrier live on all depot routes.")
+    _tell(
+        action,
+        owner,
+        opened + timedelta(days=7),
+        "A second carrier now serves your depot routes and each delivery slot is confirmed "
+        "the day before.",
+    )
+    return 1
 
 
 def _team_story(

@@ -119,6 +119,8 @@ def north(world) -> SimpleNamespace:
             "loyalty-proposals": LoyaltyProposal.objects.create(team=world.team, title="Keep"),
             # --- monitoring ---
             **_monitoring_records(world, account),
+            # --- actions ---
+            **_actions_records(world),
         },
         job=ImportJob.objects.create(
             created_by=world.user,
@@ -141,6 +143,52 @@ def north(world) -> SimpleNamespace:
             events=["webhook.test"],
         ),
     )
+
+
+# --- actions ---
+def _actions_records(world: Any) -> dict[str, Any]:
+    """North's action (done, on its account), idea, team plan, a personal plan of alice's with
+    North's manager, its goal, and alice's membership."""
+    from rapport.actions.models import Action, Idea, PersonalGoal, PersonalPlan, TeamActionPlan
+    from rapport.core.models import Membership
+
+    manager = UserFactory(username="north-manager")
+    MembershipFactory(user=manager, team=world.team, role=Role.MANAGER)
+    action = Action.objects.create(
+        team=world.team,
+        account=world.account,
+        title="North's action",
+        owner=world.user,
+        due_on=dt.date(2026, 1, 10),
+        status="done",
+        outcome="Done",
+        metric="nps",
+    )
+    personal = PersonalPlan.objects.create(
+        team=world.team,
+        person=world.user,
+        manager=manager,
+        title="North's plan",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 6, 30),
+    )
+    return {
+        "actions": action,
+        "ideas": Idea.objects.create(team=world.team, text="North's idea", author=world.user),
+        "action-plans": TeamActionPlan.objects.create(
+            team=world.team,
+            title="North's plan",
+            objective="x",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 3, 31),
+        ),
+        "personal-plans": personal,
+        "personal-goals": PersonalGoal.objects.create(
+            plan=personal, goal="Run reviews", due_on=dt.date(2026, 3, 1)
+        ),
+        "memberships": Membership.objects.get(user=world.user, team=world.team),
+        "north-manager": manager,
+    }
 
 
 def _snapshot() -> dict[str, dict[Any, dict[str, Any]]]:
@@ -304,6 +352,42 @@ API_PAYLOADS: dict[str, Payload] = {
     "POST /plan-change-requests/{pk}/decline": lambda n: {"response": "Taken over"},
     "POST /activities/{pk}/complete": lambda n: {"note": "Taken over"},
     "POST /plan-templates": lambda n: {"tier": "key", "name": "Intruder"},
+    # --- actions ---
+    "POST /actions": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "owner": n.member.pk,
+        "severity": "low",
+    },
+    "PATCH /actions/{pk}": lambda n: {"title": "Taken over"},
+    "POST /actions/{pk}/status": lambda n: {"status": "cancelled"},
+    "POST /actions/{pk}/loop-closure": lambda n: {
+        "told_what": "Taken over",
+        "told_at": WHEN,
+        "channel": "call",
+    },
+    "POST /ideas": lambda n: {"team": n.team.pk, "text": "Intruder"},
+    "POST /ideas/{pk}/accept": lambda n: {"owner": n.member.pk},
+    "POST /ideas/{pk}/decline": lambda n: {"reason": "Taken over"},
+    "POST /action-plans": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "objective": "x",
+        "period_start": "2026-01-01",
+        "period_end": "2026-02-01",
+    },
+    "POST /personal-plans": lambda n: {
+        "team": n.team.pk,
+        "person": n.member.pk,
+        "title": "Intruder",
+        "period_start": "2026-01-01",
+        "period_end": "2026-02-01",
+    },
+    "POST /personal-plans/{pk}/sign": lambda n: {},
+    "POST /personal-plans/{pk}/goals": lambda n: {"goal": "Intruder", "due_on": "2026-01-15"},
+    "PATCH /personal-goals/{pk}": lambda n: {"status": "achieved"},
+    "POST /personal-plans/{pk}/reviews": lambda n: {"note": "Intruder"},
+    "PATCH /memberships/{pk}/manager": lambda n: {"manager": n.records["north-manager"].pk},
 }
 # Writes the actor may make in their own team: South's new row, or an import job of their own.
 OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
@@ -319,6 +403,8 @@ AGENT_MAY = {
     # --- notifications ---
     "POST /notifications/read-all",
     "PUT /notification-settings",
+    # --- actions ---
+    "POST /ideas",  # CONTRIBUTE_IDEAS: every role
 }
 
 
@@ -386,8 +472,12 @@ def test_api_write_as_a_read_only_member(route, world, north, django_capture_on_
 
 
 def test_the_agent_role_is_the_one_that_may_record_feedback():
-    """AGENT_MAY is exactly the response routes because of this capability and no other."""
-    assert ROLE_CAPABILITIES[Role.AGENT] == {Capability.VIEW, Capability.RECORD_FEEDBACK}
+    """AGENT_MAY is exactly the response routes and ideas because of these capabilities."""
+    assert ROLE_CAPABILITIES[Role.AGENT] == {
+        Capability.VIEW,
+        Capability.RECORD_FEEDBACK,
+        Capability.CONTRIBUTE_IDEAS,  # --- actions ---
+    }
 
 
 # --- the web --------------------------------------------------------------------------------
@@ -426,6 +516,17 @@ WEB_READS = {
     "monitoring:schedule",
     "monitoring:methods",
     "monitoring:templates",
+    # --- actions ---
+    "actions:board",
+    "actions:board-export",
+    "actions:detail",
+    "actions:escalations",
+    "actions:loops",
+    "actions:loops-export",
+    "actions:plan",
+    "actions:personal-plan",
+    "actions:performance",
+    "actions:account",
 }
 NOT_SWEPT = {
     "core:login",
@@ -539,6 +640,69 @@ WEB_PAYLOADS: dict[str, Payload] = {
     },
     "monitoring:report-delete": lambda n: {},
     "monitoring:activity-done": lambda n: {"note": "Taken over"},
+    # --- actions ---
+    "actions:create": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "owner": n.member.pk,
+        "severity": "low",
+        "source_kind": "manual",
+    },
+    "actions:edit": lambda n: {
+        "title": "Taken over",
+        "owner": n.member.pk,
+        "severity": "low",
+        "due_on": "2026-05-01",
+    },
+    "actions:status": lambda n: {"status": "cancelled"},
+    "actions:close-loop": lambda n: {
+        "told_what": "Taken over",
+        "told_at": "2025-03-04T10:00",
+        "channel": "call",
+    },
+    "actions:ideas": lambda n: {"team": n.team.pk, "text": "Intruder"},
+    "actions:idea-accept": lambda n: {"owner": n.member.pk, "severity": "low"},
+    "actions:idea-decline": lambda n: {"reason": "Taken over"},
+    "actions:plans": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "objective": "x",
+        "period_start": "2026-01-01",
+        "period_end": "2026-02-01",
+    },
+    "actions:personal-plans": lambda n: {
+        "team": n.team.pk,
+        "person": n.member.pk,
+        "title": "Intruder",
+        "period_start": "2026-01-01",
+        "period_end": "2026-02-01",
+    },
+    "actions:personal-sign": lambda n: {},
+    "actions:personal-goal": lambda n: {"goal": "Intruder", "due_on": "2026-01-15"},
+    "actions:personal-goal-status": lambda n: {"status": "achieved"},
+    "actions:personal-review": lambda n: {"note": "Intruder"},
+    "actions:team-managers": lambda n: {
+        "membership": n.records["memberships"].pk,
+        "manager": n.records["north-manager"].pk,
+    },
+}
+# --- actions ---
+# Web writes the read-only member may make (every role contributes ideas: CONTRIBUTE_IDEAS).
+WEB_AGENT_MAY = {"actions:ideas"}
+# The North record a web route's <pk> names, by route name.
+WEB_RECORDS = {
+    "actions:detail": "actions",
+    "actions:edit": "actions",
+    "actions:status": "actions",
+    "actions:close-loop": "actions",
+    "actions:idea-accept": "ideas",
+    "actions:idea-decline": "ideas",
+    "actions:plan": "action-plans",
+    "actions:personal-plan": "personal-plans",
+    "actions:personal-sign": "personal-plans",
+    "actions:personal-goal": "personal-plans",
+    "actions:personal-goal-status": "personal-goals",
+    "actions:personal-review": "personal-plans",
 }
 
 
@@ -553,6 +717,8 @@ def _record(name: str, kind: str, n: SimpleNamespace) -> Any:
         return n.records[MONITORING_WEB_RECORDS[name]]
     if kind:
         return n.records[kind]
+    if name in WEB_RECORDS:  # --- actions ---
+        return n.records[WEB_RECORDS[name]]
     return n.records["cost-entries" if name.startswith("customers:cost") else "loyalty-proposals"]
 
 
@@ -602,6 +768,8 @@ def test_web_write_is_refused(actor, world, north, django_capture_on_commit_call
     client = Client()
     client.force_login(world.other_user if actor == "other team" else north.agent)
     for name, route, url, data in _web_calls(north):
+        if actor == "read-only member" and name in WEB_AGENT_MAY:
+            continue  # allowed to every role (tests/actions cover what it writes)
         before = _snapshot()
         with django_capture_on_commit_callbacks(execute=True):
             answer = client.post(url, data)

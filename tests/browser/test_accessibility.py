@@ -72,6 +72,15 @@ NOT_PAGES = {
     "monitoring:kpi-delete",
     "monitoring:report-delete",
     "monitoring:activity-done",  # the form sits on the calendar
+    # --- actions ---
+    "actions:board-export",  # files, not pages
+    "actions:loops-export",
+    "actions:status",  # POST only: the forms sit on the action's page
+    "actions:close-loop",
+    "actions:personal-sign",  # POST only: the forms sit on the personal plan's page
+    "actions:personal-goal",
+    "actions:personal-goal-status",
+    "actions:personal-review",
 }
 
 
@@ -132,6 +141,7 @@ def _pages() -> dict[str, str]:
         "notifications:webhooks": reverse("notifications:webhooks"),
         "notifications:webhook-create": reverse("notifications:webhook-create"),
     }
+    pages |= _actions_pages(account)  # --- actions ---
     if commitment is not None:
         pages["customers:related-edit"] = reverse(
             "customers:related-edit", kwargs={"kind": "commitments", "pk": commitment.pk}
@@ -187,6 +197,43 @@ def _monitoring_pages() -> dict[str, str]:
         "monitoring:schedule": reverse("monitoring:schedule"),
         "monitoring:methods": reverse("monitoring:methods"),
         "monitoring:templates": reverse("monitoring:templates"),
+    }
+
+
+# --- actions ---
+def _actions_pages(account: Account) -> dict[str, str]:
+    """The actions pages on the demo's rows the demo manager may see."""
+    from rapport.actions.models import Action, Idea, PersonalPlan, TeamActionPlan
+
+    demo_user = User.objects.get(username=DEMO_USERNAME)
+    teams = demo_user.memberships.values_list("team_id", flat=True)
+    told = Action.objects.filter(team__in=teams, loop_closure__isnull=False).first()
+    still_open = Action.objects.filter(team__in=teams, status="open").first()
+    idea = Idea.objects.filter(team__in=teams, status="new").first()
+    assert told
+    assert still_open
+    assert idea
+    plan = TeamActionPlan.objects.filter(team__in=teams).first()
+    personal = PersonalPlan.objects.filter(manager=demo_user).first()
+    assert plan
+    assert personal
+    return {
+        "actions:board": reverse("actions:board"),
+        "actions:create": reverse("actions:create") + f"?source_kind=swot&account={account.pk}",
+        "actions:detail": reverse("actions:detail", kwargs={"pk": told.pk}),
+        "actions:edit": reverse("actions:edit", kwargs={"pk": still_open.pk}),
+        "actions:escalations": reverse("actions:escalations"),
+        "actions:loops": reverse("actions:loops"),
+        "actions:ideas": reverse("actions:ideas"),
+        "actions:idea-accept": reverse("actions:idea-accept", kwargs={"pk": idea.pk}),
+        "actions:idea-decline": reverse("actions:idea-decline", kwargs={"pk": idea.pk}),
+        "actions:plans": reverse("actions:plans"),
+        "actions:plan": reverse("actions:plan", kwargs={"pk": plan.pk}),
+        "actions:personal-plans": reverse("actions:personal-plans"),
+        "actions:personal-plan": reverse("actions:personal-plan", kwargs={"pk": personal.pk}),
+        "actions:performance": reverse("actions:performance"),
+        "actions:team-managers": reverse("actions:team-managers", kwargs={"team_id": told.team_id}),
+        "actions:account": reverse("actions:account", kwargs={"account_id": told.account_id}),
     }
 
 

@@ -45,6 +45,9 @@ from tests.routes import url_routes
 
 # The person's own things, which every role may change.
 OWN_WRITES = {"core:logout", "core:password-change", "api-tokens", "api-token-revoke"}
+# --- actions ---
+# Every role, agents included, may contribute an idea for improving service.
+OWN_WRITES |= {"actions:ideas"}
 
 
 class _Targets(HTMLParser):

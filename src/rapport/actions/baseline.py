@@ -5,6 +5,7 @@ difference `compare` tests with)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -12,11 +13,19 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from rapport.analytics.public import window_sums
+from rapport.analytics.public import day_sums, window_sums
 from rapport.core import formats
 from rapport.core.models import Team
 from rapport.customers.models import Account
-from rapport.stats.metrics import MetricValue, compare, difference_interval, estimate, metric_def
+from rapport.stats.metrics import (
+    METRICS,
+    SUM_FIELDS,
+    MetricValue,
+    compare,
+    difference_interval,
+    estimate,
+    metric_def,
+)
 
 BASELINE_DAYS = 90
 
@@ -84,8 +93,61 @@ class Effect:
         return formats.interval(self.diff_low, self.diff_high, 1, signed=True)
 
 
-def effect(action: Any, *, today: date | None = None) -> Effect | None:
-    """The action's effect on its metric (None without a metric or baseline)."""
+SumsReader = Callable[..., dict[str, float]]
+
+
+def _after_window(action: Any, today: date) -> tuple[date, date, int] | None:
+    """The after-period of a done action: first day, last day so far, full length in days."""
+    base = action.baseline or {}
+    if not action.metric or not base.get("sums") or action.closed_at is None:
+        return None
+    if action.status != "done":
+        return None
+    length = (date.fromisoformat(base["end"]) - date.fromisoformat(base["start"])).days + 1
+    start = timezone.localtime(action.closed_at).date() + timedelta(days=1)
+    return start, min(start + timedelta(days=length - 1), today), length
+
+
+def effects(actions: Sequence[Any], *, today: date | None = None) -> dict[int, Effect | None]:
+    """The effects of a page of actions from one read of the day rollups they need (the
+    loop-closure log), the same figures as `effect` one at a time."""
+    today = today or timezone.localdate()
+    windows = {a.pk: w for a in actions if (w := _after_window(a, today)) and w[1] >= w[0]}
+    if not windows:
+        return {a.pk: effect(a, today=today, sums=_no_query) for a in actions}
+    wanted = [a for a in actions if a.pk in windows]
+    scoped = [(a, (a.baseline or {}).get("scope") == "account") for a in wanted]
+    rows = day_sums(
+        metrics={a.metric for a in wanted},
+        start=min(w[0] for w in windows.values()),
+        end=max(w[1] for w in windows.values()),
+        account_ids={a.account_id for a, own in scoped if own},
+        team_ids={a.team_id for a, own in scoped if not own},
+    )
+
+    def from_rows(
+        *, team_id: int, account_id: int | None, metric: str, start: date, end: date
+    ) -> dict[str, float]:
+        total = dict.fromkeys(SUM_FIELDS, 0.0)
+        for row in rows:
+            mine = row["account_id"] == account_id if account_id else row["team_id"] == team_id
+            if mine and row["metric"] == metric and start <= row["day"] <= end:
+                for f in SUM_FIELDS:
+                    total[f] += row[f]
+        return total
+
+    return {a.pk: effect(a, today=today, sums=from_rows) for a in actions}
+
+
+def _no_query(**_: Any) -> dict[str, float]:
+    raise AssertionError("no after-period to read")  # pragma: no cover
+
+
+def effect(
+    action: Any, *, today: date | None = None, sums: SumsReader | None = None
+) -> Effect | None:
+    """The action's effect on its metric (None without a metric or baseline). `sums` reads a
+    window's sums (default: one aggregate query)."""
     base = action.baseline or {}
     if not action.metric or not base.get("sums"):
         return None
@@ -114,7 +176,7 @@ def effect(action: Any, *, today: date | None = None) -> Effect | None:
             difference=None, diff_low=None, diff_high=None,
             statement="Done today: the period after starts tomorrow.",
         )  # fmt: skip
-    after_sums = _sums(
+    after_sums = (sums or _sums)(
         team_id=action.team_id,
         account_id=action.account_id if base.get("scope") == "account" else None,
         metric=metric,
@@ -132,8 +194,10 @@ def effect(action: Any, *, today: date | None = None) -> Effect | None:
     elif change.direction == "flat":
         statement = f"No significant change in {label}: the interval includes zero{so_far}."
     else:
-        better = (change.difference or 0) > 0
-        word = "improved" if better else "worsened"
+        up = (change.difference or 0) > 0
+        # NPS, CSAT and CES are better higher; a custom answer's direction is not known.
+        words = ("improved", "worsened") if metric in METRICS else ("rose", "fell")
+        word = words[0] if up else words[1]
         statement = f"{label} {word} significantly{so_far}."
     return Effect(
         **common, after=after, after_start=after_start, after_end=after_end, complete=complete,

@@ -5,7 +5,7 @@ account); KPIs are shown a page of accounts at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from rapport.actions.models import Action, ActionStatus
 from rapport.analytics.rollups.selectors import snapshots_for
-from rapport.analytics.variance.targets import target_for
+from rapport.analytics.variance.targets import organisation_target
 from rapport.core.access import Actor, Capability, scope_of
 from rapport.core.models import Membership, Team, User
 from rapport.customers.models import (
@@ -28,6 +28,8 @@ from rapport.customers.models import (
     Contact,
     DecisionRole,
 )
+from rapport.monitoring.models import Kpi, PlanStatus
+from rapport.monitoring.selectors import source_text
 from rapport.stats.intervals import wilson
 from rapport.stats.metrics import MetricValue
 
@@ -103,11 +105,6 @@ class Performance:
     kpi_rows: list[KpiRow]
     team: Team | None = None
     person: User | None = None
-
-
-# Monitoring registers a bulk reader of agreed KPI targets here (decision 51); without one, the
-# organisation's defaults from analytics apply, marked as such.
-TARGET_READERS: list[Callable[[Sequence[Account], Sequence[str]], dict[tuple[int, str], Any]]] = []
 
 
 def period_from(query: Any, *, today: date | None = None) -> tuple[date, date]:
@@ -211,21 +208,30 @@ def figures(
     ]
 
 
-def _targets(accounts: Sequence[Account], metrics: Sequence[str]) -> dict[tuple[int, str], Any]:
-    agreed: dict[tuple[int, str], Any] = {}
-    for reader in TARGET_READERS:
-        agreed.update(reader(accounts, metrics))
-    shown = {}
-    for account in accounts:
-        for metric in metrics:
-            if (account.pk, metric) in agreed:
-                shown[(account.pk, metric)] = agreed[(account.pk, metric)]
-                continue
-            default = target_for(account, metric)
-            if default is not None:
-                shown[(account.pk, metric)] = KpiTargetShown(
-                    default.value, None, "higher", default.source, organisation_default=True
-                )
+def _targets(
+    accounts: Sequence[Account], metrics: Sequence[str]
+) -> dict[tuple[int, str], KpiTargetShown]:
+    """Each account's agreed KPI target (monitoring: the agreed plan's KPIs, read for the whole
+    page in one query, as `kpi_target` reads one), else the organisation's default, marked."""
+    agreed = Kpi.objects.filter(
+        version__plan__account_id__in=[a.pk for a in accounts],
+        version__status=PlanStatus.AGREED,
+        metric__in=list(metrics),
+    ).select_related("version", "version__plan")
+    shown: dict[tuple[int, str], KpiTargetShown] = {}
+    for kpi in agreed:
+        shown[(kpi.version.plan.account_id, kpi.metric)] = KpiTargetShown(
+            kpi.target, kpi.tolerance, kpi.direction, source_text(kpi.version), False
+        )
+    for metric in metrics:
+        default = organisation_target(metric)
+        if default is None:
+            continue
+        for account in accounts:
+            shown.setdefault(
+                (account.pk, metric),
+                KpiTargetShown(default.value, None, "higher", default.source, True),
+            )
     return shown
 
 

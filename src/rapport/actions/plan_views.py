@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,7 +28,6 @@ from rapport.actions.forms import (
     teams_where,
 )
 from rapport.actions.models import (
-    ActionStatus,
     GoalStatus,
     Idea,
     IdeaStatus,
@@ -36,7 +35,11 @@ from rapport.actions.models import (
     PersonalPlan,
     TeamActionPlan,
 )
-from rapport.actions.selectors import actions_for
+from rapport.actions.selectors import (
+    actions_for,
+    plans_with_progress,
+    visible_personal_plans,
+)
 from rapport.core.access import Capability, require, scope, scope_of
 from rapport.core.models import Membership, Team, User
 from rapport.core.query import query_choice
@@ -143,29 +146,6 @@ def idea_decline(request: HttpRequest, pk: int) -> HttpResponse:
 # --- team action plans -----------------------------------------------------------------------
 
 
-def _plan_progress(plans: Any) -> Any:
-    """Each plan with its actions counted (total, done on time, open, overdue) in the query."""
-    today = timezone.localdate()
-    not_cancelled = ~Q(actions__status=ActionStatus.CANCELLED)
-    return plans.annotate(
-        total=Count("actions", filter=not_cancelled),
-        on_time=Count(
-            "actions",
-            filter=Q(
-                actions__status=ActionStatus.DONE, actions__closed_on__lte=F("actions__due_on")
-            ),
-        ),
-        done=Count("actions", filter=Q(actions__status=ActionStatus.DONE)),
-        overdue=Count(
-            "actions",
-            filter=Q(
-                actions__status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS),
-                actions__due_on__lt=today,
-            ),
-        ),
-    )
-
-
 def action_plans(request: HttpRequest) -> HttpResponse:
     form = ActionPlanForm(request.POST or None, actor=request.user)
     if request.method == "POST":
@@ -178,7 +158,7 @@ def action_plans(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Plan created: add actions to it from their pages.")
                 return redirect("actions:plan", pk=plan.pk)
-    plans = _plan_progress(scope(TeamActionPlan.objects.select_related("team"), request.user))
+    plans = plans_with_progress(scope(TeamActionPlan.objects.select_related("team"), request.user))
     context = {
         "form": form,
         "may_create": scope_of(request.user).can(Capability.DECIDE_IDEAS, None),
@@ -189,7 +169,7 @@ def action_plans(request: HttpRequest) -> HttpResponse:
 
 def action_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = (
-        _plan_progress(scope(TeamActionPlan.objects.select_related("team"), request.user))
+        plans_with_progress(scope(TeamActionPlan.objects.select_related("team"), request.user))
         .filter(pk=pk)
         .first()
     )
@@ -208,13 +188,6 @@ def action_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- personal plans --------------------------------------------------------------------------
 
 
-def visible_plans(request: HttpRequest) -> Any:
-    rows = PersonalPlan.objects.select_related("person", "manager", "team")
-    if scope_of(request.user).all_teams:
-        return rows
-    return rows.filter(Q(person_id=request.user.pk) | Q(manager_id=request.user.pk))
-
-
 def personal_plans(request: HttpRequest) -> HttpResponse:
     form = PersonalPlanForm(request.POST or None, actor=request.user)
     if request.method == "POST":
@@ -229,7 +202,7 @@ def personal_plans(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Plan drafted: add the goals you agreed, then both sign.")
                 return redirect("actions:personal-plan", pk=plan.pk)
-    plans = visible_plans(request).annotate(
+    plans = visible_personal_plans(request.user).annotate(
         goal_count=Count("goals"),
         achieved=Count("goals", filter=Q(goals__status=GoalStatus.ACHIEVED)),
     )
@@ -242,7 +215,7 @@ def personal_plans(request: HttpRequest) -> HttpResponse:
 
 
 def _personal_plan(request: HttpRequest, pk: int) -> PersonalPlan:
-    plan = visible_plans(request).filter(pk=pk).first()
+    plan = visible_personal_plans(request.user).filter(pk=pk).first()
     if plan is None:  # another person's plan: as if it did not exist
         raise Http404("No such plan.")
     return plan
@@ -342,6 +315,10 @@ def performance(request: HttpRequest) -> HttpResponse:
 
             raise BadRequest(f"{name} must be an id (a whole number), not “{text}”.")
     kpi_page = request.GET.get("page")
+    managed = teams_where(request.user, Capability.MANAGE_PEOPLE)
+    if "team" not in request.GET and not person_text and managed.exists():
+        # A manager opens on their (first) team; "Just me" (team= empty) shows their own.
+        team_text = str(managed.order_by("name").values_list("pk", flat=True)[0])
     if team_text:
         team = Team.objects.filter(pk=int(team_text)).first()
         if team is None:
@@ -361,7 +338,7 @@ def performance(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "perf": result,
-        "managed_teams": teams_where(request.user, Capability.MANAGE_PEOPLE),
+        "managed_teams": managed.order_by("name"),
         "query": request.GET.urlencode(),
     }
     return render(request, "actions/performance.html", context)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,6 +17,8 @@ from rapport.actions.models import (
     ActionStatus,
     Escalation,
     LoopClosure,
+    PersonalPlan,
+    TeamActionPlan,
 )
 from rapport.analytics.control.charts import CHART_METRICS, ChartOptions
 from rapport.analytics.control.episodes import episodes
@@ -120,7 +123,8 @@ def episode_state(user: Actor, action: Action, *, today: date | None = None) -> 
         action.metric
     ]
     if chart.limits is None:
-        return EpisodeState(False, f"No control chart yet: {chart.message or 'too few data'}.")
+        why = (chart.message or "too few responses").rstrip(".")
+        return EpisodeState(False, f"No control chart to judge yet: {why}.")
     opened = timezone.localtime(action.created_at).date()
     worse = [
         e for e in episodes(chart) if e.direction == "worse" and e.end >= opened - EPISODE_LOOKBACK
@@ -132,3 +136,35 @@ def episode_state(user: Actor, action: Action, *, today: date | None = None) -> 
     if judged and last.end >= judged[-1].period_start:
         return EpisodeState(False, f"The episode {last.label(chart.period)} is still open.")
     return EpisodeState(True, f"The episode {last.label(chart.period)} ended {last.end:%d %b %Y}.")
+
+
+def plans_with_progress(plans: QuerySet[TeamActionPlan]) -> QuerySet[Any]:
+    """Each plan with its actions counted (total, done on time, open, overdue) in the query."""
+    today = timezone.localdate()
+    not_cancelled = ~Q(actions__status=ActionStatus.CANCELLED)
+    return plans.annotate(
+        total=Count("actions", filter=not_cancelled),
+        on_time=Count(
+            "actions",
+            filter=Q(
+                actions__status=ActionStatus.DONE, actions__closed_on__lte=F("actions__due_on")
+            ),
+        ),
+        done=Count("actions", filter=Q(actions__status=ActionStatus.DONE)),
+        overdue=Count(
+            "actions",
+            filter=Q(
+                actions__status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS),
+                actions__due_on__lt=today,
+            ),
+        ),
+    )
+
+
+def visible_personal_plans(user: Actor) -> QuerySet[PersonalPlan]:
+    """The person's own plans and those of people they manage on a plan; administrators all.
+    Nobody else sees a plan, not even other managers of the team (it is confidential)."""
+    rows = PersonalPlan.objects.select_related("person", "manager", "team")
+    if scope_of(user).all_teams:
+        return rows
+    return rows.filter(Q(person_id=user.pk) | Q(manager_id=user.pk))

@@ -161,7 +161,7 @@ def open_action(
     action = create_audited(actor=actor, model=Action, fields=fields, team_id=team.pk, via=via)
     action.next_due_at = _escalation_due(action)
     Action.objects.filter(pk=action.pk).update(next_due_at=action.next_due_at)
-    who = actor.get_username() if actor is not None else "the system"
+    who = (actor.get_full_name() or actor.get_username()) if actor is not None else "the system"
     _event(action, actor, ActionEvent.Kind.OPENED, f"Opened by {who}, due {due_on:%d %b %Y}")
     where = f" for {account.name}" if account is not None else ""
     notify(
@@ -403,6 +403,7 @@ def close_loop(
     """Record that the customer was told what changed, and log it as a communication of the
     account so the relationship history shows it."""
     require(actor, Capability.MANAGE_ACTIONS, action.team_id)
+    action = Action.objects.select_for_update().select_related("account").get(pk=action.pk)
     if action.account_id is None:
         raise ValidationError({"action": "Only an action on an account can close a loop."})
     if action.status != ActionStatus.DONE:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rapport.actions import board, exports, selectors, services
-from rapport.actions.baseline import effect
+from rapport.actions.baseline import effect, effects
 from rapport.actions.forms import (
     ActionEditForm,
     ActionForm,
@@ -248,9 +248,9 @@ def loop_log(request: HttpRequest) -> HttpResponse:
     filters = board.LoopFilters.from_query(request.GET)
     rows = board.loop_log(request.user, filters).prefetch_related("contacts")
     page = _page(request, rows)
+    measured = effects([closure.action for closure in page])  # one rollup read for the page
     for closure in page:
-        # One rollup aggregate per row, bounded by the page (RAPPORT_PAGE_SIZE).
-        closure.effect = effect(closure.action)
+        closure.effect = measured[closure.action_id]
     context = {
         "page": page,
         "filters": filters,

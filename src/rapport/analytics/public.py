@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from django.db.models import FloatField, OuterRef, Subquery, Sum
+from django.db.models import FloatField, OuterRef, Q, Subquery, Sum
 
 from rapport.analytics.models import AccountSnapshot, MetricRollup, Period
 from rapport.stats.metrics import SUM_FIELDS
@@ -40,3 +41,37 @@ def window_sums(
         rows = rows.filter(account__team_id=team_id)
     totals = rows.aggregate(**{f: Sum(f) for f in SUM_FIELDS})
     return {f: float(totals[f] or 0) for f in SUM_FIELDS}
+
+
+def day_sums(
+    *,
+    metrics: Iterable[str],
+    start: date,
+    end: date,
+    account_ids: Iterable[int] = (),
+    team_ids: Iterable[int] = (),
+) -> list[dict[str, Any]]:
+    """Day rollups (account_id, team_id, metric, day and SUM_FIELDS) of the given accounts and
+    of every account of the given teams, start..end inclusive: one query for a page of windows
+    (actions: the effects on the loop-closure log)."""
+    accounts, teams = list(account_ids), list(team_ids)
+    if not accounts and not teams:
+        return []
+    rows = MetricRollup.objects.filter(
+        period=Period.DAY,
+        metric__in=list(metrics),
+        period_start__gte=start,
+        period_start__lte=end,
+    ).filter(Q(account_id__in=accounts) | Q(account__team_id__in=teams))
+    return [
+        {
+            "account_id": r["account_id"],
+            "team_id": r["account__team_id"],
+            "metric": r["metric"],
+            "day": r["period_start"],
+            **{f: float(r[f] or 0) for f in SUM_FIELDS},
+        }
+        for r in rows.values(
+            "account_id", "account__team_id", "metric", "period_start", *SUM_FIELDS
+        )
+    ]

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI, Swagger
 
+from rapport.actions.api import router as actions_router
 from rapport.analytics.api import router as metrics_router
 from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
@@ -37,3 +38,4 @@ api.add_router("", feedback_router)
 api.add_router("", themes_router)
 api.add_router("", notifications_router)
 api.add_router("", monitoring_router)
+api.add_router("", actions_router)

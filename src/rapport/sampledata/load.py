@@ -26,6 +26,7 @@ from rapport.customers.models import (
     ExternalParty,
 )
 from rapport.feedback.models import Response
+from rapport.sampledata.actions import write_actions
 from rapport.sampledata.generate import generate
 from rapport.sampledata.monitoring import load_monitoring
 from rapport.sampledata.notifications import load_notifications
@@ -100,6 +101,7 @@ def load_demo(
         refresh_health()
         load_notifications(seed=seed, demo_username=DEMO_USERNAME)
         load_monitoring(seed=seed, today=today or timezone.localdate())
+        write_actions(seed=plan.seed, today=plan.today)
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import FloatField, OuterRef, Subquery
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
 
-from rapport.analytics.models import AccountSnapshot
+from django.db.models import FloatField, OuterRef, Subquery, Sum
+
+from rapport.analytics.models import AccountSnapshot, MetricRollup, Period
+from rapport.stats.metrics import SUM_FIELDS
 
 
 def snapshot_value(metric: str) -> Subquery:
@@ -13,3 +18,24 @@ def snapshot_value(metric: str) -> Subquery:
         AccountSnapshot.objects.filter(account=OuterRef("pk"), metric=metric).values("value")[:1],
         output_field=FloatField(),
     )
+
+
+def window_sums(
+    *, account_ids: Iterable[int], metric: str, start: date, end: date
+) -> dict[int, dict[str, float]]:
+    """Each account's metric sums over the days `start` ≤ day < `end`, from the day rollups
+    (one grouped query; accounts without responses are absent). The caller scopes the ids."""
+    grouped = (
+        MetricRollup.objects.filter(
+            account_id__in=list(account_ids),
+            metric=metric,
+            period=Period.DAY,
+            period_start__gte=start,
+            period_start__lt=end,
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(**{f: Sum(f) for f in SUM_FIELDS})
+    )
+    rows: Iterable[dict[str, Any]] = grouped  # type: ignore[assignment]
+    return {row["account_id"]: {f: float(row[f] or 0) for f in SUM_FIELDS} for row in rows}

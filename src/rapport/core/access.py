@@ -34,6 +34,11 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- agreements ---
+    # Review expectations, offer alternatives, record and announce changes to agreements.
+    REVIEW_EXPECTATIONS = "review_expectations"
+    # Record incidents, their affected accounts and notices; edit notice templates.
+    MANAGE_INCIDENTS = "manage_incidents"
 
 
 _ALL = set(Capability)

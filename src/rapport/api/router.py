@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI, Swagger
 
+from rapport.agreements.api import router as agreements_router
 from rapport.analytics.api import router as metrics_router
 from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
@@ -33,3 +34,4 @@ api.add_router("", customers_router)
 api.add_router("", metrics_router)
 api.add_router("", feedback_router)
 api.add_router("", themes_router)
+api.add_router("", agreements_router)

@@ -2,8 +2,6 @@
 accounts, notices and effect, notice templates. Same services as the pages: 422 naming the
 field, 404 for another team's ids."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
@@ -122,14 +120,15 @@ class DueOut(ModelSchema):
         fields = ["id", "account", "description", "source", "agreed", "agreed_on"]
 
 
-@router.get("/expectations/due-for-review", response=list[DueOut])
+class DueFilters(Schema):
+    days: int = Field(selectors.REVIEW_EVERY_DAYS, ge=1, le=3650)
+    team: int | None = None
+
+
+@router.get("/expectation-reviews/due", response=list[DueOut])
 @paginate
-def list_due(
-    request: HttpRequest,
-    days: int = Query(selectors.REVIEW_EVERY_DAYS, ge=1, le=3650),
-    team: int | None = None,
-) -> Any:
-    return selectors.review_schedule(request.user, days=days, team_id=team)
+def list_due(request: HttpRequest, filters: Query[DueFilters]) -> Any:
+    return selectors.review_schedule(request.user, days=filters.days, team_id=filters.team)
 
 
 @router.get("/expectation-reviews/{pk}", response=ReviewOut)
@@ -524,15 +523,17 @@ def notify_incident(request: HttpRequest, pk: int, payload: NotifyIn) -> Any:
     return Status(201, notices)
 
 
+class EffectFilters(Schema):
+    metric: Literal["nps", "csat"] = "nps"
+    weeks: int = Field(selectors.EFFECT_WEEKS, ge=1, le=52)
+
+
 @router.get("/incidents/{pk}/effect", response=EffectOut)
-def incident_effect(
-    request: HttpRequest,
-    pk: int,
-    metric: Literal["nps", "csat"] = "nps",
-    weeks: int = Query(selectors.EFFECT_WEEKS, ge=1, le=52),
-) -> Any:
+def incident_effect(request: HttpRequest, pk: int, filters: Query[EffectFilters]) -> Any:
     incident = selectors.get_incident(request.user, pk)
-    effect = selectors.incident_effect(incident=incident, metric=metric, weeks=weeks)
+    effect = selectors.incident_effect(
+        incident=incident, metric=filters.metric, weeks=filters.weeks
+    )
     return {
         "metric": effect.metric,
         "weeks": effect.weeks,

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -123,7 +123,8 @@ def review_schedule(
     user: Actor, *, days: int = REVIEW_EVERY_DAYS, team_id: int | None = None
 ) -> QuerySet[Expectation]:
     """Expectations of the actor's accounts never reviewed or last reviewed more than `days`
-    days ago, the longest unreviewed first."""
+    days ago: the never reviewed first, then the longest unreviewed (the same on both
+    databases, whose default places for nulls differ)."""
     cutoff = timezone.localdate() - timedelta(days=days)
     expectations = scope(
         Expectation.objects.select_related("account"), user, team_field="account__team"
@@ -132,7 +133,7 @@ def review_schedule(
         expectations = expectations.filter(account__team_id=team_id)
     return expectations.filter(
         Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=cutoff)
-    ).order_by("last_reviewed_on", "account__name", "pk")
+    ).order_by(F("last_reviewed_on").asc(nulls_first=True), "account__name", "pk")
 
 
 def team_unmet(user: Actor, *, team_id: int | None = None) -> QuerySet[ExpectationReview]:

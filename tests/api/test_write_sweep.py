@@ -31,6 +31,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from rapport.agreements import models as agreements_models
 from rapport.analytics.models import LoyaltyProposal
 from rapport.api.router import api
 from rapport.api.services import issue_token
@@ -63,6 +64,8 @@ WHEN = "2025-03-04T10:00:00+00:00"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Path parameters that name one of North's objects: another team gets a 404 for them.
 OWNED_PARAMS = {"account_id", "pk", "response_id", "import_id", "job_id", "team_id", "token_id"}
+# --- agreements ---
+OWNED_PARAMS |= {"expectation_id", "review_id", "affected_id"}
 VOLATILE = {"core.user": {"last_login"}, "api.apitoken": {"last_used_at"}}
 
 
@@ -114,6 +117,8 @@ def north(world) -> SimpleNamespace:
                 currency=account.currency,
             ),
             "loyalty-proposals": LoyaltyProposal.objects.create(team=world.team, title="Keep"),
+            # --- agreements ---
+            **_agreements_records(world, account),
         },
         job=ImportJob.objects.create(
             created_by=world.user,
@@ -126,6 +131,55 @@ def north(world) -> SimpleNamespace:
         theme=Theme.objects.create(slug="delivery", name="Delivery", phrases=["late"]),
         token=issue_token(actor=world.user, user=world.user, name="north")[0],
     )
+
+
+# --- agreements ---
+def _agreements_records(world: Any, account: Account) -> dict[str, Any]:
+    """North's review (not met) with an alternative, incident with its account, a notice
+    still to give, and a template."""
+    expectation = Expectation.objects.create(
+        account=account, description="Next-day delivery", source="contract"
+    )
+    review = agreements_models.ExpectationReview.objects.create(
+        expectation=expectation,
+        account=account,
+        outcome="not_met",
+        evidence="Late",
+        reviewed_on=dt.date(2025, 3, 1),
+        reasons_given="Carrier",
+        is_latest=True,
+    )
+    template = agreements_models.NotificationTemplate.objects.create(
+        team=world.team, name="North notice", kind="incident", subject="S", body="B"
+    )
+    incident = agreements_models.Incident.objects.create(
+        team=world.team,
+        title="North outage",
+        kind="outage",
+        description="Down",
+        started_at=dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC),
+    )
+    affected = agreements_models.AffectedAccount.objects.create(incident=incident, account=account)
+    contact = ContactFactory(account=account, preferred_channel="phone")
+    return {
+        "agreement-expectations": expectation,
+        "expectation-reviews": review,
+        "alternatives": agreements_models.Alternative.objects.create(
+            review=review, description="Courier"
+        ),
+        "notice-templates": template,
+        "incidents": incident,
+        "incident-accounts": affected,
+        "notices": agreements_models.Notice.objects.create(
+            account=account,
+            contact=contact,
+            incident=incident,
+            channel="phone",
+            status="due",
+            subject="S",
+            body="B",
+        ),
+    }
 
 
 def _snapshot() -> dict[str, dict[Any, dict[str, Any]]]:
@@ -242,6 +296,50 @@ API_PAYLOADS: dict[str, Payload] = {
     "POST /responses/{response_id}/labels": lambda n: {"sentiment": "negative"},
     "POST /sentiment/model/train": lambda n: {},
     "POST /sentiment/model/vader": lambda n: {},
+    # --- agreements ---
+    "PATCH /expectation-reviews/{pk}": lambda n: {"evidence": "Taken over"},
+    "DELETE /expectation-reviews/{pk}": lambda n: None,
+    "POST /expectations/{expectation_id}/reviews": lambda n: {
+        "outcome": "met",
+        "evidence": "Intruder",
+    },
+    "POST /expectation-reviews/{pk}/action": lambda n: {
+        "owner": n.member.pk,
+        "due_on": "2026-01-05",
+    },
+    "POST /expectation-reviews/{pk}/alternatives": lambda n: {"description": "Intruder"},
+    "POST /incident-accounts/{pk}/alternatives": lambda n: {"description": "Intruder"},
+    "DELETE /alternatives/{pk}": lambda n: None,
+    "POST /alternatives/{pk}/choose": lambda n: {"agreed_outcome": "Taken over"},
+    "POST /accounts/{account_id}/agreement-changes": lambda n: {
+        "subject": "other",
+        "what_changed": "Intruder",
+        "after": "Intruder",
+        "effective_on": "2026-01-05",
+        "contacts": [n.records["contacts"].pk],
+    },
+    "POST /incidents": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "kind": "outage",
+        "description": "x",
+        "started_at": WHEN,
+        "accounts": [n.account.pk],
+    },
+    "PATCH /incidents/{pk}": lambda n: {"title": "Taken over"},
+    "DELETE /incidents/{pk}": lambda n: None,
+    "PATCH /incident-accounts/{pk}": lambda n: {"impact": "Taken over"},
+    "POST /incidents/{pk}/notify": lambda n: {"template": n.records["notice-templates"].pk},
+    "POST /notices/{pk}/done": lambda n: {"summary": "Taken over"},
+    "POST /notice-templates": lambda n: {
+        "team": n.team.pk,
+        "name": "Intruder",
+        "kind": "incident",
+        "subject": "s",
+        "body": "b",
+    },
+    "PATCH /notice-templates/{pk}": lambda n: {"name": "Taken over"},
+    "DELETE /notice-templates/{pk}": lambda n: None,
 }
 # Writes the actor may make in their own team: South's new row, or an import job of their own.
 OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
@@ -263,6 +361,8 @@ def _api_url(route: str, n: SimpleNamespace) -> str:
         "response_id": n.response.pk,
         "import_id": n.job.pk,
         "theme_id": n.theme.pk,
+        # --- agreements ---
+        "expectation_id": n.records["agreement-expectations"].pk,
     }
     return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
 
@@ -343,6 +443,11 @@ WEB_READS = {
     "enrichment:themes",
     "enrichment:label",
     "enrichment:account-themes",
+    # --- agreements ---
+    "agreements:account-reviews",
+    "agreements:expectations",
+    "agreements:incidents",
+    "agreements:incident",
 }
 NOT_SWEPT = {
     "core:login",
@@ -381,6 +486,92 @@ WEB_PAYLOADS: dict[str, Payload] = {
     "enrichment:theme-add": lambda n: {"name": "Intruder", "phrases": "x"},
     "enrichment:theme-edit": lambda n: {"name": "Taken over", "phrases": "x"},
     "enrichment:label-response": lambda n: {"sentiment": "negative"},
+    # --- agreements ---
+    "agreements:change-create": lambda n: {
+        "subject": "other",
+        "what_changed": "Intruder",
+        "after": "Intruder",
+        "effective_on": "2026-01-05",
+        "contacts": [n.records["contacts"].pk],
+    },
+    "agreements:review-create": lambda n: {
+        "outcome": "met",
+        "evidence": "Intruder",
+        "reviewed_on": "2025-03-04",
+    },
+    "agreements:review-edit": lambda n: {
+        "outcome": "met",
+        "evidence": "Taken over",
+        "reviewed_on": "2025-03-04",
+    },
+    "agreements:review-action": lambda n: {
+        "action-owner": n.member.pk,
+        "action-due_on": "2026-01-05",
+        "action-severity": "low",
+    },
+    "agreements:review-alternative-create": lambda n: {
+        "description": "Intruder",
+        "provider": "inside",
+        "currency": "GBP",
+    },
+    "agreements:affected-alternative-create": lambda n: {
+        "description": "Intruder",
+        "provider": "inside",
+        "currency": "GBP",
+    },
+    "agreements:alternative-choose": lambda n: {"agreed_outcome": "Taken over"},
+    "agreements:incident-create": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "kind": "outage",
+        "severity": "low",
+        "description": "x",
+        "started_at": "2025-03-04T10:00",
+        "accounts": [n.account.pk],
+    },
+    "agreements:incident-edit": lambda n: {
+        "title": "Taken over",
+        "kind": "outage",
+        "severity": "low",
+        "description": "x",
+        "started_at": "2025-03-04T10:00",
+    },
+    "agreements:incident-notify": lambda n: {
+        "template": n.records["notice-templates"].pk,
+        "contacts": [n.records["contacts"].pk],
+    },
+    "agreements:affected-update": lambda n: {"impact": "Taken over"},
+    "agreements:notice-done": lambda n: {"summary": "Taken over"},
+    "agreements:templates": lambda n: {
+        "team": n.team.pk,
+        "name": "Intruder",
+        "kind": "incident",
+        "subject": "s",
+        "body": "b",
+    },
+    "agreements:template-edit": lambda n: {
+        "name": "Taken over",
+        "kind": "incident",
+        "subject": "s",
+        "body": "b",
+    },
+}
+# --- agreements ---
+# The record a route's <pk> names.
+AGREEMENTS_RECORDS = {
+    "agreements:review-edit": "expectation-reviews",
+    "agreements:review-delete": "expectation-reviews",
+    "agreements:review-action": "expectation-reviews",
+    "agreements:alternative-choose": "alternatives",
+    "agreements:alternative-delete": "alternatives",
+    "agreements:incident": "incidents",
+    "agreements:incident-edit": "incidents",
+    "agreements:incident-delete": "incidents",
+    "agreements:incident-notify": "incidents",
+    "agreements:affected-update": "incident-accounts",
+    "agreements:notice-done": "notices",
+    "agreements:template-edit": "notice-templates",
+    "agreements:template-delete": "notice-templates",
 }
 
 
@@ -390,6 +581,8 @@ def _param(ids: dict[str, Any], match: re.Match[str]) -> str:
 
 def _record(name: str, kind: str, n: SimpleNamespace) -> Any:
     """The North object a web route's <pk> names."""
+    if name in AGREEMENTS_RECORDS:  # --- agreements ---
+        return n.records[AGREEMENTS_RECORDS[name]]
     if kind:
         return n.records[kind]
     return n.records["cost-entries" if name.startswith("customers:cost") else "loyalty-proposals"]
@@ -413,6 +606,10 @@ def _web_calls(n: SimpleNamespace) -> list[tuple[str, str, str, dict[str, Any]]]
                 "theme_id": n.theme.pk,
                 "token_id": n.token.pk,
                 "kind": kind,
+                # --- agreements ---
+                "expectation_id": n.records["agreement-expectations"].pk,
+                "review_id": n.records["expectation-reviews"].pk,
+                "affected_id": n.records["incident-accounts"].pk,
             }
             url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", partial(_param, ids), route)
             data = WEB_PAYLOADS[name](n) if name in WEB_PAYLOADS else _CHANGE.get(kind, {})

@@ -207,8 +207,6 @@ def open_review_action(
 ) -> int:
     """Open an improvement action for an expectation that is not (fully) met
     (actions.open_action, source_kind "expectation_review"); returns the action's id."""
-    from rapport.actions.services import open_action
-
     account = review.account
     require(actor, Capability.REVIEW_EXPECTATIONS, account.team_id)
     if review.outcome == Outcome.MET:
@@ -216,6 +214,8 @@ def open_review_action(
     if review.action_id is not None:
         raise ValidationError({"action": "An action was already opened for this review."})
     require_member(fields={"owner": owner}, name="owner", team_id=account.team_id)
+    from rapport.actions.services import open_action
+
     with transaction.atomic():
         action = open_action(
             actor=_user(actor),

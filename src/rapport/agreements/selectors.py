@@ -23,7 +23,7 @@ from rapport.agreements.models import (
     NoticeStatus,
     NotificationTemplate,
 )
-from rapport.analytics.public import window_sums
+from rapport.analytics.public import window_sums_by_account
 from rapport.core.access import Actor, scope, scope_of
 from rapport.core.models import Team
 from rapport.customers.models import Account, Expectation
@@ -374,8 +374,8 @@ def incident_effect(
         for a in incident.affected.select_related("account").order_by("account__name")
     ]
     ids = [account_id for account_id, _ in accounts]
-    before = window_sums(account_ids=ids, metric=metric, start=before_start, end=start)
-    after = window_sums(account_ids=ids, metric=metric, start=start, end=after_end)
+    before = window_sums_by_account(account_ids=ids, metric=metric, start=before_start, end=start)
+    after = window_sums_by_account(account_ids=ids, metric=metric, start=start, end=after_end)
     min_n = settings.RAPPORT_MIN_N
     pooled_before: dict[str, float] = {}
     pooled_after: dict[str, float] = {}

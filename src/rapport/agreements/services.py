@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
+from rapport.actions.services import open_action
 from rapport.agreements import templating
 from rapport.agreements.models import (
     UNMET_OUTCOMES,
@@ -47,6 +48,7 @@ from rapport.customers.models import (
     PreferredChannel,
 )
 from rapport.customers.services import refresh_contact_recency
+from rapport.notifications.services import queue_email
 
 # The contacts an incident's notice goes to by default, in the order they are told.
 KEY_ROLES = (DecisionRole.DECISION_MAKER, DecisionRole.INFLUENCER, DecisionRole.SPONSOR)
@@ -214,8 +216,6 @@ def open_review_action(
     if review.action_id is not None:
         raise ValidationError({"action": "An action was already opened for this review."})
     require_member(fields={"owner": owner}, name="owner", team_id=account.team_id)
-    from rapport.actions.services import open_action
-
     with transaction.atomic():
         action = open_action(
             actor=_user(actor),
@@ -398,8 +398,6 @@ def _send_notice(
     elif channel == PreferredChannel.EMAIL and not contact.email:
         fields |= {"status": NoticeStatus.SKIPPED, "skip_reason": "no e-mail address"}
     elif channel == PreferredChannel.EMAIL:
-        from rapport.notifications.services import queue_email
-
         delivery = queue_email(
             to=[contact.email], subject=subject, body=body, team=team, reason="customer notice"
         )

@@ -11,7 +11,7 @@ urlpatterns = [
         name="account-reviews",
     ),
     path(
-        "accounts/<int:account_id>/agreement-changes/new/",
+        "accounts/<int:account_id>/expectations/change/",
         views.agreement_change_create,
         name="change-create",
     ),

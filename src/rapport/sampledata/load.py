@@ -26,6 +26,7 @@ from rapport.customers.models import (
     ExternalParty,
 )
 from rapport.feedback.models import Response
+from rapport.sampledata.agreements import load_agreements
 from rapport.sampledata.generate import generate
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
@@ -96,6 +97,7 @@ def load_demo(
         write_plan(plan)
         read = rebuild_rollups()
         refresh_health()
+        load_agreements(plan)  # reviews, alternatives, the billing incident and its notices
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

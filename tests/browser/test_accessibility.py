@@ -56,6 +56,15 @@ NOT_PAGES = {
     "notifications:read",  # POST only: the buttons sit on the inbox
     "notifications:read-all",
     "notifications:open",
+    # --- agreements ---  (POST only: their forms sit on the pages listed in _pages)
+    "agreements:review-delete",
+    "agreements:review-action",
+    "agreements:alternative-choose",
+    "agreements:alternative-delete",
+    "agreements:template-delete",
+    "agreements:incident-delete",
+    "agreements:affected-update",
+    "agreements:notice-done",
 }
 
 
@@ -124,7 +133,54 @@ def _pages() -> dict[str, str]:
         )
     if job is not None:
         pages["feedback:import"] = reverse("feedback:import", kwargs={"job_id": job.pk})
+    pages |= _agreements_pages(a)  # --- agreements ---
     return pages
+
+
+# --- agreements ---
+def _agreements_pages(a: dict[str, int]) -> dict[str, str]:
+    from rapport.agreements.models import (
+        AffectedAccount,
+        ExpectationReview,
+        Incident,
+        NotificationTemplate,
+    )
+
+    mine = {"account__team__memberships__user__username": DEMO_USERNAME}
+    review = ExpectationReview.objects.filter(outcome="not_met", **mine).order_by("pk").first()
+    incident = Incident.objects.filter(team__memberships__user__username=DEMO_USERNAME).first()
+    assert review is not None
+    assert incident is not None
+    affected = AffectedAccount.objects.filter(incident=incident).order_by("pk").first()
+    template = NotificationTemplate.objects.filter(team=incident.team).first()
+    assert affected is not None
+    assert template is not None
+    i = {"pk": incident.pk}
+    return {
+        "agreements:account-reviews": reverse("agreements:account-reviews", kwargs=a),
+        "agreements:change-create": reverse("agreements:change-create", kwargs=a),
+        "agreements:expectations": reverse("agreements:expectations"),
+        "agreements:review-create": reverse(
+            "agreements:review-create", kwargs={"expectation_id": review.expectation_id}
+        ),
+        "agreements:review-edit": reverse("agreements:review-edit", kwargs={"pk": review.pk}),
+        "agreements:review-alternative-create": reverse(
+            "agreements:review-alternative-create", kwargs={"review_id": review.pk}
+        ),
+        "agreements:incidents": reverse("agreements:incidents"),
+        "agreements:incident-create": reverse("agreements:incident-create"),
+        "agreements:incident": reverse("agreements:incident", kwargs=i),
+        "agreements:incident-edit": reverse("agreements:incident-edit", kwargs=i),
+        "agreements:incident-notify": reverse("agreements:incident-notify", kwargs=i),
+        "agreements:affected-alternative-create": reverse(
+            "agreements:affected-alternative-create", kwargs={"affected_id": affected.pk}
+        ),
+        "agreements:templates": reverse("agreements:templates"),
+        "agreements:template-edit": reverse("agreements:template-edit", kwargs={"pk": template.pk}),
+        "agreements: a reviewed account's expectations": reverse(
+            "agreements:account-reviews", kwargs={"account_id": review.account_id}
+        ),
+    }
 
 
 @pytest.fixture

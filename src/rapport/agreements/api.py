@@ -22,7 +22,7 @@ from rapport.agreements.models import (
     NotificationTemplate,
 )
 from rapport.core.api import Message, call_service
-from rapport.core.models import Team
+from rapport.core.models import Team, User
 from rapport.customers.models import Commitment, Contact, Expectation
 from rapport.customers.selectors import get_account
 
@@ -180,8 +180,6 @@ def delete_review(request: HttpRequest, pk: int) -> Any:
     response={201: ReviewOut, 403: Message, 422: Message},
 )
 def open_review_action(request: HttpRequest, pk: int, payload: ActionIn) -> Any:
-    from rapport.core.models import User
-
     review = selectors.get_review(request.user, pk)
     owner = User.objects.filter(pk=payload.owner).first()
     if owner is None:

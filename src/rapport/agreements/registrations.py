@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from rapport.agreements.selectors import due_notice_count
 from rapport.core.registries import ACCOUNT_TABS, NAV_ITEMS, AccountTab, NavItem
 
 
 def _due_notices(request: HttpRequest) -> int:
-    from rapport.agreements.selectors import due_notice_count
-
     return due_notice_count(request.user)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from rapport.agreements.models import (
     AgreementChange,
@@ -13,6 +14,7 @@ from rapport.agreements.models import (
     ExpectationReview,
     Incident,
     NotificationTemplate,
+    Outcome,
     TemplateKind,
 )
 from rapport.agreements.templating import PLACEHOLDERS
@@ -47,6 +49,12 @@ class ReviewForm(forms.ModelForm):
             "agreed_outcome": TEXT,
             "outcome": forms.RadioSelect,
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = Outcome.choices  # type: ignore[attr-defined]
+        if not self.instance.pk:
+            self.fields["reviewed_on"].initial = timezone.localdate()
 
 
 class AlternativeForm(forms.ModelForm):

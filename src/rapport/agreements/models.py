@@ -318,7 +318,7 @@ class AgreementChange(ConstrainedModel):
 
 
 class NoticeStatus(models.TextChoices):
-    QUEUED = "queued", "E-mail queued"
+    QUEUED = "queued", "E-mailed"  # handed to notifications' delivery (sent, with retries)
     DUE = "due", "To do"
     DONE = "done", "Done"
     SKIPPED = "skipped", "Not sent"

@@ -513,6 +513,7 @@ def incident_notify(request: HttpRequest, pk: int) -> HttpResponse:
             "templates": templates,
             "template": template,
             "previews": previews,
+            "to_tell": any(not p["told"] for p in previews),
         },
     )
 

@@ -201,7 +201,7 @@ def _reviews(rng: random.Random, today: date) -> None:
                     in enumerate(picked)
                 ]  # fmt: skip
                 if chosen:
-                    review.agreed_outcome = f"Agreed: {picked[0][0].lower()}, reviewed in 3 months."
+                    review.agreed_outcome = f"{picked[0][0]}, reviewed again in 3 months."
                 offered.append((review, alternatives, chosen))
             day -= timedelta(days=rng.randint(60, 120))
         reviews.extend(history)

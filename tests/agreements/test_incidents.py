@@ -315,3 +315,13 @@ def test_incident_page_queries_are_bounded(
                                  if c.preferred_channel == "meeting"])  # fmt: skip
     with django_assert_max_num_queries(baseline):
         user_client.get(f"/incidents/{incident.pk}/")
+
+
+def test_the_effect_window_defaults_to_the_incidents_length(world, incident):
+    assert selectors.effect_weeks(incident) == selectors.EFFECT_WEEKS  # not ended yet
+    incident.ended_at = incident.started_at + dt.timedelta(days=38)
+    assert selectors.effect_weeks(incident) == 6
+    incident.ended_at = incident.started_at + dt.timedelta(hours=5)
+    assert selectors.effect_weeks(incident) == 2
+    incident.ended_at = incident.started_at + dt.timedelta(days=400)
+    assert selectors.effect_weeks(incident) == 12

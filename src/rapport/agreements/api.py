@@ -523,15 +523,16 @@ def notify_incident(request: HttpRequest, pk: int, payload: NotifyIn) -> Any:
 
 class EffectFilters(Schema):
     metric: Literal["nps", "csat"] = "nps"
-    weeks: int = Field(selectors.EFFECT_WEEKS, ge=1, le=52)
+    weeks: int | None = Field(
+        None, ge=1, le=52, description="Defaults to the incident's length in weeks (2 to 12)."
+    )
 
 
 @router.get("/incidents/{pk}/effect", response=EffectOut)
 def incident_effect(request: HttpRequest, pk: int, filters: Query[EffectFilters]) -> Any:
     incident = selectors.get_incident(request.user, pk)
-    effect = selectors.incident_effect(
-        incident=incident, metric=filters.metric, weeks=filters.weeks
-    )
+    weeks = filters.weeks or selectors.effect_weeks(incident)
+    effect = selectors.incident_effect(incident=incident, metric=filters.metric, weeks=weeks)
     return {
         "metric": effect.metric,
         "weeks": effect.weeks,

@@ -3,6 +3,7 @@ the teams the actor may see (another team's ids are missing: 404)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -358,6 +359,15 @@ def _row(
         high=high,
         verdict=change.label,
     )
+
+
+def effect_weeks(incident: Incident) -> int:
+    """The default window: as many whole weeks as the incident lasted (2 to 12), so the weeks
+    after cover it; EFFECT_WEEKS while it has not ended."""
+    if incident.ended_at is None:
+        return EFFECT_WEEKS
+    days = (incident.ended_at - incident.started_at).total_seconds() / 86400
+    return min(12, max(2, math.ceil(days / 7)))
 
 
 def incident_effect(

@@ -405,7 +405,7 @@ def incident_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.get_incident(request.user, pk)
     metric = query_choice(request.GET, "metric", selectors.EFFECT_METRICS, "nps")
-    weeks = _int_param(request, "weeks", selectors.EFFECT_WEEKS, 1, 52)
+    weeks = _int_param(request, "weeks", selectors.effect_weeks(incident), 1, 52)
     can_manage = _can(request, Capability.MANAGE_INCIDENTS, incident.team_id)
     notices = selectors.incident_notices(incident)
     return render(

@@ -212,7 +212,9 @@ class IncidentKind(models.TextChoices):
 class Incident(ConstrainedModel):
     """An unexpected circumstance that affects some of a team's accounts."""
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="incidents")
+    # A team cannot be deleted while it has accounts (Account.team protects them); without
+    # accounts its incidents affect no one any more and go with it.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=IncidentKind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)

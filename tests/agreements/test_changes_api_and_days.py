@@ -98,3 +98,38 @@ def test_the_start_day_is_local(world, north, started_utc, local_day):
     assert effect.start == local_day
     assert (effect.overall.before.n, effect.overall.before.value) == (1, -100.0)
     assert (effect.overall.after.n, effect.overall.after.value) == (1, 100.0)
+
+
+def test_a_plan_change_names_a_version_of_the_accounts_plan(world, north):
+    from django.core.exceptions import ValidationError
+
+    from rapport.monitoring.models import MonitoringPlan, PlanVersion
+
+    ours = PlanVersion.objects.create(
+        plan=MonitoringPlan.objects.create(account=north.account, team=world.team), number=2
+    )
+    theirs = PlanVersion.objects.create(
+        plan=MonitoringPlan.objects.create(account=world.other_account, team=world.other_team),
+        number=1,
+    )
+    fields = {
+        "subject": "plan",
+        "what_changed": "Quarterly review becomes monthly",
+        "after": "Monthly service review",
+        "effective_on": dt.date(2030, 1, 1),
+    }
+    with pytest.raises(ValidationError) as refused:
+        services.record_agreement_change(
+            actor=world.user,
+            account=north.account,
+            fields={**fields, "plan_version": theirs},
+            contacts=[north.influencer],
+        )
+    assert "plan_version" in refused.value.message_dict
+    change = services.record_agreement_change(
+        actor=world.user,
+        account=north.account,
+        fields={**fields, "plan_version": ours},
+        contacts=[north.influencer],
+    )
+    assert AgreementChange.objects.get(pk=change.pk).plan_version == ours

@@ -25,6 +25,7 @@ from rapport.core.api import Message, call_service
 from rapport.core.models import Team, User
 from rapport.customers.models import Commitment, Contact, Expectation
 from rapport.customers.selectors import get_account
+from rapport.monitoring.models import PlanVersion
 
 router = Router(tags=["agreements"])
 
@@ -276,6 +277,7 @@ class ChangeIn(Schema):
     subject: Literal["expectation", "commitment", "plan", "other"]
     expectation: int | None = None
     commitment: int | None = None
+    plan_version: int | None = None
     what_changed: str = Field(..., min_length=1, max_length=200)
     before: str = ""
     after: str = Field(..., min_length=1)
@@ -308,6 +310,12 @@ def create_change(request: HttpRequest, account_id: int, payload: ChangeIn) -> A
             fields[name] = model.objects.filter(pk=fields[name], account_id=account.pk).first()
             if fields[name] is None:
                 raise HttpError(422, f"{name}: choose one of this account's")
+    if fields["plan_version"] is not None:
+        fields["plan_version"] = PlanVersion.objects.filter(
+            pk=fields["plan_version"], plan__account_id=account.pk
+        ).first()
+        if fields["plan_version"] is None:
+            raise HttpError(422, "plan_version: choose a version of this account's plan")
     contacts = list(Contact.objects.filter(pk__in=payload.contacts, account_id=account.pk))
     if len(contacts) != len(set(payload.contacts)):
         raise HttpError(422, "contacts: every contact must belong to this account")

@@ -21,6 +21,7 @@ from rapport.agreements.templating import PLACEHOLDERS
 from rapport.core.models import Team, User
 from rapport.customers.forms import DATE, DATETIME
 from rapport.customers.models import Account, Contact
+from rapport.monitoring.models import PlanVersion
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -126,6 +127,7 @@ class AgreementChangeForm(forms.ModelForm):
             "subject",
             "expectation",
             "commitment",
+            "plan_version",
             "what_changed",
             "before",
             "after",
@@ -137,6 +139,9 @@ class AgreementChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["expectation"].queryset = account.expectations.all()  # type: ignore[attr-defined]
         self.fields["commitment"].queryset = account.commitments.all()  # type: ignore[attr-defined]
+        self.fields["plan_version"].queryset = PlanVersion.objects.filter(  # type: ignore[attr-defined]
+            plan__account=account
+        ).order_by("-number")
         self.fields["contacts"].queryset = account.contacts.order_by("name")  # type: ignore[attr-defined]
         self.fields["contacts"].label_from_instance = _contact_label  # type: ignore[attr-defined]
         self.fields["template"].queryset = NotificationTemplate.objects.filter(  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from rapport.customers.models import (
     Expectation,
     PreferredChannel,
 )
+from rapport.monitoring.models import PlanVersion
 
 
 def _money() -> models.DecimalField:
@@ -296,6 +297,14 @@ class AgreementChange(ConstrainedModel):
     )
     commitment = models.ForeignKey(
         Commitment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    plan_version = models.ForeignKey(
+        PlanVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The monitoring plan's version whose change this announces.",
     )
     what_changed = models.CharField(max_length=200)
     before = models.TextField(blank=True, default="")

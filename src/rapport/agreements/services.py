@@ -507,13 +507,25 @@ def record_agreement_change(
     require(actor, Capability.REVIEW_EXPECTATIONS, account.team_id)
     data = _only(
         fields,
-        ("subject", "expectation", "commitment", "what_changed", "before", "after", "effective_on"),
+        (
+            "subject",
+            "expectation",
+            "commitment",
+            "plan_version",
+            "what_changed",
+            "before",
+            "after",
+            "effective_on",
+        ),
     )
     expectation, commitment = data.get("expectation"), data.get("commitment")
     if expectation is not None and expectation.account_id != account.pk:
         raise ValidationError({"expectation": "Choose an expectation of this account."})
     if commitment is not None and commitment.account_id != account.pk:
         raise ValidationError({"commitment": "Choose a commitment of this account."})
+    plan_version = data.get("plan_version")
+    if plan_version is not None and plan_version.plan.account_id != account.pk:
+        raise ValidationError({"plan_version": "Choose a version of this account's plan."})
     if data.get("subject") == ChangeSubject.EXPECTATION and expectation is None:
         raise ValidationError({"expectation": "Say which expectation's terms changed."})
     if data.get("subject") == ChangeSubject.COMMITMENT and commitment is None:

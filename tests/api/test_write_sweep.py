@@ -31,6 +31,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from rapport.agreements import models as agreements_models
 from rapport.analytics.models import LoyaltyProposal
 from rapport.api.router import api
 from rapport.api.services import issue_token
@@ -66,6 +67,8 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 OWNED_PARAMS = {"account_id", "pk", "response_id", "import_id", "job_id", "team_id", "token_id"}
 # --- notifications ---
 OWNED_PARAMS |= {"notification_id", "endpoint_id"}  # alice's notification, North's endpoint
+# --- agreements ---
+OWNED_PARAMS |= {"expectation_id", "review_id", "affected_id"}
 VOLATILE = {"core.user": {"last_login"}, "api.apitoken": {"last_used_at"}}
 
 
@@ -121,6 +124,8 @@ def north(world) -> SimpleNamespace:
             **_monitoring_records(world, account),
             # --- actions ---
             **_actions_records(world),
+            # --- agreements ---
+            **_agreements_records(world, account),
         },
         job=ImportJob.objects.create(
             created_by=world.user,
@@ -188,6 +193,55 @@ def _actions_records(world: Any) -> dict[str, Any]:
         ),
         "memberships": Membership.objects.get(user=world.user, team=world.team),
         "north-manager": manager,
+    }
+
+
+# --- agreements ---
+def _agreements_records(world: Any, account: Account) -> dict[str, Any]:
+    """North's review (not met) with an alternative, incident with its account, a notice
+    still to give, and a template."""
+    expectation = Expectation.objects.create(
+        account=account, description="Next-day delivery", source="contract"
+    )
+    review = agreements_models.ExpectationReview.objects.create(
+        expectation=expectation,
+        account=account,
+        outcome="not_met",
+        evidence="Late",
+        reviewed_on=dt.date(2025, 3, 1),
+        reasons_given="Carrier",
+        is_latest=True,
+    )
+    template = agreements_models.NotificationTemplate.objects.create(
+        team=world.team, name="North notice", kind="incident", subject="S", body="B"
+    )
+    incident = agreements_models.Incident.objects.create(
+        team=world.team,
+        title="North outage",
+        kind="outage",
+        description="Down",
+        started_at=dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC),
+    )
+    affected = agreements_models.AffectedAccount.objects.create(incident=incident, account=account)
+    contact = ContactFactory(account=account, preferred_channel="phone")
+    return {
+        "agreement-expectations": expectation,
+        "expectation-reviews": review,
+        "alternatives": agreements_models.Alternative.objects.create(
+            review=review, description="Courier"
+        ),
+        "notice-templates": template,
+        "incidents": incident,
+        "incident-accounts": affected,
+        "notices": agreements_models.Notice.objects.create(
+            account=account,
+            contact=contact,
+            incident=incident,
+            channel="phone",
+            status="due",
+            subject="S",
+            body="B",
+        ),
     }
 
 
@@ -388,6 +442,50 @@ API_PAYLOADS: dict[str, Payload] = {
     "PATCH /personal-goals/{pk}": lambda n: {"status": "achieved"},
     "POST /personal-plans/{pk}/reviews": lambda n: {"note": "Intruder"},
     "PATCH /memberships/{pk}/manager": lambda n: {"manager": n.records["north-manager"].pk},
+    # --- agreements ---
+    "PATCH /expectation-reviews/{pk}": lambda n: {"evidence": "Taken over"},
+    "DELETE /expectation-reviews/{pk}": lambda n: None,
+    "POST /expectations/{expectation_id}/reviews": lambda n: {
+        "outcome": "met",
+        "evidence": "Intruder",
+    },
+    "POST /expectation-reviews/{pk}/action": lambda n: {
+        "owner": n.member.pk,
+        "due_on": "2026-01-05",
+    },
+    "POST /expectation-reviews/{pk}/alternatives": lambda n: {"description": "Intruder"},
+    "POST /incident-accounts/{pk}/alternatives": lambda n: {"description": "Intruder"},
+    "DELETE /alternatives/{pk}": lambda n: None,
+    "POST /alternatives/{pk}/choose": lambda n: {"agreed_outcome": "Taken over"},
+    "POST /accounts/{account_id}/agreement-changes": lambda n: {
+        "subject": "other",
+        "what_changed": "Intruder",
+        "after": "Intruder",
+        "effective_on": "2026-01-05",
+        "contacts": [n.records["contacts"].pk],
+    },
+    "POST /incidents": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "kind": "outage",
+        "description": "x",
+        "started_at": WHEN,
+        "accounts": [n.account.pk],
+    },
+    "PATCH /incidents/{pk}": lambda n: {"title": "Taken over"},
+    "DELETE /incidents/{pk}": lambda n: None,
+    "PATCH /incident-accounts/{pk}": lambda n: {"impact": "Taken over"},
+    "POST /incidents/{pk}/notify": lambda n: {"template": n.records["notice-templates"].pk},
+    "POST /notices/{pk}/done": lambda n: {"summary": "Taken over"},
+    "POST /notice-templates": lambda n: {
+        "team": n.team.pk,
+        "name": "Intruder",
+        "kind": "incident",
+        "subject": "s",
+        "body": "b",
+    },
+    "PATCH /notice-templates/{pk}": lambda n: {"name": "Taken over"},
+    "DELETE /notice-templates/{pk}": lambda n: None,
 }
 # Writes the actor may make in their own team: South's new row, or an import job of their own.
 OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
@@ -420,6 +518,8 @@ def _api_url(route: str, n: SimpleNamespace) -> str:
         # --- notifications ---
         "notification_id": n.notification.pk,
         "endpoint_id": n.endpoint.pk,
+        # --- agreements ---
+        "expectation_id": n.records["agreement-expectations"].pk,
     }
     return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
 
@@ -527,6 +627,11 @@ WEB_READS = {
     "actions:personal-plan",
     "actions:performance",
     "actions:account",
+    # --- agreements ---
+    "agreements:account-reviews",
+    "agreements:expectations",
+    "agreements:incidents",
+    "agreements:incident",
 }
 NOT_SWEPT = {
     "core:login",
@@ -685,6 +790,75 @@ WEB_PAYLOADS: dict[str, Payload] = {
         "membership": n.records["memberships"].pk,
         "manager": n.records["north-manager"].pk,
     },
+    # --- agreements ---
+    "agreements:change-create": lambda n: {
+        "subject": "other",
+        "what_changed": "Intruder",
+        "after": "Intruder",
+        "effective_on": "2026-01-05",
+        "contacts": [n.records["contacts"].pk],
+    },
+    "agreements:review-create": lambda n: {
+        "outcome": "met",
+        "evidence": "Intruder",
+        "reviewed_on": "2025-03-04",
+    },
+    "agreements:review-edit": lambda n: {
+        "outcome": "met",
+        "evidence": "Taken over",
+        "reviewed_on": "2025-03-04",
+    },
+    "agreements:review-action": lambda n: {
+        "action-owner": n.member.pk,
+        "action-due_on": "2026-01-05",
+        "action-severity": "low",
+    },
+    "agreements:review-alternative-create": lambda n: {
+        "description": "Intruder",
+        "provider": "inside",
+        "currency": "GBP",
+    },
+    "agreements:affected-alternative-create": lambda n: {
+        "description": "Intruder",
+        "provider": "inside",
+        "currency": "GBP",
+    },
+    "agreements:alternative-choose": lambda n: {"agreed_outcome": "Taken over"},
+    "agreements:incident-create": lambda n: {
+        "team": n.team.pk,
+        "title": "Intruder",
+        "kind": "outage",
+        "severity": "low",
+        "description": "x",
+        "started_at": "2025-03-04T10:00",
+        "accounts": [n.account.pk],
+    },
+    "agreements:incident-edit": lambda n: {
+        "title": "Taken over",
+        "kind": "outage",
+        "severity": "low",
+        "description": "x",
+        "started_at": "2025-03-04T10:00",
+    },
+    "agreements:incident-notify": lambda n: {
+        "template": n.records["notice-templates"].pk,
+        "contacts": [n.records["contacts"].pk],
+    },
+    "agreements:affected-update": lambda n: {"impact": "Taken over"},
+    "agreements:notice-done": lambda n: {"summary": "Taken over"},
+    "agreements:templates": lambda n: {
+        "team": n.team.pk,
+        "name": "Intruder",
+        "kind": "incident",
+        "subject": "s",
+        "body": "b",
+    },
+    "agreements:template-edit": lambda n: {
+        "name": "Taken over",
+        "kind": "incident",
+        "subject": "s",
+        "body": "b",
+    },
 }
 # --- actions ---
 # Web writes the read-only member may make (every role contributes ideas: CONTRIBUTE_IDEAS).
@@ -704,6 +878,23 @@ WEB_RECORDS = {
     "actions:personal-goal-status": "personal-goals",
     "actions:personal-review": "personal-plans",
 }
+# --- agreements ---
+# The record a route's <pk> names.
+AGREEMENTS_RECORDS = {
+    "agreements:review-edit": "expectation-reviews",
+    "agreements:review-delete": "expectation-reviews",
+    "agreements:review-action": "expectation-reviews",
+    "agreements:alternative-choose": "alternatives",
+    "agreements:alternative-delete": "alternatives",
+    "agreements:incident": "incidents",
+    "agreements:incident-edit": "incidents",
+    "agreements:incident-delete": "incidents",
+    "agreements:incident-notify": "incidents",
+    "agreements:affected-update": "incident-accounts",
+    "agreements:notice-done": "notices",
+    "agreements:template-edit": "notice-templates",
+    "agreements:template-delete": "notice-templates",
+}
 
 
 def _param(ids: dict[str, Any], match: re.Match[str]) -> str:
@@ -715,6 +906,8 @@ def _record(name: str, kind: str, n: SimpleNamespace) -> Any:
     # --- monitoring ---
     if name in MONITORING_WEB_RECORDS:
         return n.records[MONITORING_WEB_RECORDS[name]]
+    if name in AGREEMENTS_RECORDS:  # --- agreements ---
+        return n.records[AGREEMENTS_RECORDS[name]]
     if kind:
         return n.records[kind]
     if name in WEB_RECORDS:  # --- actions ---
@@ -743,6 +936,10 @@ def _web_calls(n: SimpleNamespace) -> list[tuple[str, str, str, dict[str, Any]]]
                 # --- notifications ---
                 "notification_id": n.notification.pk,
                 "endpoint_id": n.endpoint.pk,
+                # --- agreements ---
+                "expectation_id": n.records["agreement-expectations"].pk,
+                "review_id": n.records["expectation-reviews"].pk,
+                "affected_id": n.records["incident-accounts"].pk,
             }
             url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", partial(_param, ids), route)
             data = WEB_PAYLOADS[name](n) if name in WEB_PAYLOADS else _CHANGE.get(kind, {})

@@ -81,6 +81,15 @@ NOT_PAGES = {
     "actions:personal-goal",
     "actions:personal-goal-status",
     "actions:personal-review",
+    # --- agreements ---  (POST only: their forms sit on the pages listed in _pages)
+    "agreements:review-delete",
+    "agreements:review-action",
+    "agreements:alternative-choose",
+    "agreements:alternative-delete",
+    "agreements:template-delete",
+    "agreements:incident-delete",
+    "agreements:affected-update",
+    "agreements:notice-done",
 }
 
 
@@ -163,6 +172,7 @@ def _pages() -> dict[str, str]:
         )
     # --- monitoring ---
     pages.update(_monitoring_pages())
+    pages |= _agreements_pages({"account_id": account.pk})  # --- agreements ---
     return pages
 
 
@@ -234,6 +244,52 @@ def _actions_pages(account: Account) -> dict[str, str]:
         "actions:performance": reverse("actions:performance"),
         "actions:team-managers": reverse("actions:team-managers", kwargs={"team_id": told.team_id}),
         "actions:account": reverse("actions:account", kwargs={"account_id": told.account_id}),
+    }
+
+
+# --- agreements ---
+def _agreements_pages(a: dict[str, int]) -> dict[str, str]:
+    from rapport.agreements.models import (
+        AffectedAccount,
+        ExpectationReview,
+        Incident,
+        NotificationTemplate,
+    )
+
+    mine = {"account__team__memberships__user__username": DEMO_USERNAME}
+    review = ExpectationReview.objects.filter(outcome="not_met", **mine).order_by("pk").first()
+    incident = Incident.objects.filter(team__memberships__user__username=DEMO_USERNAME).first()
+    assert review is not None
+    assert incident is not None
+    affected = AffectedAccount.objects.filter(incident=incident).order_by("pk").first()
+    template = NotificationTemplate.objects.filter(team=incident.team).first()
+    assert affected is not None
+    assert template is not None
+    i = {"pk": incident.pk}
+    return {
+        "agreements:account-reviews": reverse("agreements:account-reviews", kwargs=a),
+        "agreements:change-create": reverse("agreements:change-create", kwargs=a),
+        "agreements:expectations": reverse("agreements:expectations"),
+        "agreements:review-create": reverse(
+            "agreements:review-create", kwargs={"expectation_id": review.expectation_id}
+        ),
+        "agreements:review-edit": reverse("agreements:review-edit", kwargs={"pk": review.pk}),
+        "agreements:review-alternative-create": reverse(
+            "agreements:review-alternative-create", kwargs={"review_id": review.pk}
+        ),
+        "agreements:incidents": reverse("agreements:incidents"),
+        "agreements:incident-create": reverse("agreements:incident-create"),
+        "agreements:incident": reverse("agreements:incident", kwargs=i),
+        "agreements:incident-edit": reverse("agreements:incident-edit", kwargs=i),
+        "agreements:incident-notify": reverse("agreements:incident-notify", kwargs=i),
+        "agreements:affected-alternative-create": reverse(
+            "agreements:affected-alternative-create", kwargs={"affected_id": affected.pk}
+        ),
+        "agreements:templates": reverse("agreements:templates"),
+        "agreements:template-edit": reverse("agreements:template-edit", kwargs={"pk": template.pk}),
+        "agreements: a reviewed account's expectations": reverse(
+            "agreements:account-reviews", kwargs={"account_id": review.account_id}
+        ),
     }
 
 

@@ -106,7 +106,44 @@ CASES: dict[tuple[str, str], Case] = {
     ("customers:related-edit", "communications"): Case(
         lambda w: CommunicationFactory(account=w.account), "summary", "Renewal terms agreed"
     ),
+    # --- agreements ---
+    ("agreements:review-edit", ""): Case(
+        lambda w: _agreements_review(w), "evidence", "Two late reports in March"
+    ),
+    ("agreements:incident-edit", ""): Case(
+        lambda w: _agreements_incident(w), "title", "Warehouse flood"
+    ),
 }
+
+
+# --- agreements ---
+def _agreements_review(world: Any) -> Model:
+    from rapport.agreements import services
+
+    expectation = Expectation.objects.create(
+        account=world.account, description="Weekly report", source="contract"
+    )
+    return services.record_review(
+        actor=world.user,
+        expectation=expectation,
+        fields={"outcome": "not_met", "evidence": "Late", "reasons_given": "Strike"},
+    )
+
+
+def _agreements_incident(world: Any) -> Model:
+    from rapport.agreements import services
+
+    return services.create_incident(
+        actor=world.user,
+        team=world.team,
+        fields={
+            "title": "Outage",
+            "kind": "outage",
+            "description": "Down",
+            "started_at": timezone.now() - dt.timedelta(days=1),
+        },
+        account_ids=[world.account.pk],
+    )
 
 
 def _as_posted(form: forms.BaseForm) -> dict[str, Any]:

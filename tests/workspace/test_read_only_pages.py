@@ -80,6 +80,30 @@ def _route_name(url: str) -> str | None:
     return match.view_name
 
 
+# --- agreements ---
+def _agreements_ids(world: Any, expectation: Expectation) -> dict[str, int]:
+    from rapport.agreements.models import AffectedAccount, ExpectationReview, Incident
+
+    review = ExpectationReview.objects.create(
+        expectation=expectation,
+        account=world.account,
+        outcome="not_met",
+        evidence="Late",
+        reviewed_on=dt.date(2025, 3, 1),
+        reasons_given="Carrier",
+        is_latest=True,
+    )
+    incident = Incident.objects.create(
+        team=world.team,
+        title="Outage",
+        kind="outage",
+        description="Down",
+        started_at=dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC),
+    )
+    affected = AffectedAccount.objects.create(incident=incident, account=world.account)
+    return {"expectation_id": expectation.pk, "review_id": review.pk, "affected_id": affected.pk}
+
+
 @pytest.fixture
 def agent_world(world: Any) -> SimpleNamespace:
     account = world.account
@@ -118,6 +142,8 @@ def agent_world(world: Any) -> SimpleNamespace:
         "team_id": world.team.pk,
         "theme_id": Theme.objects.create(slug="delivery", name="Delivery", phrases=["late"]).pk,
         "token_id": issue_token(actor=agent, user=agent, name="mine")[0].pk,
+        # --- agreements ---
+        **_agreements_ids(world, expectation),
     }
     return SimpleNamespace(agent=agent, ids=ids, records=records, cost=cost, proposal=proposal)
 

@@ -17,6 +17,7 @@ from rapport.customers.models import (
     Expectation,
     PreferredChannel,
 )
+from rapport.monitoring.models import PlanVersion
 
 
 def _money() -> models.DecimalField:
@@ -212,7 +213,9 @@ class IncidentKind(models.TextChoices):
 class Incident(ConstrainedModel):
     """An unexpected circumstance that affects some of a team's accounts."""
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="incidents")
+    # A team cannot be deleted while it has accounts (Account.team protects them); without
+    # accounts its incidents affect no one any more and go with it.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=IncidentKind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
@@ -295,6 +298,14 @@ class AgreementChange(ConstrainedModel):
     commitment = models.ForeignKey(
         Commitment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    plan_version = models.ForeignKey(
+        PlanVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The monitoring plan's version whose change this announces.",
+    )
     what_changed = models.CharField(max_length=200)
     before = models.TextField(blank=True, default="")
     after = models.TextField()
@@ -318,7 +329,7 @@ class AgreementChange(ConstrainedModel):
 
 
 class NoticeStatus(models.TextChoices):
-    QUEUED = "queued", "E-mail queued"
+    QUEUED = "queued", "E-mailed"  # handed to notifications' delivery (sent, with retries)
     DUE = "due", "To do"
     DONE = "done", "Done"
     SKIPPED = "skipped", "Not sent"

@@ -75,3 +75,24 @@ def day_sums(
             "account_id", "account__team_id", "metric", "period_start", *SUM_FIELDS
         )
     ]
+
+
+def window_sums_by_account(
+    *, account_ids: Iterable[int], metric: str, start: date, end: date
+) -> dict[int, dict[str, float]]:
+    """Each account's metric sums over the days `start` ≤ day < `end`, from the day rollups
+    (one grouped query; accounts without responses are absent). The caller scopes the ids."""
+    grouped = (
+        MetricRollup.objects.filter(
+            account_id__in=list(account_ids),
+            metric=metric,
+            period=Period.DAY,
+            period_start__gte=start,
+            period_start__lt=end,
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(**{f: Sum(f) for f in SUM_FIELDS})
+    )
+    rows: Iterable[dict[str, Any]] = grouped  # type: ignore[assignment]
+    return {row["account_id"]: {f: float(row[f] or 0) for f in SUM_FIELDS} for row in rows}

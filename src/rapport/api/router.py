@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI, Swagger
 
 from rapport.actions.api import router as actions_router
+from rapport.agreements.api import router as agreements_router
 from rapport.analytics.api import router as metrics_router
 from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
@@ -39,3 +40,4 @@ api.add_router("", themes_router)
 api.add_router("", notifications_router)
 api.add_router("", monitoring_router)
 api.add_router("", actions_router)
+api.add_router("", agreements_router)

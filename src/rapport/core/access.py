@@ -48,6 +48,11 @@ class Capability(StrEnum):
     AGREE_PLANS = "agree_plans"  # propose a plan and record the customer's sign-off
     RECORD_ACTIVITIES = "record_activities"  # mark planned monitoring activities done
     MANAGE_PLAN_TEMPLATES = "manage_plan_templates"  # the organisation's plan template per tier
+    # --- agreements ---
+    # Review expectations, offer alternatives, record and announce changes to agreements.
+    REVIEW_EXPECTATIONS = "review_expectations"
+    # Record incidents, their affected accounts and notices; edit notice templates.
+    MANAGE_INCIDENTS = "manage_incidents"
 
 
 _ALL = set(Capability)

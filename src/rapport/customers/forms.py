@@ -17,6 +17,7 @@ from rapport.customers.models import (
     CostEntry,
     Expectation,
     ExternalParty,
+    PreferredChannel,
 )
 
 # Date inputs take ISO dates only; the locale's format (03/02/2026) would leave them empty.
@@ -99,6 +100,14 @@ class ContactForm(RelatedForm):
             "preferred_channel",
             "external_id",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Forms and scripts written before the field existed post none: e-mail, the default.
+        self.fields["preferred_channel"].required = False
+
+    def clean_preferred_channel(self) -> str:
+        return self.cleaned_data.get("preferred_channel") or PreferredChannel.EMAIL
 
 
 class StakeholderForm(RelatedForm):

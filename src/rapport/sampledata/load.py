@@ -27,6 +27,7 @@ from rapport.customers.models import (
 )
 from rapport.feedback.models import Response
 from rapport.sampledata.actions import write_actions
+from rapport.sampledata.agreements import load_agreements
 from rapport.sampledata.generate import generate
 from rapport.sampledata.monitoring import load_monitoring
 from rapport.sampledata.notifications import load_notifications
@@ -102,6 +103,7 @@ def load_demo(
         load_notifications(seed=seed, demo_username=DEMO_USERNAME)
         load_monitoring(seed=seed, today=today or timezone.localdate())
         write_actions(seed=plan.seed, today=plan.today)
+        load_agreements(plan)  # reviews, alternatives, the billing incident and its notices
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

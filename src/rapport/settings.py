@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.feedback",
     "rapport.analytics",
     "rapport.enrichment",
+    "rapport.reports",
     "rapport.workspace",
     "rapport.api",
 ]
@@ -209,6 +210,14 @@ RAPPORT_IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1
 RAPPORT_WORKER_LOST_SECONDS = env_int("WORKER_LOST_SECONDS", 30, minimum=6)
 # Uploaded import files are deleted this many days after their job ends (0: at the next pass).
 RAPPORT_IMPORT_KEEP_UPLOADS_DAYS = env_int("IMPORT_KEEP_UPLOADS_DAYS", 30, minimum=0)
+# --- reports ---
+# Report runs (their document and files) are deleted this many days after they finish.
+RAPPORT_REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 400, minimum=1)
+# The name and logo (a path to an SVG or PNG; the packaged one when empty) on report covers.
+RAPPORT_ORGANISATION_NAME = env_str("ORGANISATION_NAME", "Rapport")
+RAPPORT_ORGANISATION_LOGO = env_str("ORGANISATION_LOGO", "")
+# Where links in e-mails point (no trailing slash).
+RAPPORT_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
 from rapport.enrichment.api import router as themes_router
 from rapport.feedback.api import router as feedback_router
+from rapport.reports.api import router as reports_router
 
 
 class RapportSwagger(Swagger):
@@ -33,3 +34,4 @@ api.add_router("", customers_router)
 api.add_router("", metrics_router)
 api.add_router("", feedback_router)
 api.add_router("", themes_router)
+api.add_router("", reports_router)

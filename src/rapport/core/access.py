@@ -34,6 +34,10 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- reports ---
+    # Define reports, generate runs, edit their recommendations and send internal ones; a
+    # customer-facing run is approved by the account's owner (reports.services).
+    MANAGE_REPORTS = "manage_reports"
 
 
 _ALL = set(Capability)
@@ -47,6 +51,7 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
         Capability.RECORD_FEEDBACK,
         Capability.LABEL_COMMENTS,
         Capability.MANAGE_THEMES,
+        Capability.MANAGE_REPORTS,  # reports
     },
     Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK, Capability.LABEL_COMMENTS},
     Role.AGENT: {Capability.VIEW, Capability.RECORD_FEEDBACK},

@@ -26,6 +26,8 @@ class Column:
     kind: CellKind = "text"
     internal: bool = False
     decimals: int = 0
+    screen: bool = True  # shown on the page and in the PDF
+    export: bool = True  # written to XLSX and CSV
 
 
 @dataclass
@@ -42,11 +44,14 @@ class Figure:
     enough: bool = True
     note: str = ""  # target, change, source
     internal: bool = False
+    currency: str = ""  # money: the value is an amount in this currency
 
     @property
     def shown(self) -> str:
         if self.value is None:
             return "no data"
+        if self.currency:
+            return formats.money(self.value, self.currency)
         text = formats.number(self.value, self.decimals)
         return f"{text} {self.unit}".rstrip()
 

@@ -65,14 +65,20 @@ def context_for(document: Document) -> dict[str, Any]:
     }
 
 
+# A table with more columns than this is printed on a landscape page of its own.
+WIDE_TABLE = 8
+
+
 def _block_context(block: Block) -> dict[str, Any]:
     data: dict[str, Any] = {"block": block, "kind": block.kind}
     if block.kind == "table":
-        data["header"] = [(c.header, c.kind != "text" and c.kind != "date") for c in block.columns]
+        shown = [(i, c) for i, c in enumerate(block.columns) if c.screen]
+        data["header"] = [(c.header, c.kind not in ("text", "date")) for _, c in shown]
         data["rows"] = [
-            [(cell_text(v, c), c.kind not in ("text", "date")) for v, c in zip(row, block.columns, strict=True)]
+            [(cell_text(row[i], c), c.kind not in ("text", "date")) for i, c in shown]
             for row in block.rows
         ]
+        data["wide"] = len(shown) > WIDE_TABLE
     return data
 
 
@@ -129,6 +135,19 @@ def _xlsx_cell(value: Any, column: Column) -> tuple[Any, str]:
     return safe_cell(value), ""
 
 
+def _exported(block: Block) -> Block:
+    """The table with only its columns meant for files (typed figures rather than the
+    combined text the page shows)."""
+    keep = [i for i, c in enumerate(block.columns) if c.export]
+    return Block(
+        **{
+            **block.__dict__,
+            "columns": [block.columns[i] for i in keep],
+            "rows": [[row[i] for i in keep] for row in block.rows],
+        }
+    )
+
+
 def render_xlsx(document: Document) -> bytes:
     """One sheet for the figures and one per table: typed cells, number formats, a bold frozen
     header row, column widths; formula-like text neutralised (core.exports.safe_cell)."""
@@ -157,7 +176,7 @@ def render_xlsx(document: Document) -> bytes:
             for f in block.figures:
                 summary.append(
                     [safe_cell(section.heading), safe_cell(f.label), f.value, f.low, f.high, f.n,
-                     safe_cell(f.note or f.unit)]
+                     safe_cell(f.note or f.currency or f.unit)]
                 )
                 for col in "CDE":
                     summary[f"{col}{summary.max_row}"].number_format = (
@@ -166,7 +185,7 @@ def render_xlsx(document: Document) -> bytes:
     for letter, width in zip("ABCDEFG", (28, 34, 12, 12, 12, 8, 50), strict=True):
         summary.column_dimensions[letter].width = width
     used = {"summary"}
-    for block in shown.tables():
+    for block in map(_exported, shown.tables()):
         sheet = workbook.create_sheet(_sheet_name(block.title or block.key, used))
         sheet.append([safe_cell(c.header) for c in block.columns])
         for cell in sheet[1]:
@@ -207,7 +226,7 @@ def render_csvs(document: Document, stem: str) -> list[RenderedFile]:
     shown = for_audience(document)
     files = []
     used: set[str] = set()
-    for block in shown.tables():
+    for block in map(_exported, shown.tables()):
         header: list[str] = []
         for column in block.columns:
             header += [column.header, f"{column.header} currency"] if column.kind == "money" else [column.header]

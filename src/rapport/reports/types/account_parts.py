@@ -25,6 +25,7 @@ from rapport.reports.document import Column, Figure, Section
 from rapport.reports.registry import BuildContext
 from rapport.reports.types.common import (
     SHOWN_METRICS,
+    figure_text,
     interval_text,
     join_names,
     metric_figure,
@@ -82,9 +83,14 @@ def variance_rows(analysis: AccountAnalysis, *, with_account: bool) -> list[list
             value_cell(v.current),
             interval_text(v.current),
             v.current.n,
+            figure_text(v.current),
             None if v.target is None else v.target.value,
             None if gap is None else round(gap.value, 1),
             "" if gap is None else formats.interval(gap.low, gap.high, 1, signed=True),
+            "" if gap is None else (
+                f"{formats.number(gap.value, 1, signed=True)} "
+                f"({formats.interval(gap.low, gap.high, 1, signed=True)})"
+            ),
             value_cell(v.previous),
             None if v.change is None else round(v.change.value, 1),
             None if v.mix is None else v.mix.shown,
@@ -97,13 +103,15 @@ def variance_rows(analysis: AccountAnalysis, *, with_account: bool) -> list[list
 
 VARIANCE_COLUMNS = [
     Column("metric", "Metric"),
-    Column("actual", "Last 90 days", "number", decimals=1),
-    Column("actual_interval", "95 % interval"),
-    Column("n", "n", "int"),
+    Column("actual", "Last 90 days", "number", decimals=1, screen=False),
+    Column("actual_interval", "95 % interval", screen=False),
+    Column("n", "n", "int", screen=False),
+    Column("actual_shown", "Last 90 days (95 % interval), n", export=False),
     Column("target", "Target", "number", decimals=1),
-    Column("gap", "Gap to target", "number", decimals=1),
-    Column("gap_interval", "Gap 95 % interval"),
-    Column("previous", "90 days before", "number", decimals=1),
+    Column("gap", "Gap to target", "number", decimals=1, screen=False),
+    Column("gap_interval", "Gap 95 % interval", screen=False),
+    Column("gap_shown", "Gap to target (95 % interval)", export=False),
+    Column("previous", "90 days before", "number", decimals=1, screen=False),
     Column("change", "Change", "number", decimals=1),
     Column("mix", "of which channel mix", "number", decimals=1),
     Column("rate", "of which rates within channels", "number", decimals=1),

@@ -69,6 +69,20 @@ def interval_text(value: MetricValue) -> str:
     return formats.interval(value.low, value.high, decimals)
 
 
+def figure_text(value: MetricValue | None) -> str:
+    """One cell for the page and the PDF: "−20 (−64 to 34), n = 5"; greyed words below the
+    minimum n."""
+    if value is None or value.n == 0:
+        return "no responses"
+    if value.value is None:
+        return f"n = {value.n}"
+    decimals = 1 if metric_def(value.metric).unit == "%" else 0
+    text = formats.number(value.value, decimals)
+    interval = interval_text(value)
+    few = "" if value.enough else ", too few responses"
+    return f"{text} ({interval}), n = {value.n}{few}" if interval else f"{text}, n = {value.n}{few}"
+
+
 def value_cell(value: MetricValue | None) -> float | None:
     if value is None or value.value is None or not value.enough:
         return None

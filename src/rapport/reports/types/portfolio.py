@@ -15,7 +15,7 @@ from rapport.customers.models import Commitment, CommitmentStatus, Tier
 from rapport.reports import charts
 from rapport.reports.document import Column, Document, Figure, money_cell
 from rapport.reports.registry import BuildContext, ReportType, register_type
-from rapport.reports.types.common import SHOWN_METRICS, interval_text, value_cell
+from rapport.reports.types.common import SHOWN_METRICS, figure_text, interval_text, value_cell
 
 KEY = "portfolio_summary"
 SECTIONS = (
@@ -75,10 +75,12 @@ def build(ctx: BuildContext) -> Document:
                 value_cell(nps.current if nps else None),
                 interval_text(nps.current) if nps else "",
                 nps.current.n if nps else 0,
+                figure_text(nps.current if nps else None),
                 nps.change.label if nps else "",
                 value_cell(csat.current if csat else None),
                 interval_text(csat.current) if csat else "",
                 csat.current.n if csat else 0,
+                figure_text(csat.current if csat else None),
                 csat.change.label if csat else "",
                 (bands.get(pk) or "not scored"),
                 renewal,
@@ -102,8 +104,8 @@ def build(ctx: BuildContext) -> Document:
         for currency in sorted(currencies):
             total = sum(a[4] for a in accounts if a[6] == currency)
             figures.append(
-                Figure(f"Annual value ({currency})", float(total), unit=currency,
-                       note=formats.money(total, currency), internal=True)
+                Figure(f"Annual value ({currency})", float(total), currency=currency,
+                       internal=True)
             )
     summary.figures(figures)
     renewing = sum(
@@ -134,16 +136,18 @@ def build(ctx: BuildContext) -> Document:
         [
             Column("account", "Account"),
             Column("tier", "Tier"),
-            Column("team", "Team", internal=True),
+            Column("team", "Team", internal=True, screen=False),
             Column("annual_value", "Annual value", "money", internal=True),
             Column("margin", "Value less cost to serve", "money", internal=True),
-            Column("nps", "NPS (90 days)", "number"),
-            Column("nps_interval", "NPS 95 % interval"),
-            Column("nps_n", "NPS n", "int"),
+            Column("nps", "NPS (90 days)", "number", screen=False),
+            Column("nps_interval", "NPS 95 % interval", screen=False),
+            Column("nps_n", "NPS n", "int", screen=False),
+            Column("nps_shown", "NPS, 90 days (95 % interval), n", export=False),
             Column("nps_change", "NPS change"),
-            Column("csat", "CSAT % (90 days)", "number", decimals=1),
-            Column("csat_interval", "CSAT 95 % interval"),
-            Column("csat_n", "CSAT n", "int"),
+            Column("csat", "CSAT % (90 days)", "number", decimals=1, screen=False),
+            Column("csat_interval", "CSAT 95 % interval", screen=False),
+            Column("csat_n", "CSAT n", "int", screen=False),
+            Column("csat_shown", "CSAT %, 90 days (95 % interval), n", export=False),
             Column("csat_change", "CSAT change"),
             Column("health", "Health band"),
             Column("renewal", "Renewal", "date"),

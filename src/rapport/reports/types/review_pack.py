@@ -208,7 +208,7 @@ def _internal(ctx: BuildContext, doc: Document, account: Account) -> None:
     section.figures(
         [
             Figure("Health score", health.health.score, unit="of 100", note=health.health.band or "not scored", internal=True),
-            Figure("Margin, last 12 months", float(profit.margin), unit=profit.currency,
+            Figure("Margin, last 12 months", float(profit.margin), currency=profit.currency,
                    note=f"{formats.number(profit.margin_pct or 0, 1)} % of annual value", internal=True),
         ]
     )

@@ -39,7 +39,11 @@ def demo_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
 def demo(demo_db: None, db: Any) -> Demo:
     user = User.objects.get(username=DEMO_USERNAME)
     membership = user.memberships.filter(role__in=[Role.MANAGER, Role.ACCOUNT_MANAGER]).first()
-    team_ids = [membership.team_id] if membership else list(user.memberships.values_list("team_id", flat=True))
+    team_ids = (
+        [membership.team_id]
+        if membership
+        else list(user.memberships.values_list("team_id", flat=True))
+    )
     account = (
         Account.objects.filter(team_id__in=team_ids, owner__isnull=False)
         .order_by("-annual_value", "pk")

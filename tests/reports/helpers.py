@@ -26,8 +26,13 @@ def make_definition(
     return services.create_definition(
         actor=user,
         team_id=account.team_id,
-        fields={"name": f"{report_type} for {audience}", "report_type": report_type,
-                "audience": audience, "formats": extra.pop("formats", ALL_FORMATS), **extra},
+        fields={
+            "name": f"{report_type} for {audience}",
+            "report_type": report_type,
+            "audience": audience,
+            "formats": extra.pop("formats", ALL_FORMATS),
+            **extra,
+        },
         related=related,
     )
 
@@ -48,7 +53,9 @@ def pdf_text(pdf: bytes) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "r.pdf"
         path.write_bytes(pdf)
-        done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+        done = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True
+        )
         return done.stdout.decode("utf-8", "replace")
 
 
@@ -60,7 +67,9 @@ def pdf_pages_non_blank(pdf: bytes) -> list[bool]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "r.pdf"
         path.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(Path(tmp) / "p")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "30", "-png", str(path), str(Path(tmp) / "p")], check=True
+        )
         results = []
         for png in sorted(Path(tmp).glob("p-*.png")):
             with Image.open(png) as image:

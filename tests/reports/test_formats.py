@@ -10,7 +10,6 @@ import shutil
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from rapport.analytics.rollups.selectors import snapshots_for
 from rapport.analytics.variance.channels import channel_variance_for
@@ -37,11 +36,14 @@ AUDIENCES = ("executive", "account_team", "customer")
 def test_every_type_in_every_format(demo, report_type, audience) -> None:
     definition = make_definition(demo.user, demo.account, report_type, audience)
     run = generated(definition, demo.user)
-    assert run.status == "review" and run.steps_done == run.steps_total > 0
+    assert run.status == "review"
+    assert run.steps_done == run.steps_total > 0
     [(name, pdf)] = output(run, "pdf")
-    assert pdf.startswith(b"%PDF") and name.endswith(".pdf")
+    assert pdf.startswith(b"%PDF")
+    assert name.endswith(".pdf")
     pages = pdf_pages_non_blank(pdf)
-    assert len(pages) >= 3 and all(pages)  # cover, contents, sections
+    assert len(pages) >= 3
+    assert all(pages)
     [(_, xlsx)] = output(run, "xlsx")
     sheets = xlsx_cells(xlsx)
     assert sheets["Summary"][0][0] == definition.name
@@ -50,8 +52,13 @@ def test_every_type_in_every_format(demo, report_type, audience) -> None:
 
 
 def test_portfolio_xlsx_numbers_are_the_portfolio_snapshots(demo) -> None:
-    definition = make_definition(demo.user, demo.account, "portfolio_summary", "executive",
-                                 related={"accounts": [], "recipients": [demo.user.pk]})
+    definition = make_definition(
+        demo.user,
+        demo.account,
+        "portfolio_summary",
+        "executive",
+        related={"accounts": [], "recipients": [demo.user.pk]},
+    )
     run = generated(definition, demo.user)
     [(_, xlsx)] = output(run, "xlsx")
     rows = xlsx_cells(xlsx)["Accounts"]
@@ -63,8 +70,10 @@ def test_portfolio_xlsx_numbers_are_the_portfolio_snapshots(demo) -> None:
     for row in body:
         record = dict(zip(header, row, strict=True))
         pk = accounts[record["Account"]]
-        for metric, column, n_column in (("nps", "NPS (90 days)", "NPS n"),
-                                         ("csat", "CSAT % (90 days)", "CSAT n")):
+        for metric, column, n_column in (
+            ("nps", "NPS (90 days)", "NPS n"),
+            ("csat", "CSAT % (90 days)", "CSAT n"),
+        ):
             view = views.get((pk, metric))
             expected = view.current.value if view and view.current.enough else None
             if expected is None:
@@ -114,28 +123,51 @@ def planted(demo):
     stake.notes = PLANTED_NOTE
     stake.save()
     Contact.objects.filter(account=account).update(stance=Stance.CRITIC)
-    other = Account.objects.filter(team_id=account.team_id).exclude(pk=account.pk).order_by("name").first()
+    other = (
+        Account.objects.filter(team_id=account.team_id)
+        .exclude(pk=account.pk)
+        .order_by("name")
+        .first()
+    )
     assert other is not None
     return {
-        "values": ["9876543", "9,876,543", "1234321", "1,234,321", "8642222", "8,642,222",
-                   PLANTED_NOTE, other.name, "Critic"],
+        "values": [
+            "9876543",
+            "9,876,543",
+            "1234321",
+            "1,234,321",
+            "8642222",
+            "8,642,222",
+            PLANTED_NOTE,
+            other.name,
+            "Critic",
+        ],
         "headers": ["cost to serve", "Margin", "Annual value"],
     }
 
 
 @pytest.mark.parametrize("report_type", sorted(REPORT_TYPES))
-def test_customer_reports_never_show_internal_fields(demo, planted, report_type, smtp_server) -> None:
+def test_customer_reports_never_show_internal_fields(
+    demo, planted, report_type, smtp_server
+) -> None:
     internal = make_definition(demo.user, demo.account, report_type, "account_team")
     internal_run = generated(internal, demo.user)
     internal_text = pdf_text(output(internal_run, "pdf")[0][1])
     if report_type == "account_review_pack":  # the control: the planted values are there
-        assert "9,876,543" in internal_text and PLANTED_NOTE in internal_text
+        assert "9,876,543" in internal_text
+        assert PLANTED_NOTE in internal_text
 
     contact = Contact.objects.filter(account=demo.account).exclude(email="").first()
     definition = make_definition(
-        demo.user, demo.account, report_type, "customer",
-        related={"accounts": [demo.account.pk], "recipients": [demo.user.pk],
-                 "contact_recipients": [contact.pk]},
+        demo.user,
+        demo.account,
+        report_type,
+        "customer",
+        related={
+            "accounts": [demo.account.pk],
+            "recipients": [demo.user.pk],
+            "contact_recipients": [contact.pk],
+        },
     )
     run = generated(definition, demo.user)
     outputs = [pdf_text(output(run, "pdf")[0][1]), render_fragment(document_for(run))]
@@ -157,4 +189,6 @@ def test_customer_reports_never_show_internal_fields(demo, planted, report_type,
         for value in planted["values"]:
             assert value not in text, f"{value!r} in a customer-facing {report_type}"
         for header in planted["headers"]:
-            assert header.lower() not in text.lower(), f"{header!r} in a customer-facing {report_type}"
+            assert header.lower() not in text.lower(), (
+                f"{header!r} in a customer-facing {report_type}"
+            )

@@ -71,7 +71,7 @@ class DefinitionIn(Schema):
     frequency_source: FrequencyIn = "on_demand"
     recurrence: str = Field("", max_length=300)
     period_months: int = Field(3, ge=1, le=24)
-    formats: list[FormatIn] = Field(default_factory=lambda: ["web", "pdf"])
+    formats: list[FormatIn] = Field(default_factory=lambda: list[FormatIn](["web", "pdf"]))
     tier: str = ""
     owner_id: int | None = None
     active: bool = True
@@ -149,11 +149,13 @@ class RunFilters(Schema):
 
 
 def _split(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    related = {k: payload.pop(k) for k in ("accounts", "recipients", "contact_recipients") if k in payload}
+    related: dict[str, Any] = {
+        k: payload.pop(k) for k in ("accounts", "recipients", "contact_recipients") if k in payload
+    }
     if "owner_id" in payload:
         owner_id = payload.pop("owner_id")
         if owner_id is not None:
-            from rapport.core.models import User  # noqa: PLC0415
+            from rapport.core.models import User
 
             payload["owner"] = User.objects.filter(pk=owner_id).first() or User(pk=owner_id)
     return payload, related
@@ -162,9 +164,14 @@ def _split(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 @router.get("/report-types", response=list[ReportTypeOut])
 def list_types(request: HttpRequest) -> Any:
     return [
-        {"key": t.key, "label": t.label, "description": t.description,
-         "sections": [list(s) for s in t.sections], "internal_only": list(t.internal_only),
-         "single_account": t.single_account}
+        {
+            "key": t.key,
+            "label": t.label,
+            "description": t.description,
+            "sections": [list(s) for s in t.sections],
+            "internal_only": list(t.internal_only),
+            "single_account": t.single_account,
+        }
         for t in REPORT_TYPES.values()
     ]
 
@@ -172,9 +179,11 @@ def list_types(request: HttpRequest) -> Any:
 @router.get("/report-definitions", response=list[DefinitionOut])
 @paginate
 def list_definitions(request: HttpRequest) -> Any:
-    return selectors.definitions_for(request.user).prefetch_related(
-        "accounts", "recipients", "contact_recipients"
-    ).order_by("name", "pk")
+    return (
+        selectors.definitions_for(request.user)
+        .prefetch_related("accounts", "recipients", "contact_recipients")
+        .order_by("name", "pk")
+    )
 
 
 @router.get("/report-definitions/{pk}", response=DefinitionOut)
@@ -182,7 +191,9 @@ def get_definition(request: HttpRequest, pk: int) -> Any:
     return selectors.get_definition(request.user, pk)
 
 
-@router.post("/report-definitions", response={201: DefinitionOut, 403: Message, 404: Message, 422: Message})
+@router.post(
+    "/report-definitions", response={201: DefinitionOut, 403: Message, 404: Message, 422: Message}
+)
 def create_definition(request: HttpRequest, payload: DefinitionIn) -> Any:
     data = payload.dict()
     team_id = data.pop("team_id")
@@ -210,14 +221,18 @@ def update_definition(request: HttpRequest, pk: int, payload: DefinitionPatch) -
 @router.delete("/report-definitions/{pk}", response={204: None, 403: Message})
 def delete_definition(request: HttpRequest, pk: int) -> Any:
     definition = selectors.get_definition(request.user, pk)
-    call_service(lambda: services.delete_definition(actor=request.user, definition=definition, via="api"))
+    call_service(
+        lambda: services.delete_definition(actor=request.user, definition=definition, via="api")
+    )
     return Status(204, None)
 
 
 @router.post("/report-definitions/{pk}/runs", response={201: RunOut, 403: Message, 422: Message})
 def queue_run(request: HttpRequest, pk: int) -> Any:
     definition = selectors.get_definition(request.user, pk)
-    run = call_service(lambda: services.queue_run(actor=request.user, definition=definition, via="api"))
+    run = call_service(
+        lambda: services.queue_run(actor=request.user, definition=definition, via="api")
+    )
     return Status(201, run)
 
 
@@ -247,11 +262,16 @@ def list_recommendations(request: HttpRequest, pk: int) -> Any:
     return list(selectors.get_run(request.user, pk).recommendations.all())
 
 
-@router.post("/report-runs/{pk}/recommendations", response={201: RecommendationOut, 403: Message, 422: Message})
+@router.post(
+    "/report-runs/{pk}/recommendations",
+    response={201: RecommendationOut, 403: Message, 422: Message},
+)
 def add_recommendation(request: HttpRequest, pk: int, payload: RecommendationIn) -> Any:
     run = selectors.get_run(request.user, pk)
     created = call_service(
-        lambda: services.add_recommendation(actor=request.user, run=run, text=payload.text, via="api")
+        lambda: services.add_recommendation(
+            actor=request.user, run=run, text=payload.text, via="api"
+        )
     )
     return Status(201, created)
 
@@ -260,15 +280,20 @@ def add_recommendation(request: HttpRequest, pk: int, payload: RecommendationIn)
     "/report-runs/{pk}/recommendations/{rec_id}",
     response={200: RecommendationOut, 403: Message, 404: Message, 422: Message},
 )
-def update_recommendation(request: HttpRequest, pk: int, rec_id: int, payload: RecommendationPatch) -> Any:
+def update_recommendation(
+    request: HttpRequest, pk: int, rec_id: int, payload: RecommendationPatch
+) -> Any:
     run = selectors.get_run(request.user, pk)
     recommendation = run.recommendations.filter(pk=rec_id).first()
     if recommendation is None:
         raise Http404("No such recommendation.")
     call_service(
         lambda: services.update_recommendation(
-            actor=request.user, recommendation=recommendation, text=payload.text,
-            included=payload.included, via="api",
+            actor=request.user,
+            recommendation=recommendation,
+            text=payload.text,
+            included=payload.included,
+            via="api",
         )
     )
     return recommendation
@@ -279,7 +304,9 @@ def _action(request: HttpRequest, pk: int, action: str, note: str = "") -> Repor
     if action == "approve":
         return call_service(lambda: services.approve_run(actor=request.user, run=run, via="api"))
     if action == "return":
-        return call_service(lambda: services.return_run(actor=request.user, run=run, note=note, via="api"))
+        return call_service(
+            lambda: services.return_run(actor=request.user, run=run, note=note, via="api")
+        )
     if action == "resubmit":
         return call_service(lambda: services.resubmit_run(actor=request.user, run=run, via="api"))
     return call_service(lambda: services.send_run(actor=request.user, run=run, via="api"))

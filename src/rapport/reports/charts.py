@@ -26,8 +26,14 @@ def svg(chart: alt.TopLevelMixin, *, description: str) -> str:
 
 
 def stacked_bars(
-    rows: list[dict[str, Any]], *, x: str, colour: str, x_title: str, description: str,
-    colours: dict[str, str] | None = None, width: int = 560,
+    rows: list[dict[str, Any]],
+    *,
+    x: str,
+    colour: str,
+    x_title: str,
+    description: str,
+    colours: dict[str, str] | None = None,
+    width: int = 560,
 ) -> str:
     """Counts per category, stacked by a second category (e.g. accounts per tier by health
     band)."""
@@ -53,8 +59,14 @@ def stacked_bars(
 
 
 def horizontal_bars(
-    rows: list[dict[str, Any]], *, label: str, value: str, title: str, description: str,
-    width: int = 520, colour: str = "#1f5fbf",
+    rows: list[dict[str, Any]],
+    *,
+    label: str,
+    value: str,
+    title: str,
+    description: str,
+    width: int = 520,
+    colour: str = "#1f5fbf",
 ) -> str:
     """One bar per row (e.g. share of planned activities done on time per account)."""
     if not rows:

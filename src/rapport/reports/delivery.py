@@ -32,18 +32,24 @@ def queue_deliveries(run: ReportRun) -> int:
     A run without e-mail among its formats is delivered as soon as it is approved."""
     snapshot = run.definition_snapshot
     if Format.EMAIL not in snapshot.get("formats", []):
-        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.DELIVERED, delivered_at=timezone.now())
+        ReportRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.DELIVERED, delivered_at=timezone.now()
+        )
         return 0
-    from rapport.core.models import User  # noqa: PLC0415
-    from rapport.customers.models import Contact  # noqa: PLC0415
+    from rapport.core.models import User
+    from rapport.customers.models import Contact
 
     people = [
-        (u.email, str(u)) for u in User.objects.filter(pk__in=snapshot.get("recipients", []), is_active=True) if u.email
+        (u.email, str(u))
+        for u in User.objects.filter(pk__in=snapshot.get("recipients", []), is_active=True)
+        if u.email
     ]
-    if run.audience == Audience.CUSTOMER:
+    if run.audience == Audience.CUSTOMER and run.account_id is not None:
         people += [
             (c.email, c.name)
-            for c in Contact.objects.filter(pk__in=snapshot.get("contact_recipients", []), account_id=run.account_id)
+            for c in Contact.objects.filter(
+                pk__in=snapshot.get("contact_recipients", []), account_id=run.account_id
+            )
             if c.email
         ]
     now = timezone.now()
@@ -60,8 +66,12 @@ def email_body(run: ReportRun) -> str:
     """Plain text: the report's figures and recommendations, for the audience; the PDF holds
     the rest."""
     document = for_audience(document_for(run))
-    lines = [document.title, document.subtitle,
-             f"{document.period_start:%-d %B %Y} to {document.period_end:%-d %B %Y}", ""]
+    lines = [
+        document.title,
+        document.subtitle,
+        f"{document.period_start:%-d %B %Y} to {document.period_end:%-d %B %Y}",
+        "",
+    ]
     for section in document.sections:
         for block in section.blocks:
             if block.kind == "figures":
@@ -87,7 +97,9 @@ def send_one(delivery: ReportDelivery) -> None:
     pdf = run.outputs.filter(format="pdf").first()
     document = document_for(run)
     message = EmailMessage(
-        subject=f"{document.title}: {document.period_start:%-d %b} to {document.period_end:%-d %b %Y}",
+        subject=(
+            f"{document.title}: {document.period_start:%-d %b} to {document.period_end:%-d %b %Y}"
+        ),
         body=email_body(run),
         to=[delivery.to],
     )
@@ -99,13 +111,15 @@ def send_one(delivery: ReportDelivery) -> None:
 def deliver_due(*, limit: int = 50) -> int:
     """Periodic: send the due deliveries; a failure is retried after 2, 4, 8 … minutes, up to
     MAX_ATTEMPTS; a run whose deliveries are all sent is delivered."""
-    deliveries = claim_due(ReportDelivery.objects.filter(status=DeliveryStatus.PENDING), limit=limit)
+    deliveries = claim_due(
+        ReportDelivery.objects.filter(status=DeliveryStatus.PENDING), limit=limit
+    )
     runs = set()
     for delivery in deliveries:
         attempts = delivery.attempts + 1
         try:
             send_one(delivery)
-        except Exception as error:  # noqa: BLE001 - any send failure is retried, then recorded
+        except Exception as error:
             logger.warning("report delivery %s failed: %s", delivery.pk, error)
             failed = attempts >= MAX_ATTEMPTS
             finish_claim(
@@ -116,12 +130,20 @@ def deliver_due(*, limit: int = 50) -> int:
                 status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
             )
         else:
-            finish_claim(delivery, next_due_at=None, attempts=attempts, status=DeliveryStatus.SENT,
-                         sent_at=timezone.now(), last_error="")
+            finish_claim(
+                delivery,
+                next_due_at=None,
+                attempts=attempts,
+                status=DeliveryStatus.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+            )
         runs.add(delivery.run_id)
     for run_id in runs:
         with transaction.atomic():
-            pending = ReportDelivery.objects.filter(run_id=run_id, status=DeliveryStatus.PENDING).exists()
+            pending = ReportDelivery.objects.filter(
+                run_id=run_id, status=DeliveryStatus.PENDING
+            ).exists()
             if not pending:
                 ReportRun.objects.filter(pk=run_id, status=RunStatus.APPROVED).update(
                     status=RunStatus.DELIVERED, delivered_at=timezone.now()

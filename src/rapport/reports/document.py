@@ -119,8 +119,15 @@ class Section:
         internal: bool = False,
     ) -> None:
         self.blocks.append(
-            Block("table", key=key, title=title, columns=columns, rows=rows, note=note,
-                  internal=internal)
+            Block(
+                "table",
+                key=key,
+                title=title,
+                columns=columns,
+                rows=rows,
+                note=note,
+                internal=internal,
+            )
         )
 
     def chart(self, title: str, svg_html: str, *, note: str = "") -> None:

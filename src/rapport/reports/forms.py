@@ -15,8 +15,19 @@ from rapport.reports.models import Format, ReportDefinition
 from rapport.reports.registry import type_choices
 
 FIELDS = (
-    "name", "team", "report_type", "audience", "accounts", "tier", "period_months",
-    "frequency_source", "recurrence", "formats", "recipients", "contact_recipients", "owner",
+    "name",
+    "team",
+    "report_type",
+    "audience",
+    "accounts",
+    "tier",
+    "period_months",
+    "frequency_source",
+    "recurrence",
+    "formats",
+    "recipients",
+    "contact_recipients",
+    "owner",
     "active",
 )
 
@@ -60,7 +71,9 @@ class DefinitionForm(forms.ModelForm):
         self.fields["recipients"].queryset = people  # type: ignore[attr-defined]
         self.fields["owner"].queryset = people  # type: ignore[attr-defined]
         self.fields["contact_recipients"].queryset = (  # type: ignore[attr-defined]
-            Contact.objects.filter(account__in=visible).exclude(email="").select_related("account")
+            Contact.objects.filter(account__in=visible)
+            .exclude(email="")
+            .select_related("account")
             .order_by("account__name", "name")
         )
         self.fields["contact_recipients"].label_from_instance = (  # type: ignore[attr-defined]
@@ -79,11 +92,22 @@ class DefinitionForm(forms.ModelForm):
         data = self.cleaned_data
         fields = {
             name: data[name]
-            for name in ("name", "report_type", "audience", "frequency_source", "recurrence",
-                         "period_months", "tier", "owner", "active")
+            for name in (
+                "name",
+                "report_type",
+                "audience",
+                "frequency_source",
+                "recurrence",
+                "period_months",
+                "tier",
+                "owner",
+                "active",
+            )
         }
         fields["formats"] = list(data["formats"])
-        related = {name: list(data[name]) for name in ("accounts", "recipients", "contact_recipients")}
+        related = {
+            name: list(data[name]) for name in ("accounts", "recipients", "contact_recipients")
+        }
         return fields, related
 
 

@@ -49,9 +49,7 @@ def document_for(run: ReportRun) -> Document:
     """The run's stored document with its recommendations as they are now (edited, left out
     or added on the run), in the last section."""
     document = Document.from_json(run.document or {})
-    items = [
-        r.text for r in run.recommendations.all() if r.included
-    ]
+    items = [r.text for r in run.recommendations.all() if r.included]
     section = next((s for s in document.sections if s.key == "recommendations"), None)
     if section is None:
         section = document.section("recommendations", "Recommendations")
@@ -72,8 +70,14 @@ def render_outputs(run: ReportRun) -> None:
     with transaction.atomic():
         run.outputs.all().delete()
         ReportOutput.objects.bulk_create(
-            ReportOutput(run=run, format=f.format, name=f.name, content_type=f.content_type,
-                         content=f.content, size=len(f.content))
+            ReportOutput(
+                run=run,
+                format=f.format,
+                name=f.name,
+                content_type=f.content_type,
+                content=f.content,
+                size=len(f.content),
+            )
             for f in files
         )
         ReportRun.objects.filter(pk=run.pk).update(outputs_stale=False)
@@ -98,7 +102,11 @@ def generate(run: ReportRun) -> None:
     total = steps + renders
     now = timezone.now()
     ReportRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, started_at=now, data_as_of=now, steps_done=0, steps_total=total,
+        status=RunStatus.RUNNING,
+        started_at=now,
+        data_as_of=now,
+        steps_done=0,
+        steps_total=total,
         error="",
     )
     done = 0
@@ -129,17 +137,26 @@ def generate(run: ReportRun) -> None:
             run.save(update_fields=["document"])
             RunRecommendation.objects.filter(run=run).delete()
             RunRecommendation.objects.bulk_create(
-                RunRecommendation(run=run, position=i, text=r["text"], source_kind=r["source_kind"],
-                                  source_ref=r["source_ref"], source_url=r["source_url"])
+                RunRecommendation(
+                    run=run,
+                    position=i,
+                    text=r["text"],
+                    source_kind=r["source_kind"],
+                    source_ref=r["source_ref"],
+                    source_url=r["source_url"],
+                )
                 for i, r in enumerate(ctx.recommendations, start=1)
             )
         render_outputs(run)
         ReportRun.objects.filter(pk=run.pk).update(steps_done=F("steps_total"))
-    except Exception as error:  # noqa: BLE001 - any failure is the run's, shown on its page
+    except Exception as error:
         logger.exception("report run %s failed", run.pk)
         ReportRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(),
-            error=f"{type(error).__name__}: {error}"[:2000] + "\n" + traceback.format_exc(limit=3)[-1500:],
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}"[:2000]
+            + "\n"
+            + traceback.format_exc(limit=3)[-1500:],
         )
         return
     finished = timezone.now()
@@ -148,10 +165,12 @@ def generate(run: ReportRun) -> None:
     # A scheduled internal run goes out as generated; a customer-facing one waits for its
     # account owner's approval, and one asked for by hand for its requester's review.
     if run.scheduled and run.audience != Audience.CUSTOMER:
-        from rapport.reports.delivery import queue_deliveries  # noqa: PLC0415
+        from rapport.reports.delivery import queue_deliveries
 
         with transaction.atomic():
-            ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.APPROVED, approved_at=finished)
+            ReportRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.APPROVED, approved_at=finished
+            )
             run.refresh_from_db()
             queue_deliveries(run)
 
@@ -175,7 +194,7 @@ def generate_one(run_id: int) -> int:
 
 def schedule_due(*, limit: int = 50) -> int:
     """Periodic: definitions whose next run is due queue one and move to the next time."""
-    from rapport.reports.services import _next_due, queue_run  # noqa: PLC0415
+    from rapport.reports.services import _next_due, queue_run
 
     definitions = claim_due(ReportDefinition.objects.filter(active=True), limit=limit)
     for definition in definitions:
@@ -190,16 +209,24 @@ def schedule_due(*, limit: int = 50) -> int:
 def clean_up_old_runs(*, limit: int = 200) -> int:
     """Periodic: delete runs (and their files) finished more than RAPPORT_REPORT_KEEP_DAYS ago,
     each deletion audited."""
-    from django.conf import settings  # noqa: PLC0415
+    from django.conf import settings
 
     cut = timezone.now() - timedelta(days=settings.RAPPORT_REPORT_KEEP_DAYS)
     old = list(
-        ReportRun.objects.filter(finished_at__lt=cut).exclude(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
-        .only("pk", "team_id").order_by("finished_at")[:limit]
+        ReportRun.objects.filter(finished_at__lt=cut)
+        .exclude(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+        .only("pk", "team_id")
+        .order_by("finished_at")[:limit]
     )
     for run in old:
         with transaction.atomic():
-            record_audit(actor=None, action=AuditAction.DELETE, instance=run, team_id=run.team_id,
-                         via="worker", detail="retention: RAPPORT_REPORT_KEEP_DAYS")
+            record_audit(
+                actor=None,
+                action=AuditAction.DELETE,
+                instance=run,
+                team_id=run.team_id,
+                via="worker",
+                detail="retention: RAPPORT_REPORT_KEEP_DAYS",
+            )
             run.delete()
     return len(old)

@@ -66,6 +66,8 @@ class ReportDefinition(ConstrainedModel, DueWork):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    type_label = ""  # set by the list view from the registry
+
     class Meta:
         ordering = ["name", "pk"]
         indexes = [models.Index(fields=["team", "name"], name="reportdef_team_name_idx")]
@@ -96,9 +98,7 @@ class ReportRun(DueWork):
     definition as it was) and the structured document it produced, so it can be read and
     rendered again exactly as generated. Queued runs are due work claimed by the worker."""
 
-    definition = models.ForeignKey(
-        ReportDefinition, on_delete=models.CASCADE, related_name="runs"
-    )
+    definition = models.ForeignKey(ReportDefinition, on_delete=models.CASCADE, related_name="runs")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="report_runs")
     # The one account of a single-account run (its owner approves a customer-facing run).
     account = models.ForeignKey(

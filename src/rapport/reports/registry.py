@@ -39,12 +39,18 @@ class BuildContext:
     def customer(self) -> bool:
         return self.audience == "customer"
 
-    def recommend(self, text: str, *, source_kind: str, source_ref: str = "", url: str = "") -> None:
+    def recommend(
+        self, text: str, *, source_kind: str, source_ref: str = "", url: str = ""
+    ) -> None:
         """Propose a recommendation; the run keeps it editable until it is sent."""
         if text and all(r["text"] != text for r in self.recommendations):
             self.recommendations.append(
-                {"text": text, "source_kind": source_kind, "source_ref": source_ref[:100],
-                 "source_url": url[:300]}
+                {
+                    "text": text,
+                    "source_kind": source_kind,
+                    "source_ref": source_ref[:100],
+                    "source_url": url[:300],
+                }
             )
 
 

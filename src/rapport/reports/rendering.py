@@ -54,8 +54,14 @@ def context_for(document: Document) -> dict[str, Any]:
     sections = []
     for section in shown.sections:
         blocks = [_block_context(block) for block in section.blocks]
-        sections.append({"key": section.key, "heading": section.heading, "blocks": blocks,
-                         "internal": section.internal})
+        sections.append(
+            {
+                "key": section.key,
+                "heading": section.heading,
+                "blocks": blocks,
+                "internal": section.internal,
+            }
+        )
     return {
         "doc": shown,
         "sections": sections,
@@ -100,7 +106,7 @@ def _print_css() -> str:
 
 
 def render_pdf(document: Document) -> bytes:
-    from weasyprint import HTML  # noqa: PLC0415 - 0.3 s of imports only the worker needs
+    from weasyprint import HTML
 
     html = render_print_html(document)
     pdf: bytes = HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf()
@@ -175,8 +181,15 @@ def render_xlsx(document: Document) -> bytes:
                 continue
             for f in block.figures:
                 summary.append(
-                    [safe_cell(section.heading), safe_cell(f.label), f.value, f.low, f.high, f.n,
-                     safe_cell(f.note or f.currency or f.unit)]
+                    [
+                        safe_cell(section.heading),
+                        safe_cell(f.label),
+                        f.value,
+                        f.low,
+                        f.high,
+                        f.n,
+                        safe_cell(f.note or f.currency or f.unit),
+                    ]
                 )
                 for col in "CDE":
                     summary[f"{col}{summary.max_row}"].number_format = (
@@ -229,7 +242,11 @@ def render_csvs(document: Document, stem: str) -> list[RenderedFile]:
     for block in map(_exported, shown.tables()):
         header: list[str] = []
         for column in block.columns:
-            header += [column.header, f"{column.header} currency"] if column.kind == "money" else [column.header]
+            header += (
+                [column.header, f"{column.header} currency"]
+                if column.kind == "money"
+                else [column.header]
+            )
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([safe_cell(h) for h in header])
@@ -245,7 +262,9 @@ def render_csvs(document: Document, stem: str) -> list[RenderedFile]:
             name = f"{key}-{n}"
             n += 1
         used.add(name)
-        files.append(RenderedFile("csv", f"{stem}-{name}.csv", CSV_TYPE, out.getvalue().encode("utf-8")))
+        files.append(
+            RenderedFile("csv", f"{stem}-{name}.csv", CSV_TYPE, out.getvalue().encode("utf-8"))
+        )
     return files
 
 

@@ -29,7 +29,9 @@ def check_rule(rule: str) -> None:
         raise ValueError(f"not a recurrence rule this system reads: {error}") from None
 
 
-def next_occurrence(rule: str, *, anchor: datetime, after: datetime | None = None) -> datetime | None:
+def next_occurrence(
+    rule: str, *, anchor: datetime, after: datetime | None = None
+) -> datetime | None:
     """The first occurrence of `rule` strictly after `after` (now), as an aware moment. The
     rule runs in local wall-clock time from local midnight of the anchor's day."""
     zone = _zone()

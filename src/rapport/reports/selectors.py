@@ -16,13 +16,17 @@ def definitions_for(user: Actor) -> QuerySet[ReportDefinition]:
 
 
 def get_definition(user: Actor, pk: int) -> ReportDefinition:
-    found = scope(ReportDefinition.objects.select_related("team", "owner"), user).filter(pk=pk).first()
+    found = (
+        scope(ReportDefinition.objects.select_related("team", "owner"), user).filter(pk=pk).first()
+    )
     if found is None:
         raise Http404("No such report definition.")
     return found
 
 
-def runs_for(user: Actor, *, definition_id: int | None = None, status: str = "") -> QuerySet[ReportRun]:
+def runs_for(
+    user: Actor, *, definition_id: int | None = None, status: str = ""
+) -> QuerySet[ReportRun]:
     runs = scope(
         ReportRun.objects.select_related("definition", "team", "account", "requested_by"), user
     ).defer("document", "definition_snapshot")
@@ -34,11 +38,16 @@ def runs_for(user: Actor, *, definition_id: int | None = None, status: str = "")
 
 
 def get_run(user: Actor, pk: int) -> ReportRun:
-    found = scope(
-        ReportRun.objects.select_related("definition", "team", "account", "account__owner",
-                                         "requested_by", "approved_by"),
-        user,
-    ).filter(pk=pk).first()
+    found = (
+        scope(
+            ReportRun.objects.select_related(
+                "definition", "team", "account", "account__owner", "requested_by", "approved_by"
+            ),
+            user,
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if found is None:
         raise Http404("No such report run.")
     return found
@@ -49,9 +58,11 @@ def outputs_of(run: ReportRun) -> QuerySet[ReportOutput]:
 
 
 def get_output(user: Actor, run_id: int, name: str) -> ReportOutput:
-    found = scope(ReportOutput.objects.select_related("run"), user, team_field="run__team").filter(
-        run_id=run_id, name=name
-    ).first()
+    found = (
+        scope(ReportOutput.objects.select_related("run"), user, team_field="run__team")
+        .filter(run_id=run_id, name=name)
+        .first()
+    )
     if found is None:
         raise Http404("No such file.")
     return found

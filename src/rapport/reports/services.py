@@ -30,8 +30,16 @@ from rapport.reports.models import (
 from rapport.reports.registry import REPORT_TYPES
 
 DEFINITION_FIELDS = (
-    "name", "report_type", "audience", "frequency_source", "recurrence", "period_months",
-    "formats", "tier", "owner", "active",
+    "name",
+    "report_type",
+    "audience",
+    "frequency_source",
+    "recurrence",
+    "period_months",
+    "formats",
+    "tier",
+    "owner",
+    "active",
 )
 RELATED_FIELDS = ("accounts", "recipients", "contact_recipients")
 
@@ -40,8 +48,12 @@ RELATED_FIELDS = ("accounts", "recipients", "contact_recipients")
 
 
 def _validate(
-    *, team_id: int, fields: Mapping[str, Any], accounts: list[Account],
-    recipients: list[User], contacts: list[Contact],
+    *,
+    team_id: int,
+    fields: Mapping[str, Any],
+    accounts: list[Account],
+    recipients: list[User],
+    contacts: list[Contact],
 ) -> None:
     """Cross-field rules, each failure naming its field."""
     errors: dict[str, str] = {}
@@ -60,7 +72,7 @@ def _validate(
         errors["accounts"] = (
             "a customer-facing report covers exactly one account (no other customer's data)"
             if fields["audience"] == Audience.CUSTOMER
-            else f"a {report_type.label.lower() if report_type else 'report'} covers exactly one account"
+            else "this type of report covers exactly one account"
         )
     if contacts and fields["audience"] != Audience.CUSTOMER:
         errors["contact_recipients"] = "customer contacts receive only customer-facing reports"
@@ -78,7 +90,7 @@ def _validate(
         if len(accounts) != 1:
             errors["frequency_source"] = "the monitoring plan's frequency needs exactly one account"
         else:
-            from rapport.reports.plans import plan_recurrence  # noqa: PLC0415
+            from rapport.reports.plans import plan_recurrence
 
             if plan_recurrence(accounts[0], fields["report_type"], fields["audience"]) is None:
                 errors["frequency_source"] = (
@@ -91,10 +103,14 @@ def _validate(
     if errors:
         raise ValidationError(errors)
     members = set(
-        Membership.objects.filter(team_id=team_id, user__is_active=True).values_list("user_id", flat=True)
+        Membership.objects.filter(team_id=team_id, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
     )
     if any(r.pk not in members for r in recipients):
-        raise ValidationError({"recipients": "every recipient must be an active member of the team"})
+        raise ValidationError(
+            {"recipients": "every recipient must be an active member of the team"}
+        )
 
 
 def _next_due(definition: ReportDefinition) -> Any:
@@ -103,10 +119,14 @@ def _next_due(definition: ReportDefinition) -> Any:
     if definition.frequency_source == FrequencySource.OWN:
         return schedule.next_occurrence(definition.recurrence, anchor=definition.created_at)
     if definition.frequency_source == FrequencySource.PLAN:
-        from rapport.reports.plans import plan_recurrence  # noqa: PLC0415
+        from rapport.reports.plans import plan_recurrence
 
         account = definition.accounts.first()
-        rule = plan_recurrence(account, definition.report_type, definition.audience) if account else None
+        rule = (
+            plan_recurrence(account, definition.report_type, definition.audience)
+            if account
+            else None
+        )
         return schedule.next_occurrence(rule, anchor=definition.created_at) if rule else None
     return None
 
@@ -131,21 +151,31 @@ def _related(
 
 @transaction.atomic
 def create_definition(
-    *, actor: Actor, team_id: int, fields: Mapping[str, Any],
-    related: Mapping[str, Iterable[Any]] | None = None, via: str = "web",
+    *,
+    actor: Actor,
+    team_id: int,
+    fields: Mapping[str, Any],
+    related: Mapping[str, Iterable[Any]] | None = None,
+    via: str = "web",
 ) -> ReportDefinition:
     require(actor, Capability.MANAGE_REPORTS, team_id)
     unknown = set(fields) - set(DEFINITION_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
     data = {
-        "frequency_source": FrequencySource.ON_DEMAND, "recurrence": "", "period_months": 3,
-        "tier": "", "active": True, **fields,
+        "frequency_source": FrequencySource.ON_DEMAND,
+        "recurrence": "",
+        "period_months": 3,
+        "tier": "",
+        "active": True,
+        **fields,
     }
     data.setdefault("owner", actor)
     require_member(fields=data, name="owner", team_id=team_id)
     accounts, recipients, contacts = _related(team_id, related or {})
-    _validate(team_id=team_id, fields=data, accounts=accounts, recipients=recipients, contacts=contacts)
+    _validate(
+        team_id=team_id, fields=data, accounts=accounts, recipients=recipients, contacts=contacts
+    )
     definition = ReportDefinition(team_id=team_id, **data)
     definition.full_clean(exclude=["formats"])
     definition.save()
@@ -155,16 +185,24 @@ def create_definition(
     definition.next_due_at = _next_due(definition)
     definition.save(update_fields=["next_due_at"])
     record_audit(
-        actor=actor, action=AuditAction.CREATE, instance=definition, team_id=team_id,
-        changed_fields=[*data.keys(), *RELATED_FIELDS], via=via,
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=definition,
+        team_id=team_id,
+        changed_fields=[*data.keys(), *RELATED_FIELDS],
+        via=via,
     )
     return definition
 
 
 @transaction.atomic
 def update_definition(
-    *, actor: Actor, definition: ReportDefinition, changes: Mapping[str, Any],
-    related: Mapping[str, Iterable[Any]] | None = None, via: str = "web",
+    *,
+    actor: Actor,
+    definition: ReportDefinition,
+    changes: Mapping[str, Any],
+    related: Mapping[str, Iterable[Any]] | None = None,
+    via: str = "web",
 ) -> list[str]:
     require(actor, Capability.MANAGE_REPORTS, definition.team_id)
     unknown = set(changes) - set(DEFINITION_FIELDS)
@@ -174,19 +212,30 @@ def update_definition(
     current = {name: getattr(definition, name) for name in DEFINITION_FIELDS}
     data = {**current, **changes}
     require_member(fields=data, name="owner", team_id=definition.team_id)
-    current_related = {
+    current_related: dict[str, list[Any]] = {
         "accounts": list(definition.accounts.all()),
         "recipients": list(definition.recipients.all()),
         "contact_recipients": list(definition.contact_recipients.all()),
     }
-    wanted = {**current_related, **(related or {})}
+    wanted: dict[str, Iterable[Any]] = {**current_related, **(related or {})}
     accounts, recipients, contacts = _related(definition.team_id, wanted)
-    _validate(team_id=definition.team_id, fields=data, accounts=accounts, recipients=recipients,
-              contacts=contacts)
-    changed = [name for name in DEFINITION_FIELDS if name in changes and changes[name] != current[name]]
+    _validate(
+        team_id=definition.team_id,
+        fields=data,
+        accounts=accounts,
+        recipients=recipients,
+        contacts=contacts,
+    )
+    changed = [
+        name for name in DEFINITION_FIELDS if name in changes and changes[name] != current[name]
+    ]
     for name in changed:
         setattr(definition, name, data[name])
-    for name, values in (("accounts", accounts), ("recipients", recipients), ("contact_recipients", contacts)):
+    for name, values in (
+        ("accounts", accounts),
+        ("recipients", recipients),
+        ("contact_recipients", contacts),
+    ):
         if {v.pk for v in values} != {v.pk for v in current_related[name]}:
             getattr(definition, name).set(values)
             changed.append(name)
@@ -194,16 +243,27 @@ def update_definition(
         definition.full_clean(exclude=["formats"])
         definition.next_due_at = _next_due(definition)
         definition.save()
-        record_audit(actor=actor, action=AuditAction.UPDATE, instance=definition,
-                     team_id=definition.team_id, changed_fields=changed, via=via)
+        record_audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=definition,
+            team_id=definition.team_id,
+            changed_fields=changed,
+            via=via,
+        )
     return changed
 
 
 @transaction.atomic
 def delete_definition(*, actor: Actor, definition: ReportDefinition, via: str = "web") -> None:
     require(actor, Capability.MANAGE_REPORTS, definition.team_id)
-    record_audit(actor=actor, action=AuditAction.DELETE, instance=definition,
-                 team_id=definition.team_id, via=via)
+    record_audit(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=definition,
+        team_id=definition.team_id,
+        via=via,
+    )
     definition.delete()
 
 
@@ -234,8 +294,12 @@ def definition_snapshot(definition: ReportDefinition) -> dict[str, Any]:
 
 @transaction.atomic
 def queue_run(
-    *, actor: Actor | None, definition: ReportDefinition, as_of: date | None = None,
-    scheduled: bool = False, via: str = "web",
+    *,
+    actor: Actor | None,
+    definition: ReportDefinition,
+    as_of: date | None = None,
+    scheduled: bool = False,
+    via: str = "web",
 ) -> ReportRun:
     """A run waiting for the worker (`actor=None`: the schedule). Its inputs are fixed now:
     the period, the filters and the definition as it is."""
@@ -259,10 +323,16 @@ def queue_run(
         definition_snapshot=snapshot,
         next_due_at=timezone.now(),
     )
-    record_audit(actor=actor, action=AuditAction.CREATE, instance=run, team_id=run.team_id,
-                 changed_fields=["definition", "period_start", "period_end"], via=via,
-                 detail="scheduled" if scheduled else "requested")
-    from rapport.reports import tasks  # noqa: PLC0415 - the task module imports the generator
+    record_audit(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=run,
+        team_id=run.team_id,
+        changed_fields=["definition", "period_start", "period_end"],
+        via=via,
+        detail="scheduled" if scheduled else "requested",
+    )
+    from rapport.reports import tasks
 
     transaction.on_commit(lambda: tasks.enqueue_generation(run.pk))
     return run
@@ -271,13 +341,19 @@ def queue_run(
 def _check_run_writable(actor: Actor, run: ReportRun) -> None:
     require(actor, Capability.MANAGE_REPORTS, run.team_id)
     if run.status not in (RunStatus.REVIEW, RunStatus.RETURNED):
-        raise ValidationError({"status": f"a run that is {run.get_status_display().lower()} cannot be changed"})
+        raise ValidationError(
+            {"status": f"a run that is {run.get_status_display().lower()} cannot be changed"}
+        )
 
 
 @transaction.atomic
 def update_recommendation(
-    *, actor: Actor, recommendation: RunRecommendation, text: str | None = None,
-    included: bool | None = None, via: str = "web",
+    *,
+    actor: Actor,
+    recommendation: RunRecommendation,
+    text: str | None = None,
+    included: bool | None = None,
+    via: str = "web",
 ) -> list[str]:
     run = recommendation.run
     _check_run_writable(actor, run)
@@ -285,7 +361,9 @@ def update_recommendation(
     if text is not None:
         text = text.strip()
         if not text:
-            raise ValidationError({"text": "a recommendation needs words; untick it to leave it out"})
+            raise ValidationError(
+                {"text": "a recommendation needs words; untick it to leave it out"}
+            )
         if text != recommendation.text:
             recommendation.text, recommendation.edited = text, True
             changed.append("text")
@@ -295,25 +373,42 @@ def update_recommendation(
     if changed:
         recommendation.save()
         ReportRun.objects.filter(pk=run.pk).update(outputs_stale=True)
-        record_audit(actor=actor, action=AuditAction.UPDATE, instance=recommendation,
-                     team_id=run.team_id, changed_fields=changed, via=via)
+        record_audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=recommendation,
+            team_id=run.team_id,
+            changed_fields=changed,
+            via=via,
+        )
     return changed
 
 
 @transaction.atomic
-def add_recommendation(*, actor: Actor, run: ReportRun, text: str, via: str = "web") -> RunRecommendation:
+def add_recommendation(
+    *, actor: Actor, run: ReportRun, text: str, via: str = "web"
+) -> RunRecommendation:
     _check_run_writable(actor, run)
     text = text.strip()
     if not text:
         raise ValidationError({"text": "write the recommendation"})
     last = run.recommendations.order_by("-position").values_list("position", flat=True).first()
     recommendation = RunRecommendation.objects.create(
-        run=run, text=text, source_kind=RecommendationSource.MANUAL,
-        position=(last or 0) + 1, edited=True,
+        run=run,
+        text=text,
+        source_kind=RecommendationSource.MANUAL,
+        position=(last or 0) + 1,
+        edited=True,
     )
     ReportRun.objects.filter(pk=run.pk).update(outputs_stale=True)
-    record_audit(actor=actor, action=AuditAction.CREATE, instance=recommendation,
-                 team_id=run.team_id, changed_fields=["text"], via=via)
+    record_audit(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=recommendation,
+        team_id=run.team_id,
+        changed_fields=["text"],
+        via=via,
+    )
     return recommendation
 
 
@@ -329,7 +424,9 @@ def may_approve(actor: Actor, run: ReportRun) -> bool:
     if owner is not None:
         return owner.pk == actor.pk and scope_of(actor).can(Capability.VIEW, run.team_id)
     # No owner: a manager of the team stands in for one.
-    return Membership.objects.filter(user_id=actor.pk, team_id=run.team_id, role__in=[Role.MANAGER, Role.ADMIN]).exists()
+    return Membership.objects.filter(
+        user_id=actor.pk, team_id=run.team_id, role__in=[Role.MANAGER, Role.ADMIN]
+    ).exists()
 
 
 @transaction.atomic
@@ -344,9 +441,16 @@ def approve_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun:
     run.approved_by = actor if isinstance(actor, User) else None
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
-    record_audit(actor=actor, action=AuditAction.UPDATE, instance=run, team_id=run.team_id,
-                 changed_fields=["status", "approved_by", "approved_at"], via=via, detail="approved")
-    from rapport.reports.delivery import queue_deliveries  # noqa: PLC0415
+    record_audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=run,
+        team_id=run.team_id,
+        changed_fields=["status", "approved_by", "approved_at"],
+        via=via,
+        detail="approved",
+    )
+    from rapport.reports.delivery import queue_deliveries
 
     queue_deliveries(run)
     return run
@@ -364,8 +468,15 @@ def return_run(*, actor: Actor, run: ReportRun, note: str, via: str = "web") -> 
         raise ValidationError({"note": "say what should change"})
     run.status, run.return_note = RunStatus.RETURNED, note.strip()
     run.save(update_fields=["status", "return_note"])
-    record_audit(actor=actor, action=AuditAction.UPDATE, instance=run, team_id=run.team_id,
-                 changed_fields=["status", "return_note"], via=via, detail="returned")
+    record_audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=run,
+        team_id=run.team_id,
+        changed_fields=["status", "return_note"],
+        via=via,
+        detail="returned",
+    )
     return run
 
 
@@ -376,8 +487,15 @@ def resubmit_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun
         raise ValidationError({"status": "only a returned run is submitted again"})
     run.status = RunStatus.REVIEW
     run.save(update_fields=["status"])
-    record_audit(actor=actor, action=AuditAction.UPDATE, instance=run, team_id=run.team_id,
-                 changed_fields=["status"], via=via, detail="submitted again")
+    record_audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=run,
+        team_id=run.team_id,
+        changed_fields=["status"],
+        via=via,
+        detail="submitted again",
+    )
     return run
 
 
@@ -386,17 +504,26 @@ def send_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun:
     """Send an internal run to its recipients (a customer-facing one goes by approval)."""
     require(actor, Capability.MANAGE_REPORTS, run.team_id)
     if run.audience == Audience.CUSTOMER:
-        raise ValidationError({"status": "a customer-facing report is sent when its account owner approves it"})
+        raise ValidationError(
+            {"status": "a customer-facing report is sent when its account owner approves it"}
+        )
     if run.status != RunStatus.REVIEW:
         raise ValidationError({"status": "only a run ready for review can be sent"})
-    from rapport.reports.delivery import queue_deliveries  # noqa: PLC0415
+    from rapport.reports.delivery import queue_deliveries
 
     run.status = RunStatus.APPROVED
     run.approved_by = actor if isinstance(actor, User) else None
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
-    record_audit(actor=actor, action=AuditAction.UPDATE, instance=run, team_id=run.team_id,
-                 changed_fields=["status"], via=via, detail="sent")
+    record_audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=run,
+        team_id=run.team_id,
+        changed_fields=["status"],
+        via=via,
+        detail="sent",
+    )
     queue_deliveries(run)
     return run
 

@@ -52,7 +52,9 @@ def definition_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
         try:
             if definition is None:
                 definition = services.create_definition(
-                    actor=request.user, team_id=form.cleaned_data["team"].pk, fields=fields,
+                    actor=request.user,
+                    team_id=form.cleaned_data["team"].pk,
+                    fields=fields,
                     related=related,
                 )
                 messages.success(request, f"Report “{definition.name}” created.")
@@ -66,7 +68,9 @@ def definition_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
         else:
             return redirect("reports:definition", pk=definition.pk)
     return render(
-        request, "reports/definition_form.html", {"form": form, "definition": definition},
+        request,
+        "reports/definition_form.html",
+        {"form": form, "definition": definition},
         status=400 if form.errors else 200,
     )
 
@@ -200,12 +204,13 @@ def recommendation_edit(request: HttpRequest, pk: int, rec_id: int) -> HttpRespo
     run = selectors.get_run(request.user, pk)
     recommendation = run.recommendations.filter(pk=rec_id).first()
     if recommendation is None:
-        from django.http import Http404  # noqa: PLC0415
+        from django.http import Http404
 
         raise Http404("No such recommendation.")
     try:
         services.update_recommendation(
-            actor=request.user, recommendation=recommendation,
+            actor=request.user,
+            recommendation=recommendation,
             text=request.POST.get("text", recommendation.text),
             included=request.POST.get("included") == "on",
         )

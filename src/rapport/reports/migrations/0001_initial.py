@@ -6,156 +6,374 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0004_constraint_messages'),
-        ('customers', '0003_commitment_expectation_follow_up_done'),
+        ("core", "0004_constraint_messages"),
+        ("customers", "0003_commitment_expectation_follow_up_done"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportDefinition',
+            name="ReportDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('next_due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, default='', max_length=100)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('name', models.CharField(max_length=200)),
-                ('report_type', models.CharField(max_length=40)),
-                ('audience', models.CharField(choices=[('executive', 'Internal executive'), ('account_team', 'Account team'), ('customer', 'Customer')], max_length=20)),
-                ('frequency_source', models.CharField(choices=[('on_demand', 'On demand only'), ('own', 'Its own recurrence rule'), ('plan', "The account's monitoring plan")], default='on_demand', max_length=20)),
-                ('recurrence', models.CharField(blank=True, default='', max_length=300)),
-                ('period_months', models.PositiveSmallIntegerField(default=3, help_text='How many months before the run each report covers.')),
-                ('formats', models.JSONField(default=list)),
-                ('tier', models.CharField(blank=True, choices=[('strategic', 'Strategic'), ('key', 'Key'), ('growth', 'Growth'), ('maintain', 'Maintain')], default='', max_length=20)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('accounts', models.ManyToManyField(blank=True, related_name='report_definitions', to='customers.account')),
-                ('contact_recipients', models.ManyToManyField(blank=True, related_name='report_subscriptions', to='customers.contact')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_reports', to=settings.AUTH_USER_MODEL)),
-                ('recipients', models.ManyToManyField(blank=True, related_name='report_subscriptions', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='report_definitions', to='core.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("next_due_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, default="", max_length=100)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("name", models.CharField(max_length=200)),
+                ("report_type", models.CharField(max_length=40)),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("executive", "Internal executive"),
+                            ("account_team", "Account team"),
+                            ("customer", "Customer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "frequency_source",
+                    models.CharField(
+                        choices=[
+                            ("on_demand", "On demand only"),
+                            ("own", "Its own recurrence rule"),
+                            ("plan", "The account's monitoring plan"),
+                        ],
+                        default="on_demand",
+                        max_length=20,
+                    ),
+                ),
+                ("recurrence", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "period_months",
+                    models.PositiveSmallIntegerField(
+                        default=3, help_text="How many months before the run each report covers."
+                    ),
+                ),
+                ("formats", models.JSONField(default=list)),
+                (
+                    "tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("strategic", "Strategic"),
+                            ("key", "Key"),
+                            ("growth", "Growth"),
+                            ("maintain", "Maintain"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "accounts",
+                    models.ManyToManyField(
+                        blank=True, related_name="report_definitions", to="customers.account"
+                    ),
+                ),
+                (
+                    "contact_recipients",
+                    models.ManyToManyField(
+                        blank=True, related_name="report_subscriptions", to="customers.contact"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recipients",
+                    models.ManyToManyField(
+                        blank=True, related_name="report_subscriptions", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="report_definitions",
+                        to="core.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReportRun',
+            name="ReportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('next_due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, default='', max_length=100)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('report_type', models.CharField(max_length=40)),
-                ('audience', models.CharField(choices=[('executive', 'Internal executive'), ('account_team', 'Account team'), ('customer', 'Customer')], max_length=20)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Generating'), ('review', 'Ready for review'), ('returned', 'Returned for changes'), ('approved', 'Approved'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('scheduled', models.BooleanField(default=False)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('data_as_of', models.DateTimeField(blank=True, null=True)),
-                ('filters', models.JSONField(default=dict)),
-                ('definition_snapshot', models.JSONField(default=dict)),
-                ('document', models.JSONField(blank=True, null=True)),
-                ('steps_done', models.PositiveIntegerField(default=0)),
-                ('steps_total', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True, default='')),
-                ('outputs_stale', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('return_note', models.TextField(blank=True, default='')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='report_runs', to='customers.account')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='reports.reportdefinition')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='report_runs', to='core.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("next_due_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, default="", max_length=100)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("report_type", models.CharField(max_length=40)),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("executive", "Internal executive"),
+                            ("account_team", "Account team"),
+                            ("customer", "Customer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Generating"),
+                            ("review", "Ready for review"),
+                            ("returned", "Returned for changes"),
+                            ("approved", "Approved"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("scheduled", models.BooleanField(default=False)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("data_as_of", models.DateTimeField(blank=True, null=True)),
+                ("filters", models.JSONField(default=dict)),
+                ("definition_snapshot", models.JSONField(default=dict)),
+                ("document", models.JSONField(blank=True, null=True)),
+                ("steps_done", models.PositiveIntegerField(default=0)),
+                ("steps_total", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True, default="")),
+                ("outputs_stale", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("return_note", models.TextField(blank=True, default="")),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="report_runs",
+                        to="customers.account",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="reports.reportdefinition",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="report_runs",
+                        to="core.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReportOutput',
+            name="ReportOutput",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(choices=[('web', 'Web page'), ('pdf', 'PDF'), ('xlsx', 'XLSX workbook'), ('csv', 'CSV tables'), ('email', 'E-mail with the PDF attached')], max_length=10)),
-                ('name', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=100)),
-                ('content', models.BinaryField()),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outputs', to='reports.reportrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web page"),
+                            ("pdf", "PDF"),
+                            ("xlsx", "XLSX workbook"),
+                            ("csv", "CSV tables"),
+                            ("email", "E-mail with the PDF attached"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=100)),
+                ("content", models.BinaryField()),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outputs",
+                        to="reports.reportrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['format', 'name'],
+                "ordering": ["format", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ReportDelivery',
+            name="ReportDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('next_due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, default='', max_length=100)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('to', models.EmailField(max_length=254)),
-                ('recipient_label', models.CharField(blank=True, default='', max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, default='', max_length=500)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='reports.reportrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("next_due_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, default="", max_length=100)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("to", models.EmailField(max_length=254)),
+                ("recipient_label", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, default="", max_length=500)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="reports.reportrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='RunRecommendation',
+            name="RunRecommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('text', models.TextField()),
-                ('source_kind', models.CharField(choices=[('action', 'Open action'), ('alert', 'Rule / alert'), ('swot', 'SWOT line'), ('variance', 'Variance'), ('manual', 'Written on the run')], max_length=20)),
-                ('source_ref', models.CharField(blank=True, default='', max_length=100)),
-                ('source_url', models.CharField(blank=True, default='', max_length=300)),
-                ('included', models.BooleanField(default=True)),
-                ('edited', models.BooleanField(default=False)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recommendations', to='reports.reportrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("text", models.TextField()),
+                (
+                    "source_kind",
+                    models.CharField(
+                        choices=[
+                            ("action", "Open action"),
+                            ("alert", "Rule / alert"),
+                            ("swot", "SWOT line"),
+                            ("variance", "Variance"),
+                            ("manual", "Written on the run"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("source_ref", models.CharField(blank=True, default="", max_length=100)),
+                ("source_url", models.CharField(blank=True, default="", max_length=300)),
+                ("included", models.BooleanField(default=True)),
+                ("edited", models.BooleanField(default=False)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recommendations",
+                        to="reports.reportrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='reportdefinition',
-            index=models.Index(fields=['team', 'name'], name='reportdef_team_name_idx'),
+            model_name="reportdefinition",
+            index=models.Index(fields=["team", "name"], name="reportdef_team_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reportdefinition',
-            constraint=models.CheckConstraint(condition=models.Q(('period_months__gte', 1), ('period_months__lte', 24)), name='reportdef_period_months_range', violation_error_message='A report covers 1 to 24 months.'),
+            model_name="reportdefinition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_months__gte", 1), ("period_months__lte", 24)),
+                name="reportdef_period_months_range",
+                violation_error_message="A report covers 1 to 24 months.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportrun',
-            index=models.Index(fields=['team', '-created_at'], name='reportrun_team_recent_idx'),
+            model_name="reportrun",
+            index=models.Index(fields=["team", "-created_at"], name="reportrun_team_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='reportrun',
-            index=models.Index(fields=['definition', '-created_at'], name='reportrun_def_recent_idx'),
+            model_name="reportrun",
+            index=models.Index(
+                fields=["definition", "-created_at"], name="reportrun_def_recent_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportrun',
-            index=models.Index(fields=['status', 'finished_at'], name='reportrun_status_idx'),
+            model_name="reportrun",
+            index=models.Index(fields=["status", "finished_at"], name="reportrun_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reportoutput',
-            constraint=models.UniqueConstraint(fields=('run', 'name'), name='reportoutput_run_name_unique'),
+            model_name="reportoutput",
+            constraint=models.UniqueConstraint(
+                fields=("run", "name"), name="reportoutput_run_name_unique"
+            ),
         ),
     ]

@@ -9,10 +9,9 @@ report never shows a figure the page computes differently.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from rapport.analytics.account_analytics import PAGE_CHART_METRICS, explained_episodes
 from rapport.analytics.charts import control_chart_svg, waterfall_svg
@@ -69,7 +68,9 @@ def kpi_figures(analysis: AccountAnalysis) -> list[Figure]:
     for metric, variance in analysis.variances.items():
         label = f"{metric_def(metric).label} (last 90 days)"
         figures.append(
-            metric_figure(variance.current, label=label, note=target_note(variance.target, variance.current))
+            metric_figure(
+                variance.current, label=label, note=target_note(variance.target, variance.current)
+            )
         )
     return figures
 
@@ -87,7 +88,9 @@ def variance_rows(analysis: AccountAnalysis, *, with_account: bool) -> list[list
             None if v.target is None else v.target.value,
             None if gap is None else round(gap.value, 1),
             "" if gap is None else formats.interval(gap.low, gap.high, 1, signed=True),
-            "" if gap is None else (
+            ""
+            if gap is None
+            else (
                 f"{formats.number(gap.value, 1, signed=True)} "
                 f"({formats.interval(gap.low, gap.high, 1, signed=True)})"
             ),
@@ -140,7 +143,8 @@ def reasons(analysis: AccountAnalysis) -> list[str]:
                 biggest = max(v.channels, key=lambda c: abs(c.current_share - c.previous_share))
                 found.append(
                     f"{label} {moved} by {formats.number(v.change.value, 1, signed=True)} points, "
-                    f"mostly through the mix of channels ({formats.number(v.mix.shown, 1, signed=True)}): "
+                    "mostly through the mix of channels "
+                    f"({formats.number(v.mix.shown, 1, signed=True)}): "
                     f"{biggest.label} went from {formats.number(biggest.previous_share, 0)} % to "
                     f"{formats.number(biggest.current_share, 0)} % of responses."
                 )
@@ -157,7 +161,9 @@ def reasons(analysis: AccountAnalysis) -> list[str]:
                 f"Comments mention {move.name} more often: "
                 f"{formats.number(100 * (move.current.value or 0), 0)} % of comments against "
                 f"{formats.number(100 * (move.previous.value or 0), 0)} % in the 90 days before "
-                f"(difference {formats.interval(move.diff_low or 0, move.diff_high or 0, 1, signed=True)} points)."
+                "(difference "
+                f"{formats.interval(move.diff_low or 0, move.diff_high or 0, 1, signed=True)}"
+                " points)."
             )
     for metric, explained in analysis.episodes.items():
         for episode in explained:
@@ -166,23 +172,29 @@ def reasons(analysis: AccountAnalysis) -> list[str]:
                 f"{metric_def(metric).label} control chart: {episode.episode.direction} "
                 f"signals in {episode.label}"
             )
-            found.append(text + (f", with {join_names(themes)} in the comments." if themes else "."))
+            found.append(
+                text + (f", with {join_names(themes)} in the comments." if themes else ".")
+            )
     return found
 
 
 def implications(ctx: BuildContext, analysis: AccountAnalysis, as_of: date) -> list[str]:
     account = analysis.account
     below = [
-        metric_def(m).label for m, v in analysis.variances.items()
+        metric_def(m).label
+        for m, v in analysis.variances.items()
         if v.gap is not None and v.gap.high < 0
     ]
     falling = [
-        metric_def(m).label for m, v in analysis.variances.items()
+        metric_def(m).label
+        for m, v in analysis.variances.items()
         if v.change is not None and v.change.high < 0
     ]
     found = []
     renewal = account.renewal_date
-    renewing = renewal is not None and as_of <= renewal <= as_of + timedelta(days=RENEWAL_HORIZON_DAYS)
+    renewing = renewal is not None and as_of <= renewal <= as_of + timedelta(
+        days=RENEWAL_HORIZON_DAYS
+    )
     if below:
         if ctx.customer:
             found.append(
@@ -192,7 +204,8 @@ def implications(ctx: BuildContext, analysis: AccountAnalysis, as_of: date) -> l
         else:
             found.append(
                 f"{join_names(below)} below target for {account.name}: the relationship's goals "
-                "are not met" + (f" with the renewal on {renewal:%-d %B %Y} ahead." if renewing else ".")
+                "are not met"
+                + (f" with the renewal on {renewal:%-d %B %Y} ahead." if renewing else ".")
             )
     if falling:
         found.append(
@@ -229,7 +242,10 @@ def recommend_from_analysis(ctx: BuildContext, analysis: AccountAnalysis) -> Non
             if worst is not None:
                 ctx.recommend(
                     f"Raise {metric_def(metric).label} in {worst.label}: it accounts for "
-                    f"{formats.number(worst.to_target.value if worst.to_target else 0, 1, signed=True)} "
+                    + formats.number(
+                        worst.to_target.value if worst.to_target else 0, 1, signed=True
+                    )
+                    + " "
                     "points of the gap to target.",
                     source_kind="variance",
                     source_ref=f"{metric}:{worst.key}",
@@ -253,7 +269,9 @@ def add_variance_blocks(
             f"{metric_def(metric).label}: previous 90 days → channel mix → rates → last 90 days",
             waterfall_svg(variance),
         )
-    section.bullet_list(reasons(analysis) or ["No variance large enough to explain."], title="Likely reasons")
+    section.bullet_list(
+        reasons(analysis) or ["No variance large enough to explain."], title="Likely reasons"
+    )
     if analysis.movers.moves:
         section.table(
             f"themes{suffix}",
@@ -268,7 +286,9 @@ def add_variance_blocks(
             ],
             movers_rows(analysis.movers),
         )
-    section.bullet_list(implications(ctx, analysis, as_of), title="Implications for the relationship")
+    section.bullet_list(
+        implications(ctx, analysis, as_of), title="Implications for the relationship"
+    )
 
 
 def add_control_charts(section: Section, analysis: AccountAnalysis) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from rapport.analytics.rollups.selectors import SnapshotView
 from rapport.analytics.variance.channels import WINDOW_DAYS

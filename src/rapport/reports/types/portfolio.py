@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from rapport.analytics.models import AccountHealth
 from rapport.analytics.rollups.selectors import snapshots_for
-from rapport.core import formats
 from rapport.customers.models import Commitment, CommitmentStatus, Tier
 from rapport.reports import charts
 from rapport.reports.document import Column, Document, Figure, money_cell
@@ -38,16 +37,20 @@ def build(ctx: BuildContext) -> Document:
     today = ctx.period_end
     accounts = list(
         ctx.accounts.order_by("name", "pk").values_list(
-            "pk", "name", "tier", "team__name", "annual_value", "cost_to_serve", "currency",
+            "pk",
+            "name",
+            "tier",
+            "team__name",
+            "annual_value",
+            "cost_to_serve",
+            "currency",
             "renewal_date",
         )
     )
     ids = [a[0] for a in accounts]
     ctx.progress("accounts read")
     snapshots = snapshots_for(ids, SHOWN_METRICS)
-    bands = dict(
-        AccountHealth.objects.filter(account_id__in=ids).values_list("account_id", "band")
-    )
+    bands = dict(AccountHealth.objects.filter(account_id__in=ids).values_list("account_id", "band"))
     overdue = dict(
         Commitment.objects.filter(
             account_id__in=ids, status=CommitmentStatus.OPEN, due_date__lt=today
@@ -97,20 +100,23 @@ def build(ctx: BuildContext) -> Document:
         Figure("Health green", band_counts["green"]),
         Figure("Health amber", band_counts["amber"]),
         Figure("Health red", band_counts["red"]),
-        Figure("NPS fell significantly", falling["NPS"], note="accounts, 90 days against the 90 before"),
-        Figure("CSAT fell significantly", falling["CSAT"], note="accounts, 90 days against the 90 before"),
+        Figure(
+            "NPS fell significantly", falling["NPS"], note="accounts, 90 days against the 90 before"
+        ),
+        Figure(
+            "CSAT fell significantly",
+            falling["CSAT"],
+            note="accounts, 90 days against the 90 before",
+        ),
     ]
     if not ctx.customer:
         for currency in sorted(currencies):
             total = sum(a[4] for a in accounts if a[6] == currency)
             figures.append(
-                Figure(f"Annual value ({currency})", float(total), currency=currency,
-                       internal=True)
+                Figure(f"Annual value ({currency})", float(total), currency=currency, internal=True)
             )
     summary.figures(figures)
-    renewing = sum(
-        1 for a in accounts if a[7] and today <= a[7] <= today + timedelta(days=90)
-    )
+    renewing = sum(1 for a in accounts if a[7] and today <= a[7] <= today + timedelta(days=90))
     summary.paragraph(
         f"{len(ids)} accounts as of {today:%-d %B %Y}; {renewing} renew in the next 90 days. "
         "Figures are the last 90 days with their 95 % intervals, as on the portfolio page; a "
@@ -123,7 +129,10 @@ def build(ctx: BuildContext) -> Document:
         "Accounts by tier and health band",
         charts.stacked_bars(
             [{"tier": t, "band": b, "count": c} for (t, b), c in sorted(by_tier.items())],
-            x="tier", colour="band", x_title="Tier", colours=charts.BAND_COLOURS,
+            x="tier",
+            colour="band",
+            x_title="Tier",
+            colours=charts.BAND_COLOURS,
             description="Accounts per tier, stacked by health band: "
             + "; ".join(f"{t} {b}: {c}" for (t, b), c in sorted(by_tier.items())),
         ),

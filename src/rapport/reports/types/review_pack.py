@@ -106,12 +106,20 @@ def _relationship(ctx: BuildContext, doc: Document, account: Account) -> None:
         occurred_at__date__lte=ctx.period_end,
     ).count()
     facts = [
-        f"Tier: {account.get_tier_display()}" + (f", segment {account.segment}" if account.segment else ""),
+        f"Tier: {account.get_tier_display()}"
+        + (f", segment {account.segment}" if account.segment else ""),
         f"Account owner: {account.owner}" if account.owner else "Account owner: not set",
-        f"Renewal: {account.renewal_date:%-d %B %Y}" if account.renewal_date else "Renewal: no date set",
+        f"Renewal: {account.renewal_date:%-d %B %Y}"
+        if account.renewal_date
+        else "Renewal: no date set",
         f"Conversations in the period: {talks}",
         "People on the customer's side: "
-        + (", ".join(f"{n} {label.lower()}{'s' if n != 1 else ''}" for label, n in sorted(roles.items())) or "none recorded"),
+        + (
+            ", ".join(
+                f"{n} {label.lower()}{'s' if n != 1 else ''}" for label, n in sorted(roles.items())
+            )
+            or "none recorded"
+        ),
     ]
     if account.last_contact_at:
         facts.append(f"Last contact: {account.last_contact_at:%-d %B %Y}")
@@ -120,11 +128,19 @@ def _relationship(ctx: BuildContext, doc: Document, account: Account) -> None:
         section.table(
             "decision_makers",
             "Decision makers",
-            [Column("name", "Name"), Column("title", "Job title"), Column("stance", "Stance", internal=True),
-             Column("last", "Last contacted", "date")],
             [
-                [c.name, c.job_title, c.get_stance_display(),
-                 c.last_contacted_at.date() if c.last_contacted_at else None]
+                Column("name", "Name"),
+                Column("title", "Job title"),
+                Column("stance", "Stance", internal=True),
+                Column("last", "Last contacted", "date"),
+            ],
+            [
+                [
+                    c.name,
+                    c.job_title,
+                    c.get_stance_display(),
+                    c.last_contacted_at.date() if c.last_contacted_at else None,
+                ]
                 for c in decision_makers
             ],
         )
@@ -138,12 +154,16 @@ def _commitments(ctx: BuildContext, doc: Document, account: Account) -> None:
             status__in=[CommitmentStatus.KEPT, CommitmentStatus.BROKEN],
             closed_on__gte=ctx.period_start,
             closed_on__lte=ctx.period_end,
-        ).select_related("owner").order_by("closed_on", "pk")
+        )
+        .select_related("owner")
+        .order_by("closed_on", "pk")
     )
     overdue = list(
         Commitment.objects.filter(
             account=account, status=CommitmentStatus.OPEN, due_date__lt=ctx.period_end
-        ).select_related("owner").order_by("due_date", "pk")
+        )
+        .select_related("owner")
+        .order_by("due_date", "pk")
     )
     kept = sum(c.status == CommitmentStatus.KEPT for c in closed)
     section.figures(
@@ -161,8 +181,13 @@ def _commitments(ctx: BuildContext, doc: Document, account: Account) -> None:
         section.table(
             "commitments",
             "Commitments closed in the period, and those overdue",
-            [Column("what", "Commitment"), Column("status", "Status"), Column("due", "Due", "date"),
-             Column("closed", "Closed", "date"), Column("owner", "Owner")],
+            [
+                Column("what", "Commitment"),
+                Column("status", "Status"),
+                Column("due", "Due", "date"),
+                Column("closed", "Closed", "date"),
+                Column("owner", "Owner"),
+            ],
             rows,
         )
     else:
@@ -180,9 +205,14 @@ def _next_period(ctx: BuildContext, doc: Document, account: Account) -> None:
     )
     follow_ups = list(
         Communication.objects.filter(
-            account=account, follow_up_done_on__isnull=True, follow_up_due__isnull=False,
-            follow_up_due__gte=start, follow_up_due__lte=end,
-        ).exclude(follow_up="").order_by("follow_up_due", "pk")
+            account=account,
+            follow_up_done_on__isnull=True,
+            follow_up_due__isnull=False,
+            follow_up_due__gte=start,
+            follow_up_due__lte=end,
+        )
+        .exclude(follow_up="")
+        .order_by("follow_up_due", "pk")
     )
     rows: list[list[object]] = [["Commitment due", c.description, c.due_date] for c in coming]
     rows += [["Follow-up due", c.follow_up, c.follow_up_due] for c in follow_ups]
@@ -202,14 +232,27 @@ def _next_period(ctx: BuildContext, doc: Document, account: Account) -> None:
 
 
 def _internal(ctx: BuildContext, doc: Document, account: Account) -> None:
-    section = doc.section("internal", "For our team only: value, cost to serve, margin, health", internal=True)
+    section = doc.section(
+        "internal", "For our team only: value, cost to serve, margin, health", internal=True
+    )
     health = account_health(ctx.reader, account, today=ctx.period_end)
     profit = health.profitability
     section.figures(
         [
-            Figure("Health score", health.health.score, unit="of 100", note=health.health.band or "not scored", internal=True),
-            Figure("Margin, last 12 months", float(profit.margin), currency=profit.currency,
-                   note=f"{formats.number(profit.margin_pct or 0, 1)} % of annual value", internal=True),
+            Figure(
+                "Health score",
+                health.health.score,
+                unit="of 100",
+                note=health.health.band or "not scored",
+                internal=True,
+            ),
+            Figure(
+                "Margin, last 12 months",
+                float(profit.margin),
+                currency=profit.currency,
+                note=f"{formats.number(profit.margin_pct or 0, 1)} % of annual value",
+                internal=True,
+            ),
         ]
     )
     section.table(
@@ -225,8 +268,14 @@ def _internal(ctx: BuildContext, doc: Document, account: Account) -> None:
         internal=True,
     )
     if health.reasons:
-        section.bullet_list([f"{r.label}: {r.text}" for r in health.reasons], title="Risk reasons", internal=True)
-    notes = [f"{s.user} ({s.get_role_display()}): {s.notes}" for s in account.stakeholders.select_related("user") if s.notes]
+        section.bullet_list(
+            [f"{r.label}: {r.text}" for r in health.reasons], title="Risk reasons", internal=True
+        )
+    notes = [
+        f"{s.user} ({s.get_role_display()}): {s.notes}"
+        for s in account.stakeholders.select_related("user")
+        if s.notes
+    ]
     if notes:
         section.bullet_list(notes, title="Internal notes on our stakeholders", internal=True)
 
@@ -240,8 +289,15 @@ ACCOUNT_REVIEW_PACK = register_type(
         "themes, commitments kept and broken, next period's plan, recommendations.",
         build=build,
         sections=SECTIONS,
-        internal_only=("annual value", "cost to serve", "margin", "health score", "risk reasons",
-                       "internal notes", "stances of the customer's people"),
+        internal_only=(
+            "annual value",
+            "cost to serve",
+            "margin",
+            "health score",
+            "risk reasons",
+            "internal notes",
+            "stances of the customer's people",
+        ),
         single_account=True,
         steps=5,
     )

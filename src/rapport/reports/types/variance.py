@@ -25,7 +25,9 @@ def build(ctx: BuildContext) -> Document:
         as_of=ctx.as_of.isoformat(),
     )
     as_of = ctx.period_end
-    accounts = list(ctx.accounts.select_related("team").order_by("-annual_value", "name")[: MOST_ACCOUNTS + 1])
+    accounts = list(
+        ctx.accounts.select_related("team").order_by("-annual_value", "name")[: MOST_ACCOUNTS + 1]
+    )
     more = len(accounts) > MOST_ACCOUNTS
     accounts = accounts[:MOST_ACCOUNTS]
     overview = doc.section("overview", "Key variances")

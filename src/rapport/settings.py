@@ -58,8 +58,15 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.feedback",
     "rapport.analytics",
+    "rapport.notifications",
     "rapport.enrichment",
+<<<<<<< HEAD
     "rapport.reports",
+=======
+    "rapport.monitoring",
+    "rapport.actions",
+    "rapport.agreements",
+>>>>>>> main
     "rapport.workspace",
     "rapport.api",
 ]
@@ -184,6 +191,15 @@ if _scheme == "smtp":
     EMAIL_HOST_PASSWORD = unquote(_parts.password or "")
     EMAIL_USE_TLS = EMAIL_PORT == 587
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "rapport@localhost")
+# Links in e-mails are absolute: Rapport's address as its users reach it.
+RAPPORT_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Webhooks to private, loopback, link-local… addresses are refused unless this is true (a
+# receiver on the same machine or network, and the tests).
+RAPPORT_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+RAPPORT_WEBHOOK_TIMEOUT_SECONDS = 5
+# The worker runs due work (core.registries.DUE_WORK: deliveries…) this often, so a
+# notification does not wait for the once-a-minute periodic pass.
+RAPPORT_DUE_WORK_SECONDS = env_int("DUE_WORK_SECONDS", 2, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
@@ -199,6 +215,16 @@ NINJA_MAX_PER_PAGE_SIZE = 500
 # Statistics conventions (DESIGN.md section 6).
 RAPPORT_MIN_N = env_int("MIN_N", 30, minimum=1)
 RAPPORT_PAGE_SIZE = 50
+# --- actions ---
+# Days an action has by severity (its due date), and the further days before an overdue action
+# escalates a second time (to the manager's manager, else the administrators).
+RAPPORT_ACTION_DUE_DAYS = {
+    "critical": env_int("ACTION_DUE_DAYS_CRITICAL", 2, minimum=0),
+    "high": env_int("ACTION_DUE_DAYS_HIGH", 5, minimum=0),
+    "medium": env_int("ACTION_DUE_DAYS_MEDIUM", 10, minimum=0),
+    "low": env_int("ACTION_DUE_DAYS_LOW", 20, minimum=0),
+}
+RAPPORT_ESCALATION_LEVEL2_DAYS = env_int("ESCALATION_LEVEL2_DAYS", 3, minimum=1)
 # The range of custom answers that carry none (an imported column): the SWOT page judges a
 # driver's level only on a known scale.
 RAPPORT_ANSWER_SCALES = env_ranges("ANSWER_SCALES")

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("rapport.analytics.urls")),
     path("feedback/", include("rapport.feedback.urls")),
     path("", include("rapport.enrichment.urls")),
+    path("", include("rapport.notifications.urls")),
+    path("", include("rapport.actions.urls")),
     path("", include("rapport.reports.urls")),
     path("", include("rapport.api.urls")),
     path("api/v1/", api.urls),

@@ -34,17 +34,30 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+<<<<<<< HEAD
     # --- reports ---
     # Define reports, generate runs, edit their recommendations and send internal ones; a
     # customer-facing run is approved by the account's owner (reports.services).
     MANAGE_REPORTS = "manage_reports"
+=======
+    # --- notifications ---
+    # Add, change and remove a team's webhook endpoints, see their secrets once and their
+    # delivery logs: where the team's data is sent, so managers and administrators only.
+    MANAGE_WEBHOOKS = "manage_webhooks"
+    # --- actions ---
+    MANAGE_ACTIONS = "manage_actions"  # open, assign, progress and close actions; tell customers
+    CONTRIBUTE_IDEAS = "contribute_ideas"  # every role, agents included
+    DECIDE_IDEAS = "decide_ideas"  # accept (an action) or decline an idea; team action plans
+    MANAGE_PEOPLE = "manage_people"  # set a member's manager; the team's personal plans
+>>>>>>> main
 
 
 _ALL = set(Capability)
 ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.ADMIN: _ALL,
     Role.MANAGER: _ALL,
-    Role.ACCOUNT_MANAGER: _ALL - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS},
+    Role.ACCOUNT_MANAGER: _ALL
+    - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS, Capability.MANAGE_WEBHOOKS},
     Role.ANALYST: {
         Capability.VIEW,
         Capability.IMPORT_FEEDBACK,
@@ -55,6 +68,15 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     },
     Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK, Capability.LABEL_COMMENTS},
     Role.AGENT: {Capability.VIEW, Capability.RECORD_FEEDBACK},
+}
+# --- actions ---
+# Everyone may contribute an idea for improving service (agents included); deciding ideas,
+# team action plans and people's managers and personal plans are for managers.
+for _role in (Role.ANALYST, Role.QA_EVALUATOR, Role.AGENT):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.CONTRIBUTE_IDEAS}
+ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER] = ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER] - {
+    Capability.DECIDE_IDEAS,
+    Capability.MANAGE_PEOPLE,
 }
 
 

@@ -60,13 +60,10 @@ INSTALLED_APPS = [
     "rapport.analytics",
     "rapport.notifications",
     "rapport.enrichment",
-<<<<<<< HEAD
-    "rapport.reports",
-=======
     "rapport.monitoring",
     "rapport.actions",
     "rapport.agreements",
->>>>>>> main
+    "rapport.reports",
     "rapport.workspace",
     "rapport.api",
 ]

@@ -34,12 +34,6 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
-<<<<<<< HEAD
-    # --- reports ---
-    # Define reports, generate runs, edit their recommendations and send internal ones; a
-    # customer-facing run is approved by the account's owner (reports.services).
-    MANAGE_REPORTS = "manage_reports"
-=======
     # --- notifications ---
     # Add, change and remove a team's webhook endpoints, see their secrets once and their
     # delivery logs: where the team's data is sent, so managers and administrators only.
@@ -49,7 +43,10 @@ class Capability(StrEnum):
     CONTRIBUTE_IDEAS = "contribute_ideas"  # every role, agents included
     DECIDE_IDEAS = "decide_ideas"  # accept (an action) or decline an idea; team action plans
     MANAGE_PEOPLE = "manage_people"  # set a member's manager; the team's personal plans
->>>>>>> main
+    # --- reports ---
+    # Define reports, generate runs, edit their recommendations and send internal ones; a
+    # customer-facing run is approved by the account's owner (reports.services).
+    MANAGE_REPORTS = "manage_reports"
 
 
 _ALL = set(Capability)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from rapport.actions.selectors import open_actions
 from rapport.analytics.swot.account import account_swot
 from rapport.reports.models import ReportRun
 from rapport.reports.registry import BuildContext
@@ -11,12 +12,26 @@ from rapport.reports.registry import BuildContext
 # risk, margin and loyalty lines are our internal judgement of the account.
 CUSTOMER_SWOT_SOURCES = {"driver", "theme"}
 MOST_SWOT_LINES = 5
+MOST_ACTIONS = 10
 
 
 def gather_recommendations(ctx: BuildContext, run: ReportRun) -> None:
     account = run.account
     if account is None:
         return
+    for action in open_actions(user=ctx.reader, account=account)[:MOST_ACTIONS]:
+        due = f"{action.due_on:%-d %B %Y}"
+        text = (
+            f"{action.title} (in hand, due {due})"
+            if ctx.customer
+            else f"{action.title}: owner {action.owner}, due {due} ({action.severity})"
+        )
+        ctx.recommend(
+            text,
+            source_kind="action",
+            source_ref=f"action:{action.pk}",
+            url=f"/actions/{action.pk}/",
+        )
     swot = account_swot(ctx.reader, account, today=ctx.period_end)
     lines = [*swot.weaknesses, *swot.threats]
     if ctx.customer:

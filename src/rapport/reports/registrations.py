@@ -6,7 +6,12 @@ from django.http import HttpRequest
 
 from rapport.core.registries import NAV_ITEMS, PERIODIC, NavItem
 from rapport.reports import delivery, generation, selectors
-from rapport.reports.types import portfolio, review_pack, variance  # noqa: F401 - register types
+from rapport.reports.types import (  # noqa: F401 - each module registers its type
+    adherence,
+    portfolio,
+    review_pack,
+    variance,
+)
 
 
 def _awaiting(request: HttpRequest) -> int:

@@ -27,6 +27,7 @@ from rapport.customers.models import (
 )
 from rapport.feedback.models import Response
 from rapport.sampledata.generate import generate
+from rapport.sampledata.reports import load_reports
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -107,6 +108,7 @@ def load_demo(
     from rapport.enrichment.services import enrich_for_demo
 
     enrich_for_demo(stdout=stdout)  # comment analysis: themes, sentiment, redaction
+    load_reports(stdout=stdout)
     return CREDENTIALS
 
 

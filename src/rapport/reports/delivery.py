@@ -1,44 +1,33 @@
-"""Delivering a run by e-mail with its PDF attached: one row per recipient, sent by the
-worker (claimed due rows, retried with backoff), through Django's mail backends."""
+"""Delivering an approved run: an e-mail per recipient with the PDF attached, queued through
+notifications' `queue_email` (the worker sends it, with retries). The run is delivered when
+every e-mail has gone."""
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.core.claims import claim_due, finish_claim
+from rapport.core.models import User
+from rapport.customers.models import Contact
+from rapport.notifications.models import DeliveryStatus
+from rapport.notifications.services import queue_email
 from rapport.reports.document import for_audience
 from rapport.reports.generation import document_for, ensure_outputs
-from rapport.reports.models import (
-    Audience,
-    DeliveryStatus,
-    Format,
-    ReportDelivery,
-    ReportRun,
-    RunStatus,
-)
-
-logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+from rapport.reports.models import Audience, Format, ReportDelivery, ReportRun, RunStatus
 
 
-def queue_deliveries(run: ReportRun) -> int:
-    """A delivery per recipient with an address (users; contacts for a customer-facing run).
-    A run without e-mail among its formats is delivered as soon as it is approved."""
+def mark_for_delivery(run: ReportRun) -> None:
+    """An approved run becomes due work: the worker writes its files again if recommendations
+    changed, then queues its e-mails (no PDF is rendered in the approving request)."""
+    ReportRun.objects.filter(pk=run.pk).update(next_due_at=timezone.now())
+
+
+def recipients_of(run: ReportRun) -> list[tuple[str, str]]:
+    """(address, name) of each recipient: users, and contacts for a customer-facing run."""
     snapshot = run.definition_snapshot
-    if Format.EMAIL not in snapshot.get("formats", []):
-        ReportRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.DELIVERED, delivered_at=timezone.now()
-        )
-        return 0
-    from rapport.core.models import User
-    from rapport.customers.models import Contact
-
     people = [
         (u.email, str(u))
         for u in User.objects.filter(pk__in=snapshot.get("recipients", []), is_active=True)
@@ -52,19 +41,12 @@ def queue_deliveries(run: ReportRun) -> int:
             )
             if c.email
         ]
-    now = timezone.now()
-    ReportDelivery.objects.bulk_create(
-        ReportDelivery(run=run, to=address, recipient_label=label, next_due_at=now)
-        for address, label in dict(people).items()
-    )
-    if not people:
-        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.DELIVERED, delivered_at=now)
-    return len(people)
+    return list(dict(people).items())
 
 
 def email_body(run: ReportRun) -> str:
-    """Plain text: the report's figures and recommendations, for the audience; the PDF holds
-    the rest."""
+    """Plain text: the report's figures and recommendations, for its audience; the attached
+    PDF holds the rest."""
     document = for_audience(document_for(run))
     lines = [
         document.title,
@@ -78,7 +60,8 @@ def email_body(run: ReportRun) -> str:
                 lines.append(section.heading)
                 for f in block.figures:
                     detail = f" ({f.detail})" if f.detail else ""
-                    lines.append(f"- {f.label}: {f.shown}{detail}{'; ' + f.note if f.note else ''}")
+                    note = f"; {f.note}" if f.note else ""
+                    lines.append(f"- {f.label}: {f.shown}{detail}{note}")
                 lines.append("")
             elif block.kind == "list" and section.key == "recommendations":
                 lines.append("Recommendations")
@@ -86,66 +69,60 @@ def email_body(run: ReportRun) -> str:
                 lines.append("")
     lines.append("The full report is attached as a PDF.")
     if run.audience != Audience.CUSTOMER:
-        base = str(getattr(settings, "RAPPORT_BASE_URL", "") or "").rstrip("/")
+        base = str(settings.RAPPORT_BASE_URL).rstrip("/")
         lines.append(f"On Rapport: {base}/reports/runs/{run.pk}/")
     return "\n".join(lines)
 
 
-def send_one(delivery: ReportDelivery) -> None:
-    run = ReportRun.objects.select_related("definition").get(pk=delivery.run_id)
+def queue_deliveries(run: ReportRun) -> int:
+    """The e-mails of an approved run (none when e-mail is not among its formats: it is then
+    delivered at once)."""
+    now = timezone.now()
+    if Format.EMAIL not in run.definition_snapshot.get("formats", []):
+        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.DELIVERED, delivered_at=now)
+        return 0
     ensure_outputs(run)
     pdf = run.outputs.filter(format="pdf").first()
+    attachments = [(pdf.name, bytes(pdf.content), "application/pdf")] if pdf else []
     document = document_for(run)
-    message = EmailMessage(
-        subject=(
-            f"{document.title}: {document.period_start:%-d %b} to {document.period_end:%-d %b %Y}"
-        ),
-        body=email_body(run),
-        to=[delivery.to],
-    )
-    if pdf is not None:
-        message.attach(pdf.name, bytes(pdf.content), "application/pdf")
-    message.send(fail_silently=False)
+    subject = f"{document.title}: {document.period_start:%-d %b} to {document.period_end:%-d %b %Y}"
+    body = email_body(run)
+    people = recipients_of(run)
+    with transaction.atomic():
+        for address, label in people:
+            email = queue_email(
+                to=[address],
+                subject=subject,
+                body=body,
+                team=run.team,
+                attachments=attachments,
+                reason=f"report run {run.pk}",
+            )
+            ReportDelivery.objects.create(run=run, to=address, recipient_label=label, email=email)
+        if not people:
+            ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.DELIVERED, delivered_at=now)
+    return len(people)
 
 
-def deliver_due(*, limit: int = 50) -> int:
-    """Periodic: send the due deliveries; a failure is retried after 2, 4, 8 … minutes, up to
-    MAX_ATTEMPTS; a run whose deliveries are all sent is delivered."""
-    deliveries = claim_due(
-        ReportDelivery.objects.filter(status=DeliveryStatus.PENDING), limit=limit
+def deliver_approved(*, limit: int = 20) -> int:
+    """Periodic: queue the e-mails of approved runs (each claimed once)."""
+    runs = claim_due(ReportRun.objects.filter(status=RunStatus.APPROVED), limit=limit)
+    for run in runs:
+        full = ReportRun.objects.select_related("team").get(pk=run.pk)
+        if not full.deliveries.exists():
+            queue_deliveries(full)
+        finish_claim(run, next_due_at=None)
+    return len(runs)
+
+
+def mark_delivered() -> int:
+    """Periodic: approved runs whose e-mails have all been sent are delivered."""
+    waiting = ReportRun.objects.filter(status=RunStatus.APPROVED, deliveries__isnull=False)
+    unsent = ReportDelivery.objects.filter(
+        Q(email__isnull=True) | ~Q(email__status=DeliveryStatus.SENT)
+    ).values("run_id")
+    return (
+        ReportRun.objects.filter(pk__in=waiting.values("pk"))
+        .exclude(pk__in=unsent)
+        .update(status=RunStatus.DELIVERED, delivered_at=timezone.now())
     )
-    runs = set()
-    for delivery in deliveries:
-        attempts = delivery.attempts + 1
-        try:
-            send_one(delivery)
-        except Exception as error:
-            logger.warning("report delivery %s failed: %s", delivery.pk, error)
-            failed = attempts >= MAX_ATTEMPTS
-            finish_claim(
-                delivery,
-                next_due_at=None if failed else timezone.now() + timedelta(minutes=2**attempts),
-                attempts=attempts,
-                last_error=str(error)[:500],
-                status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
-            )
-        else:
-            finish_claim(
-                delivery,
-                next_due_at=None,
-                attempts=attempts,
-                status=DeliveryStatus.SENT,
-                sent_at=timezone.now(),
-                last_error="",
-            )
-        runs.add(delivery.run_id)
-    for run_id in runs:
-        with transaction.atomic():
-            pending = ReportDelivery.objects.filter(
-                run_id=run_id, status=DeliveryStatus.PENDING
-            ).exists()
-            if not pending:
-                ReportRun.objects.filter(pk=run_id, status=RunStatus.APPROVED).update(
-                    status=RunStatus.DELIVERED, delivered_at=timezone.now()
-                )
-    return len(deliveries)

@@ -165,21 +165,17 @@ def generate(run: ReportRun) -> None:
     # A scheduled internal run goes out as generated; a customer-facing one waits for its
     # account owner's approval, and one asked for by hand for its requester's review.
     if run.scheduled and run.audience != Audience.CUSTOMER:
-        from rapport.reports.delivery import queue_deliveries
-
-        with transaction.atomic():
-            ReportRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.APPROVED, approved_at=finished
-            )
-            run.refresh_from_db()
-            queue_deliveries(run)
+        # Approved as generated; due again at once, so the periodic pass queues its e-mails.
+        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.APPROVED, approved_at=finished)
 
 
 def generate_claimed(queryset: QuerySet[ReportRun], *, limit: int) -> int:
     runs = claim_due(queryset.filter(status=RunStatus.QUEUED), limit=limit)
     for run in runs:
         generate(run)
-        finish_claim(run, next_due_at=None)
+        # A scheduled internal run that went out as generated is due again for delivery.
+        approved = ReportRun.objects.filter(pk=run.pk, status=RunStatus.APPROVED).exists()
+        finish_claim(run, next_due_at=timezone.now() if approved else None)
     return len(runs)
 
 

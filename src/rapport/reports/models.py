@@ -11,6 +11,7 @@ from rapport.core.claims import DueWork
 from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 from rapport.customers.models import Account, Contact, Tier
+from rapport.notifications.models import EmailDelivery
 
 
 class Audience(models.TextChoices):
@@ -96,7 +97,8 @@ class RunStatus(models.TextChoices):
 class ReportRun(DueWork):
     """One generation of a definition, with its inputs (period, filters, data as of, the
     definition as it was) and the structured document it produced, so it can be read and
-    rendered again exactly as generated. Queued runs are due work claimed by the worker."""
+    rendered again exactly as generated. A queued run (to generate) and an approved one (to
+    deliver) are due work claimed by the worker."""
 
     definition = models.ForeignKey(ReportDefinition, on_delete=models.CASCADE, related_name="runs")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="report_runs")
@@ -201,24 +203,14 @@ class ReportOutput(models.Model):
         return self.name
 
 
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
-class ReportDelivery(DueWork):
-    """The run's e-mail (PDF attached) to one recipient, sent by the worker with retries."""
+class ReportDelivery(models.Model):
+    """The run's e-mail (PDF attached) to one recipient, queued with notifications'
+    `queue_email`, which sends it from the worker with retries; its status is the e-mail's."""
 
     run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="deliveries")
     to = models.EmailField()
     recipient_label = models.CharField(max_length=200, blank=True, default="")
-    status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True, default="")
-    sent_at = models.DateTimeField(null=True, blank=True)
+    email = models.ForeignKey(EmailDelivery, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

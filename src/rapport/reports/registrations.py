@@ -22,7 +22,8 @@ def run_periodic() -> None:
     """Schedules first (they queue runs), then queued runs, deliveries and retention."""
     generation.schedule_due()
     generation.generate_due()
-    delivery.deliver_due()
+    delivery.deliver_approved()
+    delivery.mark_delivered()
     generation.clean_up_old_runs()
 
 

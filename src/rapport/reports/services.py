@@ -340,6 +340,10 @@ def queue_run(
 
 def _check_run_writable(actor: Actor, run: ReportRun) -> None:
     require(actor, Capability.MANAGE_REPORTS, run.team_id)
+    # The status as stored now, locked: an approval in another request ends the editing.
+    run.status = (
+        ReportRun.objects.select_for_update().values_list("status", flat=True).get(pk=run.pk)
+    )
     if run.status not in (RunStatus.REVIEW, RunStatus.RETURNED):
         raise ValidationError(
             {"status": f"a run that is {run.get_status_display().lower()} cannot be changed"}
@@ -450,9 +454,9 @@ def approve_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun:
         via=via,
         detail="approved",
     )
-    from rapport.reports.delivery import queue_deliveries
+    from rapport.reports.delivery import mark_for_delivery
 
-    queue_deliveries(run)
+    mark_for_delivery(run)
     return run
 
 
@@ -509,7 +513,7 @@ def send_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun:
         )
     if run.status != RunStatus.REVIEW:
         raise ValidationError({"status": "only a run ready for review can be sent"})
-    from rapport.reports.delivery import queue_deliveries
+    from rapport.reports.delivery import mark_for_delivery
 
     run.status = RunStatus.APPROVED
     run.approved_by = actor if isinstance(actor, User) else None
@@ -524,7 +528,7 @@ def send_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun:
         via=via,
         detail="sent",
     )
-    queue_deliveries(run)
+    mark_for_delivery(run)
     return run
 
 

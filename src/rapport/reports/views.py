@@ -126,7 +126,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["preview"] = render_fragment(document_for(run))
         context["outputs"] = list(selectors.outputs_of(run))
         context["recommendations"] = list(run.recommendations.all())
-        context["deliveries"] = list(run.deliveries.all())
+        context["deliveries"] = list(run.deliveries.select_related("email"))
     return render(request, "reports/run_detail.html", context)
 
 

@@ -27,7 +27,6 @@ from rapport.customers.models import (
 )
 from rapport.feedback.models import Response
 from rapport.sampledata.generate import generate
-from rapport.sampledata.reports import load_reports
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -36,6 +35,7 @@ from rapport.sampledata.plan import (
     SOURCE_SYSTEM,
     DemoPlan,
 )
+from rapport.sampledata.reports import load_reports
 
 MARKER_PREFIX = "demo data seed "
 BATCH = 2_000

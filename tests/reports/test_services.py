@@ -212,7 +212,8 @@ def test_schedule_keeps_local_time_across_daylight_saving(settings) -> None:
     after = schedule.next_occurrence(
         rule, anchor=anchor, after=datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
     )
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert before.astimezone(UTC) == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)  # 07:00 BST
     assert after.astimezone(UTC) == datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
     assert schedule.next_occurrence(
@@ -230,7 +231,8 @@ def test_a_due_definition_queues_a_run_and_moves_on(world) -> None:
         assert generation.schedule_due() == 1
         assert generation.schedule_due() == 0
     run = ReportRun.objects.get(definition=definition)
-    assert run.scheduled and run.requested_by is None
+    assert run.scheduled
+    assert run.requested_by is None
     definition.refresh_from_db()
     assert definition.next_due_at == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
 

@@ -10,6 +10,7 @@ from rapport.reports.types import (  # noqa: F401 - each module registers its ty
     adherence,
     portfolio,
     review_pack,
+    team,
     variance,
 )
 

@@ -7,9 +7,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from django.db.models import Q
+from django.utils import timezone
+
+from rapport.actions.models import ActionStatus
+from rapport.actions.selectors import actions_for, loop_closures_for
 from rapport.analytics.charts import trend_chart
 from rapport.analytics.health.selectors import account_health
-from rapport.analytics.rollups.selectors import period_with_enough, trend_series
+from rapport.analytics.rollups.selectors import period_with_enough, snapshots_for, trend_series
 from rapport.core import formats
 from rapport.customers.models import (
     Account,
@@ -18,10 +23,12 @@ from rapport.customers.models import (
     Communication,
     DecisionRole,
 )
-from rapport.reports.document import Column, Document, Figure, money_cell
+from rapport.monitoring.models import ActivityStatus, ScheduledActivity
+from rapport.monitoring.selectors import agreed_version, kpis_for, source_text
+from rapport.reports.document import Column, Document, Figure, Section, money_cell
 from rapport.reports.registry import BuildContext, ReportType, register_type
 from rapport.reports.types import account_parts
-from rapport.reports.types.common import SHOWN_METRICS
+from rapport.reports.types.common import SHOWN_METRICS, figure_text, value_cell
 from rapport.stats.metrics import metric_def
 
 KEY = "account_review_pack"
@@ -31,6 +38,7 @@ SECTIONS = (
     ("control", "Control charts"),
     ("variances", "Variances and their reasons"),
     ("commitments", "Commitments kept and broken"),
+    ("actions", "Actions and loops closed"),
     ("next_period", "Next period's plan"),
     ("internal", "For our team only: value, cost to serve, margin, health"),
     ("recommendations", "Recommendations"),
@@ -62,6 +70,7 @@ def build(ctx: BuildContext) -> Document:
     _relationship(ctx, doc, account)
     kpis = doc.section("kpis", "KPIs against targets")
     kpis.figures(account_parts.kpi_figures(analysis))
+    _plan_kpis(kpis, account)
     kpis.paragraph(
         "Each figure is the last 90 days with its 95 % interval and number of responses. A "
         "target is met or missed only when the whole interval lies on one side of it."
@@ -88,6 +97,7 @@ def build(ctx: BuildContext) -> Document:
     ctx.progress("variances explained")
 
     _commitments(ctx, doc, account)
+    _actions(ctx, doc, account)
     _next_period(ctx, doc, account)
     if not ctx.customer:
         _internal(ctx, doc, account)
@@ -194,6 +204,116 @@ def _commitments(ctx: BuildContext, doc: Document, account: Account) -> None:
         section.paragraph("No commitment was due or closed in the period.")
 
 
+def _plan_kpis(section: Section, account: Account) -> None:
+    """The KPIs of the agreed monitoring plan with their 90-day figures (the snapshots the
+    portfolio shows) against target and tolerance."""
+    version = agreed_version(account=account)
+    kpis = kpis_for(account=account)
+    if version is None or not kpis:
+        section.paragraph(
+            "No monitoring plan is agreed yet: the targets are the organisation's defaults."
+        )
+        return
+    views = snapshots_for([account.pk], [k.metric for k in kpis])
+    rows = []
+    for kpi in kpis:
+        view = views.get((account.pk, kpi.metric))
+        current = view.current if view else None
+        rows.append(
+            [
+                metric_def(kpi.metric).label,
+                value_cell(current),
+                current.n if current else 0,
+                figure_text(current),
+                kpi.target,
+                kpi.tolerance,
+                kpi.get_direction_display(),
+            ]
+        )
+    section.table(
+        "plan_kpis",
+        f"The KPIs agreed in the monitoring plan ({source_text(version)})",
+        [
+            Column("metric", "KPI"),
+            Column("value", "Last 90 days", "number", decimals=1, screen=False),
+            Column("n", "n", "int", screen=False),
+            Column("shown", "Last 90 days (95 % interval), n", export=False),
+            Column("target", "Target", "number", decimals=1),
+            Column("tolerance", "Tolerance", "number", decimals=1),
+            Column("direction", "Better when"),
+        ],
+        rows,
+    )
+
+
+def _actions(ctx: BuildContext, doc: Document, account: Account) -> None:
+    """Actions on the account open now or closed in the period, and the loops closed with the
+    customer in the period. Owners are named for our team only."""
+    section = doc.section("actions", "Actions and loops closed")
+    actions = list(
+        actions_for(ctx.reader)
+        .filter(account=account)
+        .filter(
+            Q(status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
+            | Q(closed_on__gte=ctx.period_start, closed_on__lte=ctx.period_end)
+        )
+        .exclude(status=ActionStatus.CANCELLED)
+        .select_related("owner")
+        .order_by("status", "due_on", "pk")[:50]
+    )
+    closed = [a for a in actions if a.status == ActionStatus.DONE]
+    on_time = sum(1 for a in closed if a.closed_on and a.closed_on <= a.due_on)
+    section.figures(
+        [
+            Figure("Actions closed in the period", len(closed), note=f"{on_time} on time"),
+            Figure("Actions open", len(actions) - len(closed)),
+        ]
+    )
+    if actions:
+        section.table(
+            "actions",
+            "Actions",
+            [
+                Column("title", "Action"),
+                Column("status", "Status"),
+                Column("due", "Due", "date"),
+                Column("closed", "Closed", "date"),
+                Column("owner", "Owner", internal=True),
+            ],
+            [
+                [a.title, a.get_status_display(), a.due_on, a.closed_on, str(a.owner or "")]
+                for a in actions
+            ],
+        )
+    loops = list(
+        loop_closures_for(ctx.reader)
+        .filter(
+            account=account, told_at__date__gte=ctx.period_start, told_at__date__lte=ctx.period_end
+        )
+        .order_by("told_at", "pk")[:50]
+    )
+    if loops:
+        section.table(
+            "loops_closed",
+            "What we told you had changed",
+            [
+                Column("told", "Told", "date"),
+                Column("what", "What changed"),
+                Column("channel", "How"),
+            ],
+            [
+                [
+                    timezone.localtime(loop.told_at).date(),
+                    loop.told_what,
+                    loop.get_channel_display(),
+                ]
+                for loop in loops
+            ],
+        )
+    else:
+        section.paragraph("No loop was closed with the customer in the period.")
+
+
 def _next_period(ctx: BuildContext, doc: Document, account: Account) -> None:
     section = doc.section("next_period", "Next period's plan")
     start = ctx.period_end + timedelta(days=1)
@@ -214,7 +334,25 @@ def _next_period(ctx: BuildContext, doc: Document, account: Account) -> None:
         .exclude(follow_up="")
         .order_by("follow_up_due", "pk")
     )
-    rows: list[list[object]] = [["Commitment due", c.description, c.due_date] for c in coming]
+    activities = list(
+        ScheduledActivity.objects.filter(
+            account=account,
+            status=ActivityStatus.DUE,
+            due_at__date__gte=start,
+            due_at__date__lte=end,
+        )
+        .select_related("method")
+        .order_by("due_at", "pk")
+    )
+    rows: list[list[object]] = [
+        [
+            f"Planned: {a.get_kind_display()}",
+            a.method.title or a.get_kind_display(),
+            timezone.localtime(a.due_at).date(),
+        ]
+        for a in activities
+    ]
+    rows += [["Commitment due", c.description, c.due_date] for c in coming]
     rows += [["Follow-up due", c.follow_up, c.follow_up_due] for c in follow_ups]
     if account.renewal_date and start <= account.renewal_date <= end:
         rows.append(["Renewal", f"{account.name} renews", account.renewal_date])

@@ -4,7 +4,7 @@ approval, files, deliveries). Thin: selectors read, services write."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -165,8 +165,6 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "The report is being sent to its recipients.")
     except ValidationError as error:
         messages.error(request, _error_text(error))
-    except PermissionDenied as error:
-        messages.error(request, str(error))
     return redirect("reports:run", pk=run.pk)
 
 

@@ -1,8 +1,6 @@
 """/api/v1/ for reports: types, definitions, runs (queue, read, document, files),
 recommendations, approval and sending — the same services as the pages."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any, Literal
 

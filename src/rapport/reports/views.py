@@ -26,7 +26,9 @@ def _error_text(error: ValidationError) -> str:
 
 
 def definitions(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.definitions_for(request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.definitions_for(request.user).order_by("name", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
     for definition in page:
         known = REPORT_TYPES.get(definition.report_type)
         definition.type_label = known.label if known else definition.report_type

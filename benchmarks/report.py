@@ -24,7 +24,8 @@ PORTFOLIO_ACCOUNTS = 2_000
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="rapport bench report", description=__doc__)
-    parser.add_argument("--scale", type=float, default=0.05, help="sample data scale")
+    # At 0.3 the busiest account has the responses to draw all six charts.
+    parser.add_argument("--scale", type=float, default=0.3, help="sample data scale")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (best kept)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
@@ -48,10 +49,12 @@ def baseline_seconds() -> float:
 
 
 def timed_run(definition: Any, user: Any) -> tuple[float, Any]:
+    """Queue a run and generate it: the bench runs tasks immediately, so the task generates it
+    when the queueing commits (generate_one then finds it done); timed from the request."""
     from rapport.reports import generation, services
 
-    run = services.queue_run(actor=user, definition=definition)
     started = time.perf_counter()
+    run = services.queue_run(actor=user, definition=definition)
     generation.generate_one(run.pk)
     seconds = time.perf_counter() - started
     run.refresh_from_db()
@@ -125,7 +128,6 @@ def main(argv: list[str]) -> int:
             },
         )
         portfolio_seconds, run = timed_run(summary, user)
-        pages = run.outputs.get(format="pdf").content.tobytes().count(b"/Type /Page\n")
         print(
             f"  portfolio summary of {PORTFOLIO_ACCOUNTS:,} accounts (PDF and XLSX): "
             f"{portfolio_seconds:.2f} s"
@@ -139,6 +141,5 @@ def main(argv: list[str]) -> int:
             f"≤ {GOAL_PORTFOLIO} s",
             portfolio_seconds <= GOAL_PORTFOLIO,
         )
-        del pages
         print(f"review pack: {pack_best:.2f} s")
         return 0 if ok else 1

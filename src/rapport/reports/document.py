@@ -86,6 +86,8 @@ class Block:
     html: str = ""  # charts: the SVG markup (the same as the page draws)
     note: str = ""
     internal: bool = False
+    # Tables: at most this many rows on the page and in the PDF (0: all); XLSX and CSV have all.
+    screen_limit: int = 0
 
     @property
     def visible_columns(self) -> list[tuple[int, Column]]:
@@ -117,6 +119,7 @@ class Section:
         *,
         note: str = "",
         internal: bool = False,
+        screen_limit: int = 0,
     ) -> None:
         self.blocks.append(
             Block(
@@ -127,6 +130,7 @@ class Section:
                 rows=rows,
                 note=note,
                 internal=internal,
+                screen_limit=screen_limit,
             )
         )
 

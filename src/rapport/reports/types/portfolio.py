@@ -17,6 +17,8 @@ from rapport.reports.registry import BuildContext, ReportType, register_type
 from rapport.reports.types.common import SHOWN_METRICS, figure_text, interval_text, value_cell
 
 KEY = "portfolio_summary"
+# An executive reads the accounts of most value; the files hold every account.
+SCREEN_ROWS = 200
 SECTIONS = (
     ("summary", "Summary"),
     ("health", "Health by tier"),
@@ -36,7 +38,7 @@ def build(ctx: BuildContext) -> Document:
     )
     today = ctx.period_end
     accounts = list(
-        ctx.accounts.order_by("name", "pk").values_list(
+        ctx.accounts.order_by("-annual_value", "name", "pk").values_list(
             "pk",
             "name",
             "tier",
@@ -163,7 +165,9 @@ def build(ctx: BuildContext) -> Document:
             Column("overdue", "Overdue commitments", "int"),
         ],
         rows,
-        note="A figure below the minimum number of responses is left empty (too few responses).",
+        note="Accounts of most value first. A figure below the minimum number of responses is "
+        "marked as too few responses.",
+        screen_limit=SCREEN_ROWS,
     )
     ctx.progress("document built")
     return doc

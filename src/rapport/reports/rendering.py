@@ -213,17 +213,13 @@ def render_xlsx(document: Document) -> bytes:
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
-        for row in block.rows:
-            values = []
-            formats_ = []
-            for value, column in zip(row, block.columns, strict=True):
+        # Row numbers counted here: openpyxl's max_row scans every cell (quadratic).
+        for row_number, row in enumerate(block.rows, start=2):
+            for index, (value, column) in enumerate(zip(row, block.columns, strict=True), 1):
                 v, fmt = _xlsx_cell(value, column)
-                values.append(v)
-                formats_.append(fmt)
-            sheet.append(values)
-            for index, fmt in enumerate(formats_, start=1):
+                cell = sheet.cell(row=row_number, column=index, value=v)
                 if fmt:
-                    sheet.cell(row=sheet.max_row, column=index).number_format = fmt
+                    cell.number_format = fmt
         for index, column in enumerate(block.columns, start=1):
             width = 40 if column.kind == "text" and index == 1 else 16
             sheet.column_dimensions[get_column_letter(index)].width = width

@@ -18,7 +18,7 @@ from rapport.reports.types.common import SHOWN_METRICS, figure_text, interval_te
 
 KEY = "portfolio_summary"
 # An executive reads the accounts of most value; the files hold every account.
-SCREEN_ROWS = 200
+SCREEN_ROWS = 100
 SECTIONS = (
     ("summary", "Summary"),
     ("health", "Health by tier"),

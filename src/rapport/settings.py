@@ -239,8 +239,6 @@ RAPPORT_REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 400, minimum=1)
 # The name and logo (a path to an SVG or PNG; the packaged one when empty) on report covers.
 RAPPORT_ORGANISATION_NAME = env_str("ORGANISATION_NAME", "Rapport")
 RAPPORT_ORGANISATION_LOGO = env_str("ORGANISATION_LOGO", "")
-# Where links in e-mails point (no trailing slash).
-RAPPORT_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

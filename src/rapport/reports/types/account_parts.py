@@ -98,6 +98,7 @@ def variance_rows(analysis: AccountAnalysis, *, with_account: bool) -> list[list
             None if v.change is None else round(v.change.value, 1),
             None if v.mix is None else v.mix.shown,
             None if v.rate is None else v.rate.shown,
+            _change_text(v),
             v.message or _verdict(v),
         ]
         rows.append([analysis.account.name, *row] if with_account else row)
@@ -115,11 +116,24 @@ VARIANCE_COLUMNS = [
     Column("gap_interval", "Gap 95 % interval", screen=False),
     Column("gap_shown", "Gap to target (95 % interval)", export=False),
     Column("previous", "90 days before", "number", decimals=1, screen=False),
-    Column("change", "Change", "number", decimals=1),
-    Column("mix", "of which channel mix", "number", decimals=1),
-    Column("rate", "of which rates within channels", "number", decimals=1),
+    Column("change", "Change", "number", decimals=1, screen=False),
+    Column("mix", "of which channel mix", "number", decimals=1, screen=False),
+    Column("rate", "of which rates within channels", "number", decimals=1, screen=False),
+    Column("change_shown", "Change against the 90 days before", export=False),
     Column("verdict", "Reading"),
 ]
+
+
+def _change_text(v: ChannelVariance) -> str:
+    """ "−6.2 (mix +0.4, rates −6.6)": the change and its exact split, in one cell."""
+    if v.change is None:
+        return "too few responses to compare"
+    text = formats.number(v.change.value, 1, signed=True)
+    if v.mix is None or v.rate is None:
+        return text
+    mix = formats.number(v.mix.shown, 1, signed=True)
+    rates = formats.number(v.rate.shown, 1, signed=True)
+    return f"{text} (channel mix {mix}, rates within channels {rates})"
 
 
 def _verdict(v: ChannelVariance) -> str:

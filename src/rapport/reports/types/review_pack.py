@@ -196,7 +196,7 @@ def _commitments(ctx: BuildContext, doc: Document, account: Account) -> None:
                 Column("status", "Status"),
                 Column("due", "Due", "date"),
                 Column("closed", "Closed", "date"),
-                Column("owner", "Owner"),
+                Column("owner", "Owner", internal=True),
             ],
             rows,
         )

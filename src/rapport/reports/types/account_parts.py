@@ -156,7 +156,7 @@ def reasons(analysis: AccountAnalysis) -> list[str]:
             if abs(v.mix.shown) > abs(v.rate.shown):
                 biggest = max(v.channels, key=lambda c: abs(c.current_share - c.previous_share))
                 found.append(
-                    f"{label} {moved} by {formats.number(v.change.value, 1, signed=True)} points, "
+                    f"{label} {moved} by {formats.number(abs(v.change.value), 1)} points, "
                     "mostly through the mix of channels "
                     f"({formats.number(v.mix.shown, 1, signed=True)}): "
                     f"{biggest.label} went from {formats.number(biggest.previous_share, 0)} % to "
@@ -165,7 +165,7 @@ def reasons(analysis: AccountAnalysis) -> list[str]:
             else:
                 rates = sorted(v.channels, key=lambda c: abs(c.rate.shown), reverse=True)[:2]
                 found.append(
-                    f"{label} {moved} by {formats.number(v.change.value, 1, signed=True)} points, "
+                    f"{label} {moved} by {formats.number(abs(v.change.value), 1)} points, "
                     f"mostly within channels ({formats.number(v.rate.shown, 1, signed=True)}), "
                     f"above all {join_names(c.label for c in rates)}."
                 )

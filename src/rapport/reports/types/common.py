@@ -47,7 +47,7 @@ def target_note(target: Target | None, value: MetricValue) -> str:
         return ""
     definition = metric_def(value.metric)
     shown = formats.number(target.value, 1 if definition.unit == "%" else 0)
-    text = f"target {shown}{' %' if definition.unit == '%' else ''} ({target.source})"
+    text = f"target {shown}{' %' if definition.unit == '%' else ''}, {target.source}"
     if value.value is None or not value.enough or value.low is None or value.high is None:
         return f"{text}: too few responses to judge"
     if value.low >= target.value:

@@ -14,6 +14,7 @@ from rapport.enrichment.registrations import analyse_after_import
 from rapport.feedback import hooks
 from rapport.feedback.services import delete_old_uploads, fail_stalled_imports
 from rapport.notifications.services import deliver_due
+from rapport.reports.registrations import run_periodic as reports_periodic
 
 
 def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
@@ -28,6 +29,8 @@ def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
         enqueue_if_pending,
         # --- notifications ---
         deliver_due,
+        # --- reports ---
+        reports_periodic,
     ]
 
 

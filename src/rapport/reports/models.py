@@ -38,7 +38,7 @@ class ReportDefinition(ConstrainedModel, DueWork):
     """What to report, to whom, how often and in which formats. `next_due_at` is the next
     scheduled run (None when on demand), claimed by the worker (decision 76)."""
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="report_definitions")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="report_definitions")
     name = models.CharField(max_length=200)
     report_type = models.CharField(max_length=40)  # a key of reports.registry.REPORT_TYPES
     audience = models.CharField(max_length=20, choices=Audience.choices)

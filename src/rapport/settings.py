@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rapport.monitoring",
     "rapport.actions",
     "rapport.agreements",
+    "rapport.reports",
     "rapport.workspace",
     "rapport.api",
 ]
@@ -240,6 +241,12 @@ RAPPORT_MONITORING_REMIND_DAYS = env_int("MONITORING_REMIND_DAYS", 3, minimum=0)
 # An activity still not done this many days after it became overdue is marked missed (it can
 # still be recorded as done, late).
 RAPPORT_MONITORING_MISSED_AFTER_DAYS = env_int("MONITORING_MISSED_AFTER_DAYS", 30, minimum=1)
+# --- reports ---
+# Report runs (their document and files) are deleted this many days after they finish.
+RAPPORT_REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 400, minimum=1)
+# The name and logo (a path to an SVG or PNG; the packaged one when empty) on report covers.
+RAPPORT_ORGANISATION_NAME = env_str("ORGANISATION_NAME", "Rapport")
+RAPPORT_ORGANISATION_LOGO = env_str("ORGANISATION_LOGO", "")
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("rapport.actions.urls")),
     path("", include("rapport.monitoring.urls")),
     path("", include("rapport.agreements.urls")),
+    path("", include("rapport.reports.urls")),
     path("", include("rapport.api.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -126,6 +126,8 @@ def north(world) -> SimpleNamespace:
             **_actions_records(world),
             # --- agreements ---
             **_agreements_records(world, account),
+            # --- reports ---
+            **_north_reports(world, account),
         },
         job=ImportJob.objects.create(
             created_by=world.user,
@@ -243,6 +245,54 @@ def _agreements_records(world: Any, account: Account) -> dict[str, Any]:
             body="B",
         ),
     }
+
+
+# --- reports ---
+def _north_reports(world: Any, account: Account) -> dict[str, Any]:
+    """A customer-facing definition of North's account and a run of it waiting for approval
+    by the account's owner (North's member), with one recommendation and a file."""
+    from rapport.reports.models import ReportDefinition, ReportOutput, ReportRun, RunRecommendation
+
+    Account.objects.filter(pk=account.pk).update(owner=world.user)
+    definition = ReportDefinition.objects.create(
+        team=world.team,
+        name="North QBR",
+        report_type="account_review_pack",
+        audience="customer",
+        formats=["web", "pdf"],
+        owner=world.user,
+    )
+    definition.accounts.set([account])
+    run = ReportRun.objects.create(
+        definition=definition,
+        team=world.team,
+        account=account,
+        report_type="account_review_pack",
+        audience="customer",
+        status="review",
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 3, 31),
+        document={
+            "title": "North QBR",
+            "subtitle": "",
+            "report_type": "account_review_pack",
+            "audience": "customer",
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
+            "as_of": "2025-03-31T10:00:00+00:00",
+            "sections": [],
+        },
+    )
+    RunRecommendation.objects.create(run=run, text="Keep", source_kind="manual")
+    ReportOutput.objects.create(
+        run=run,
+        format="pdf",
+        name="north.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-",
+        size=5,
+    )
+    return {"report-definitions": definition, "report-runs": run}
 
 
 def _snapshot() -> dict[str, dict[Any, dict[str, Any]]]:
@@ -486,6 +536,23 @@ API_PAYLOADS: dict[str, Payload] = {
     },
     "PATCH /notice-templates/{pk}": lambda n: {"name": "Taken over"},
     "DELETE /notice-templates/{pk}": lambda n: None,
+    # --- reports ---
+    "POST /report-definitions": lambda n: {
+        "team_id": n.team.pk,
+        "name": "Intruder",
+        "report_type": "portfolio_summary",
+        "audience": "executive",
+    },
+    "PATCH /report-definitions/{pk}": lambda n: {"name": "Taken over"},
+    "DELETE /report-definitions/{pk}": lambda n: None,
+    "POST /report-definitions/{pk}/runs": lambda n: {},
+    "POST /report-runs/{pk}/recommendations": lambda n: {"text": "Intruder"},
+    "PATCH /report-runs/{pk}/recommendations/{rec_id}": lambda n: {"text": "Taken over"},
+    "POST /report-runs/{pk}/approve": lambda n: {},
+    "POST /report-runs/{pk}/return": lambda n: {"note": "Taken over"},
+    "POST /report-runs/{pk}/resubmit": lambda n: {},
+    "POST /report-runs/{pk}/send": lambda n: {},
+    "DELETE /report-runs/{pk}": lambda n: None,
 }
 # Writes the actor may make in their own team: South's new row, or an import job of their own.
 OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
@@ -520,6 +587,8 @@ def _api_url(route: str, n: SimpleNamespace) -> str:
         "endpoint_id": n.endpoint.pk,
         # --- agreements ---
         "expectation_id": n.records["agreement-expectations"].pk,
+        # --- reports ---
+        "rec_id": n.records["report-runs"].recommendations.get().pk,
     }
     return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
 
@@ -632,6 +701,12 @@ WEB_READS = {
     "agreements:expectations",
     "agreements:incidents",
     "agreements:incident",
+    # --- reports ---
+    "reports:definitions",
+    "reports:definition",
+    "reports:run",
+    "reports:run-progress",
+    "reports:run-file",
 }
 NOT_SWEPT = {
     "core:login",
@@ -894,6 +969,29 @@ AGREEMENTS_RECORDS = {
     "agreements:notice-done": "notices",
     "agreements:template-edit": "notice-templates",
     "agreements:template-delete": "notice-templates",
+    # --- reports ---
+    "reports:definition-create": lambda n: {
+        "name": "Intruder",
+        "team": n.team.pk,
+        "report_type": "portfolio_summary",
+        "audience": "executive",
+        "formats": ["web"],
+        "period_months": "3",
+        "frequency_source": "on_demand",
+        "owner": n.member.pk,
+    },
+    "reports:definition-edit": lambda n: {
+        "name": "Taken over",
+        "report_type": "portfolio_summary",
+        "audience": "executive",
+        "formats": ["web"],
+        "period_months": "3",
+        "frequency_source": "on_demand",
+        "owner": n.member.pk,
+    },
+    "reports:run-return": lambda n: {"note": "Taken over"},
+    "reports:recommendation-edit": lambda n: {"text": "Taken over", "included": "on"},
+    "reports:recommendation-add": lambda n: {"text": "Intruder"},
 }
 
 
@@ -912,6 +1010,11 @@ def _record(name: str, kind: str, n: SimpleNamespace) -> Any:
         return n.records[kind]
     if name in WEB_RECORDS:  # --- actions ---
         return n.records[WEB_RECORDS[name]]
+    # --- reports ---
+    if name.startswith(("reports:run", "reports:recommendation")):
+        return n.records["report-runs"]
+    if name.startswith("reports:"):
+        return n.records["report-definitions"]
     return n.records["cost-entries" if name.startswith("customers:cost") else "loyalty-proposals"]
 
 
@@ -940,6 +1043,9 @@ def _web_calls(n: SimpleNamespace) -> list[tuple[str, str, str, dict[str, Any]]]
                 "expectation_id": n.records["agreement-expectations"].pk,
                 "review_id": n.records["expectation-reviews"].pk,
                 "affected_id": n.records["incident-accounts"].pk,
+                # --- reports ---
+                "rec_id": n.records["report-runs"].recommendations.get().pk,
+                "name": "north.pdf",
             }
             url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", partial(_param, ids), route)
             data = WEB_PAYLOADS[name](n) if name in WEB_PAYLOADS else _CHANGE.get(kind, {})

@@ -90,6 +90,18 @@ NOT_PAGES = {
     "agreements:incident-delete",
     "agreements:affected-update",
     "agreements:notice-done",
+    # --- reports ---
+    "reports:definition-delete",  # POST only: the buttons sit on the definition and run pages
+    "reports:run-now",
+    "reports:run-progress",  # an HTMX partial inside the run page (checked there)
+    "reports:run-file",  # a PDF, XLSX or CSV file
+    "reports:run-approve",
+    "reports:run-return",
+    "reports:run-resubmit",
+    "reports:run-send",
+    "reports:run-delete",
+    "reports:recommendation-edit",
+    "reports:recommendation-add",
 }
 
 
@@ -151,6 +163,20 @@ def _pages() -> dict[str, str]:
         "notifications:webhook-create": reverse("notifications:webhook-create"),
     }
     pages |= _actions_pages(account)  # --- actions ---
+    # --- reports ---
+    from rapport.reports.models import ReportDefinition, ReportRun
+
+    definition = ReportDefinition.objects.order_by("pk").first()
+    run = ReportRun.objects.order_by("pk").first()
+    pages["reports:definitions"] = reverse("reports:definitions")
+    pages["reports:definition-create"] = reverse("reports:definition-create")
+    if definition is not None:
+        pages["reports:definition"] = reverse("reports:definition", kwargs={"pk": definition.pk})
+        pages["reports:definition-edit"] = reverse(
+            "reports:definition-edit", kwargs={"pk": definition.pk}
+        )
+    if run is not None:
+        pages["reports:run"] = reverse("reports:run", kwargs={"pk": run.pk})
     if commitment is not None:
         pages["customers:related-edit"] = reverse(
             "customers:related-edit", kwargs={"kind": "commitments", "pk": commitment.pk}

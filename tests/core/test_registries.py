@@ -16,6 +16,7 @@ from rapport.feedback.services import delete_old_uploads, fail_stalled_imports
 from rapport.monitoring.reminders import run_reminders
 from rapport.monitoring.scheduling import after_import, after_responses_changed, run_schedules
 from rapport.notifications.services import deliver_due
+from rapport.reports.registrations import run_periodic as reports_periodic
 
 
 def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
@@ -33,6 +34,8 @@ def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
         # --- monitoring ---
         run_reminders,
         run_schedules,
+        # --- reports ---
+        reports_periodic,
     ]
 
 

@@ -12,6 +12,7 @@ from rapport.enrichment.api import router as themes_router
 from rapport.feedback.api import router as feedback_router
 from rapport.monitoring.api import router as monitoring_router
 from rapport.notifications.api import router as notifications_router
+from rapport.reports.api import router as reports_router
 
 
 class RapportSwagger(Swagger):
@@ -41,3 +42,4 @@ api.add_router("", notifications_router)
 api.add_router("", monitoring_router)
 api.add_router("", actions_router)
 api.add_router("", agreements_router)
+api.add_router("", reports_router)

@@ -53,6 +53,10 @@ class Capability(StrEnum):
     REVIEW_EXPECTATIONS = "review_expectations"
     # Record incidents, their affected accounts and notices; edit notice templates.
     MANAGE_INCIDENTS = "manage_incidents"
+    # --- reports ---
+    # Define reports, generate runs, edit their recommendations and send internal ones; a
+    # customer-facing run is approved by the account's owner (reports.services).
+    MANAGE_REPORTS = "manage_reports"
 
 
 _ALL = set(Capability)
@@ -67,6 +71,7 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
         Capability.RECORD_FEEDBACK,
         Capability.LABEL_COMMENTS,
         Capability.MANAGE_THEMES,
+        Capability.MANAGE_REPORTS,  # reports
     },
     Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK, Capability.LABEL_COMMENTS},
     Role.AGENT: {Capability.VIEW, Capability.RECORD_FEEDBACK},

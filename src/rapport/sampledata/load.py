@@ -39,6 +39,7 @@ from rapport.sampledata.plan import (
     SOURCE_SYSTEM,
     DemoPlan,
 )
+from rapport.sampledata.reports import load_reports
 
 MARKER_PREFIX = "demo data seed "
 BATCH = 2_000
@@ -115,6 +116,7 @@ def load_demo(
     from rapport.enrichment.services import enrich_for_demo
 
     enrich_for_demo(stdout=stdout)  # comment analysis: themes, sentiment, redaction
+    load_reports(stdout=stdout)
     return CREDENTIALS
 
 

@@ -47,6 +47,7 @@ from rapport.customers.models import (
 from rapport.enrichment.models import Theme
 from rapport.feedback import services as feedback_services
 from rapport.feedback.models import ImportJob, ImportStatus, Response
+from rapport.notifications.models import Notification, WebhookEndpoint
 from tests.factories import (
     CommitmentFactory,
     CommunicationFactory,
@@ -63,6 +64,8 @@ WHEN = "2025-03-04T10:00:00+00:00"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Path parameters that name one of North's objects: another team gets a 404 for them.
 OWNED_PARAMS = {"account_id", "pk", "response_id", "import_id", "job_id", "team_id", "token_id"}
+# --- notifications ---
+OWNED_PARAMS |= {"notification_id", "endpoint_id"}  # alice's notification, North's endpoint
 VOLATILE = {"core.user": {"last_login"}, "api.apitoken": {"last_used_at"}}
 
 
@@ -127,6 +130,16 @@ def north(world) -> SimpleNamespace:
         ),
         theme=Theme.objects.create(slug="delivery", name="Delivery", phrases=["late"]),
         token=issue_token(actor=world.user, user=world.user, name="north")[0],
+        # --- notifications ---
+        notification=Notification.objects.create(
+            recipient=world.user, team=world.team, kind="action.assigned", subject="Yours"
+        ),
+        endpoint=WebhookEndpoint.objects.create(
+            team=world.team,
+            url="https://93.184.215.14/hook",
+            secret="whsec_north",
+            events=["webhook.test"],
+        ),
     )
 
 
@@ -244,6 +257,19 @@ API_PAYLOADS: dict[str, Payload] = {
     "POST /responses/{response_id}/labels": lambda n: {"sentiment": "negative"},
     "POST /sentiment/model/train": lambda n: {},
     "POST /sentiment/model/vader": lambda n: {},
+    # --- notifications ---
+    "POST /notifications/{notification_id}/read": lambda n: {},
+    "POST /notifications/read-all": lambda n: {},
+    "PUT /notification-settings": lambda n: {"email": "off"},
+    "POST /webhooks": lambda n: {
+        "team": n.team.pk,
+        "url": "https://93.184.215.14/intruder",
+        "events": ["webhook.test"],
+    },
+    "PATCH /webhooks/{endpoint_id}": lambda n: {"url": "https://93.184.215.14/taken"},
+    "DELETE /webhooks/{endpoint_id}": lambda n: None,
+    "POST /webhooks/{endpoint_id}/rotate-secret": lambda n: {},
+    "POST /webhooks/{endpoint_id}/test": lambda n: {},
     # --- monitoring ---
     "POST /accounts/{account_id}/plan": lambda n: {"use_template": False},
     "POST /plans/{pk}/versions": lambda n: {"change_requests": []},
@@ -281,12 +307,18 @@ API_PAYLOADS: dict[str, Payload] = {
 }
 # Writes the actor may make in their own team: South's new row, or an import job of their own.
 OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
+# --- notifications ---
+# One's own inbox and e-mail setting: every role has them, and they touch nothing of North.
+OWN_TEAM_WRITES |= {"POST /notifications/read-all", "PUT /notification-settings"}
 # The agent's role may record feedback (RECORD_FEEDBACK), so these are allowed to it.
 AGENT_MAY = {
     "POST /responses",
     "POST /responses/bulk",
     "PATCH /responses/{response_id}",
     "DELETE /responses/{response_id}",
+    # --- notifications ---
+    "POST /notifications/read-all",
+    "PUT /notification-settings",
 }
 
 
@@ -299,6 +331,9 @@ def _api_url(route: str, n: SimpleNamespace) -> str:
         "response_id": n.response.pk,
         "import_id": n.job.pk,
         "theme_id": n.theme.pk,
+        # --- notifications ---
+        "notification_id": n.notification.pk,
+        "endpoint_id": n.endpoint.pk,
     }
     return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
 
@@ -379,6 +414,9 @@ WEB_READS = {
     "enrichment:themes",
     "enrichment:label",
     "enrichment:account-themes",
+    # --- notifications ---
+    "notifications:webhooks",
+    "notifications:webhook",
     # --- monitoring ---
     "monitoring:account-plan",
     "monitoring:calendar",
@@ -396,12 +434,9 @@ NOT_SWEPT = {
     "api-tokens",
     "core:password-change",
     # --- notifications ---
-    # One's own inbox and settings: another person's notification is a 404 and an agent may
-    # read theirs (tests/notifications/test_views.py).
+    # One's own inbox and e-mail setting (read and open take a notification id: swept).
     "notifications:inbox",
-    "notifications:read",
     "notifications:read-all",
-    "notifications:open",
     "notifications:settings",
 }  # not team data
 WEB_PAYLOADS: dict[str, Payload] = {
@@ -434,6 +469,17 @@ WEB_PAYLOADS: dict[str, Payload] = {
     "enrichment:theme-add": lambda n: {"name": "Intruder", "phrases": "x"},
     "enrichment:theme-edit": lambda n: {"name": "Taken over", "phrases": "x"},
     "enrichment:label-response": lambda n: {"sentiment": "negative"},
+    # --- notifications ---
+    "notifications:webhook-create": lambda n: {
+        "team": n.team.pk,
+        "url": "https://93.184.215.14/intruder",
+        "events": ["webhook.test"],
+        "active": "on",
+    },
+    "notifications:webhook-edit": lambda n: {
+        "url": "https://93.184.215.14/taken",
+        "events": ["webhook.test"],
+    },
     # --- monitoring ---
     "monitoring:plan-start": lambda n: {"template": "1"},
     "monitoring:new-version": lambda n: {},
@@ -528,6 +574,9 @@ def _web_calls(n: SimpleNamespace) -> list[tuple[str, str, str, dict[str, Any]]]
                 "theme_id": n.theme.pk,
                 "token_id": n.token.pk,
                 "kind": kind,
+                # --- notifications ---
+                "notification_id": n.notification.pk,
+                "endpoint_id": n.endpoint.pk,
             }
             url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", partial(_param, ids), route)
             data = WEB_PAYLOADS[name](n) if name in WEB_PAYLOADS else _CHANGE.get(kind, {})

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rapport.core.models import User
 from rapport.customers.models import Account, Commitment, CostEntry
 from rapport.feedback.models import ImportJob
+from rapport.notifications.models import WebhookEndpoint
 from rapport.sampledata.load import load_demo
 from rapport.sampledata.plan import DEMO_PASSWORD, DEMO_USERNAME
 
@@ -56,6 +57,9 @@ NOT_PAGES = {
     "notifications:read",  # POST only: the buttons sit on the inbox
     "notifications:read-all",
     "notifications:open",
+    "notifications:webhook-test",  # POST only: the buttons sit on the endpoint's page
+    "notifications:webhook-rotate",
+    "notifications:webhook-delete",
     # --- monitoring ---
     "monitoring:plan-start",  # POST only: the buttons sit on the plan page
     "monitoring:new-version",
@@ -125,6 +129,8 @@ def _pages() -> dict[str, str]:
         # --- notifications ---
         "notifications:inbox": reverse("notifications:inbox"),
         "notifications:settings": reverse("notifications:settings"),
+        "notifications:webhooks": reverse("notifications:webhooks"),
+        "notifications:webhook-create": reverse("notifications:webhook-create"),
     }
     if commitment is not None:
         pages["customers:related-edit"] = reverse(
@@ -136,6 +142,15 @@ def _pages() -> dict[str, str]:
         )
     if job is not None:
         pages["feedback:import"] = reverse("feedback:import", kwargs={"job_id": job.pk})
+    # --- notifications ---
+    endpoint = WebhookEndpoint.objects.order_by("pk").first()
+    if endpoint is not None:
+        pages["notifications:webhook"] = reverse(
+            "notifications:webhook", kwargs={"endpoint_id": endpoint.pk}
+        )
+        pages["notifications:webhook-edit"] = reverse(
+            "notifications:webhook-edit", kwargs={"endpoint_id": endpoint.pk}
+        )
     # --- monitoring ---
     pages.update(_monitoring_pages())
     return pages

@@ -28,6 +28,7 @@ from rapport.customers.models import (
 from rapport.feedback.models import Response
 from rapport.sampledata.generate import generate
 from rapport.sampledata.monitoring import load_monitoring
+from rapport.sampledata.notifications import load_notifications
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -97,6 +98,7 @@ def load_demo(
         write_plan(plan)
         read = rebuild_rollups()
         refresh_health()
+        load_notifications(seed=seed, demo_username=DEMO_USERNAME)
         load_monitoring(seed=seed, today=today or timezone.localdate())
     finished = time.perf_counter()
     counts = plan.counts()

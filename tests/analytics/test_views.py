@@ -104,7 +104,8 @@ def test_account_page_links_to_analytics(user_client, world):
 
 def test_page_query_count_is_bounded(user_client, world, history, django_assert_max_num_queries):
     user_client.get(_url(world))  # warm caches
-    with django_assert_max_num_queries(12):
+    # --- monitoring --- +2: the agreed KPI target of CSAT and of NPS (target providers)
+    with django_assert_max_num_queries(14):
         response = user_client.get(_url(world))
     assert response.status_code == 200
 

@@ -212,3 +212,22 @@ def test_the_navigation_counts_ones_own_overdue_activities(world, agreed, user_c
     assert overdue_count(request) == overdue
     page = user_client.get("/monitoring/").content.decode()
     assert f'Monitoring <span class="nav-count">{overdue}<' in page
+
+
+def test_the_draft_texts_save_with_one_audit_event(world, agreed, user_client):
+    from rapport.core.models import AuditEvent
+
+    user_client.post(f"/plans/{agreed.plan.pk}/new-version/")
+    draft = agreed.plan.versions.get(status=PlanStatus.DRAFT)
+    page = user_client.get(f"/plan-versions/{draft.pk}/")
+    form = page.context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["communication_plan"] = "Results of each wave shared within two weeks."
+    answer = user_client.post(f"/plan-versions/{draft.pk}/texts/", data)
+    assert answer.status_code == 302
+    draft.refresh_from_db()
+    assert draft.communication_plan == "Results of each wave shared within two weeks."
+    events = AuditEvent.objects.filter(
+        object_type="monitoring.planversion", object_id=str(draft.pk), action="update"
+    )
+    assert [e.changed_fields for e in events] == [["communication_plan"]]

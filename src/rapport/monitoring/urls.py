@@ -39,7 +39,7 @@ urlpatterns = [
         name="change-request-decline",
     ),
     path("plan-versions/<int:pk>/", views.version_page, name="version"),
-    path("plan-versions/<int:pk>/edit/", views.version_edit, name="version-edit"),
+    path("plan-versions/<int:pk>/texts/", views.version_edit, name="version-edit"),
     path("plan-versions/<int:pk>/propose/", views.propose, name="version-propose"),
     path("plan-versions/<int:pk>/withdraw/", views.withdraw, name="version-withdraw"),
     path("plan-versions/<int:pk>/discard/", views.discard, name="version-discard"),

@@ -54,7 +54,11 @@ def contribute_idea(
 
 
 def _undecided(idea: Idea) -> Idea:
-    idea = Idea.objects.select_for_update().select_related("team", "author").get(pk=idea.pk)
+    idea = (
+        Idea.objects.select_for_update(of=("self",))
+        .select_related("team", "author")
+        .get(pk=idea.pk)
+    )
     if idea.status != IdeaStatus.NEW:
         raise ValidationError({"status": f"This idea was already {idea.get_status_display()}."})
     return idea

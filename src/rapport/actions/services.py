@@ -403,7 +403,9 @@ def close_loop(
     """Record that the customer was told what changed, and log it as a communication of the
     account so the relationship history shows it."""
     require(actor, Capability.MANAGE_ACTIONS, action.team_id)
-    action = Action.objects.select_for_update().select_related("account").get(pk=action.pk)
+    action = (
+        Action.objects.select_for_update(of=("self",)).select_related("account").get(pk=action.pk)
+    )
     if action.account_id is None:
         raise ValidationError({"action": "Only an action on an account can close a loop."})
     if action.status != ActionStatus.DONE:

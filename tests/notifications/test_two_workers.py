@@ -21,11 +21,12 @@ EMAILS, WEBHOOKS = 200, 50
 
 
 class SlowMailbox(Mailbox):
-    """Takes a few milliseconds per message, as a real server does, so the queue lasts long
-    enough for both workers to reach it."""
+    """Takes some milliseconds per message, as a real server does, so the queue lasts long
+    enough (about 8 s for one worker) for both to reach it, even when one is still in its first
+    periodic pass under a loaded machine."""
 
     async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.03)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -95,7 +96,7 @@ def test_two_workers_deliver_every_message_exactly_once(tmp_path, fresh_postgres
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     receiver, http_server = start_receiver()
-    receiver.delay = 0.02
+    receiver.delay = 0.05
     env = rapport_env(
         tmp_path,
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{fresh_postgres_database}",
@@ -113,7 +114,7 @@ def test_two_workers_deliver_every_message_exactly_once(tmp_path, fresh_postgres
         )
         workers = [rapport(env, "worker"), rapport(env, "worker")]
         beats = "from rapport.core.models import WorkerBeat\nresult = WorkerBeat.objects.count()\n"
-        wait_for(lambda: django_snippet(env, beats) == 2, timeout=120, every=1)
+        wait_for(lambda: django_snippet(env, beats) == 2, timeout=180, every=1)
         django_snippet(
             env,
             f"RECEIVER = {receiver.url + '/hook'!r}\nEMAILS = {EMAILS}\nWEBHOOKS = {WEBHOOKS}\n"
@@ -130,7 +131,7 @@ def test_two_workers_deliver_every_message_exactly_once(tmp_path, fresh_postgres
         http_server.shutdown()
         http_server.server_close()
     for _out, err in outputs:
-        assert "Traceback" not in err, err
+        assert "Traceback" not in err, err[-3000:]
 
     # exactly once, counted at the receiving end
     message_ids = Counter(m["Message-ID"] for m in mailbox.messages)

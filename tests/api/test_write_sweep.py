@@ -934,6 +934,29 @@ WEB_PAYLOADS: dict[str, Payload] = {
         "subject": "s",
         "body": "b",
     },
+    # --- reports ---
+    "reports:definition-create": lambda n: {
+        "name": "Intruder",
+        "team": n.team.pk,
+        "report_type": "portfolio_summary",
+        "audience": "executive",
+        "formats": ["web"],
+        "period_months": "3",
+        "frequency_source": "on_demand",
+        "owner": n.member.pk,
+    },
+    "reports:definition-edit": lambda n: {
+        "name": "Taken over",
+        "report_type": "portfolio_summary",
+        "audience": "executive",
+        "formats": ["web"],
+        "period_months": "3",
+        "frequency_source": "on_demand",
+        "owner": n.member.pk,
+    },
+    "reports:run-return": lambda n: {"note": "Taken over"},
+    "reports:recommendation-edit": lambda n: {"text": "Taken over", "included": "on"},
+    "reports:recommendation-add": lambda n: {"text": "Intruder"},
 }
 # --- actions ---
 # Web writes the read-only member may make (every role contributes ideas: CONTRIBUTE_IDEAS).
@@ -969,29 +992,6 @@ AGREEMENTS_RECORDS = {
     "agreements:notice-done": "notices",
     "agreements:template-edit": "notice-templates",
     "agreements:template-delete": "notice-templates",
-    # --- reports ---
-    "reports:definition-create": lambda n: {
-        "name": "Intruder",
-        "team": n.team.pk,
-        "report_type": "portfolio_summary",
-        "audience": "executive",
-        "formats": ["web"],
-        "period_months": "3",
-        "frequency_source": "on_demand",
-        "owner": n.member.pk,
-    },
-    "reports:definition-edit": lambda n: {
-        "name": "Taken over",
-        "report_type": "portfolio_summary",
-        "audience": "executive",
-        "formats": ["web"],
-        "period_months": "3",
-        "frequency_source": "on_demand",
-        "owner": n.member.pk,
-    },
-    "reports:run-return": lambda n: {"note": "Taken over"},
-    "reports:recommendation-edit": lambda n: {"text": "Taken over", "included": "on"},
-    "reports:recommendation-add": lambda n: {"text": "Intruder"},
 }
 
 

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "rapport.feedback",
     "rapport.analytics",
     "rapport.enrichment",
+    # --- alerts ---
+    "rapport.alerts",
     "rapport.workspace",
     "rapport.api",
 ]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("rapport.analytics.urls")),
     path("feedback/", include("rapport.feedback.urls")),
     path("", include("rapport.enrichment.urls")),
+    # --- alerts ---
+    path("", include("rapport.alerts.urls")),
     path("", include("rapport.api.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI, Swagger
 
+from rapport.alerts.api import router as alerts_router
 from rapport.analytics.api import router as metrics_router
 from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
@@ -33,3 +34,5 @@ api.add_router("", customers_router)
 api.add_router("", metrics_router)
 api.add_router("", feedback_router)
 api.add_router("", themes_router)
+# --- alerts ---
+api.add_router("", alerts_router)

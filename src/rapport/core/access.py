@@ -34,13 +34,21 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- alerts ---
+    # Create, edit and switch off a team's (or its plans') alert rules; global rules are for
+    # administrators only (alerts.services).
+    MANAGE_RULES = "manage_rules"
+    CLOSE_ALERTS = "close_alerts"  # close an open alert with a reason
 
 
 _ALL = set(Capability)
 ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.ADMIN: _ALL,
     Role.MANAGER: _ALL,
-    Role.ACCOUNT_MANAGER: _ALL - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS},
+    Role.ACCOUNT_MANAGER: _ALL
+    - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS}
+    # --- alerts ---
+    - {Capability.MANAGE_RULES},
     Role.ANALYST: {
         Capability.VIEW,
         Capability.IMPORT_FEEDBACK,

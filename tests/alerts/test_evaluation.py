@@ -1,0 +1,188 @@
+"""What an evaluation does with its findings: opens an alert once, with its action and its
+notification; refreshes it while the condition lasts; closes it when the condition clears or
+a person closes it; opens a new one when the condition comes back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rapport.actions.models import Action, Severity
+from rapport.alerts import services
+from rapport.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertStatus,
+    Evaluation,
+    RuleKind,
+    RuleScope,
+)
+from rapport.core.models import AuditEvent, Role
+from rapport.customers.models import CommitmentStatus
+from rapport.notifications.models import Notification
+from tests.alerts.builders import evaluate, rule
+from tests.factories import CommitmentFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def overdue(world):
+    """Alice owns the account; a commitment is five days late."""
+    world.account.owner = world.user
+    world.account.save()
+    return CommitmentFactory(
+        account=world.account, owner=world.user,
+        due_date=timezone.localdate() - dt.timedelta(days=5),
+    )  # fmt: skip
+
+
+def test_an_alert_opens_once_with_its_action_and_is_refreshed_while_open(world, overdue):
+    manager = UserFactory(username="mona", email="mona@example.com")
+    MembershipFactory(user=manager, team=world.team, role=Role.MANAGER)
+    the_rule = rule(RuleKind.COMMITMENT_OVERDUE, severity=Severity.HIGH)
+    [alert] = evaluate(world.account).opened
+    alert.refresh_from_db()
+    assert (alert.rule, alert.account, alert.team, alert.severity) == (
+        the_rule, world.account, world.team, Severity.HIGH
+    )
+    action = Action.objects.get(pk=alert.action_id)
+    assert action.owner == world.user
+    assert action.due_on == timezone.localdate() + dt.timedelta(days=3)  # high: 3 days
+    assert (action.source_kind, action.source_ref) == ("alert", str(alert.pk))
+    assert action.severity == Severity.HIGH
+    assert Notification.objects.filter(recipient=manager, kind="alert").count() == 1
+    assert AuditEvent.objects.filter(object_type="alerts.alert", object_id=str(alert.pk)).count() == 1
+    assert [e.kind for e in AlertEvent.objects.filter(alert=alert)] == ["opened", "action"]
+
+    later = timezone.now() + dt.timedelta(hours=1)
+    again = evaluate(world.account, now=later)
+    assert again.opened == [] and again.refreshed == 1
+    assert Alert.objects.filter(account=world.account).count() == 1
+    assert Action.objects.filter(source_kind="alert").count() == 1
+    alert.refresh_from_db()
+    assert alert.last_seen_at == later
+
+
+def test_the_database_refuses_a_second_open_alert_for_the_same_finding(world, overdue):
+    rule(RuleKind.COMMITMENT_OVERDUE)
+    [alert] = evaluate(world.account).opened
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(
+            rule=alert.rule, account=alert.account, team=alert.team, kind=alert.kind,
+            severity=alert.severity, title="again", observed="", expected="",
+            dedupe_key=alert.dedupe_key, opened_at=alert.opened_at, last_seen_at=alert.opened_at,
+        )  # fmt: skip
+
+
+def test_the_alert_closes_itself_when_the_condition_clears_and_reopens_as_a_new_one(
+    world, overdue
+):
+    rule(RuleKind.COMMITMENT_OVERDUE)
+    [first] = evaluate(world.account).opened
+    overdue.status = CommitmentStatus.KEPT
+    overdue.save()
+    result = evaluate(world.account)
+    assert result.closed == 1
+    first.refresh_from_db()
+    assert first.status == AlertStatus.CLOSED and first.cleared
+    assert first.close_reason == "The condition no longer holds."
+    assert AlertEvent.objects.filter(alert=first, kind="cleared").count() == 1
+
+    overdue.status = CommitmentStatus.OPEN
+    overdue.save()
+    [second] = evaluate(world.account).opened
+    assert second.pk != first.pk and second.dedupe_key == first.dedupe_key
+
+
+def test_a_person_closes_an_alert_with_a_reason(world, overdue):
+    rule(RuleKind.COMMITMENT_OVERDUE)
+    [alert] = evaluate(world.account).opened
+    with pytest.raises(ValidationError) as error:
+        services.close_alert(actor=world.user, alert=alert, reason="  ")
+    assert "reason" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.close_alert(actor=world.other_user, alert=alert, reason="not mine")
+    services.close_alert(actor=world.user, alert=alert, reason="Renegotiated with the buyer.")
+    alert.refresh_from_db()
+    assert (alert.status, alert.cleared, alert.closed_by) == (
+        AlertStatus.CLOSED, False, world.user
+    )
+    assert AuditEvent.objects.filter(
+        object_type="alerts.alert", object_id=str(alert.pk), actor=world.user
+    ).count() == 1
+    # Still overdue: the next evaluation opens a new alert for it.
+    assert len(evaluate(world.account).opened) == 1
+
+
+def test_a_team_rule_replaces_the_global_rule_of_its_kind_for_the_team(world, overdue):
+    global_rule = rule(RuleKind.COMMITMENT_OVERDUE, grace_days=0)
+    team_rule = rule(RuleKind.COMMITMENT_OVERDUE, scope=RuleScope.TEAM, team=world.team,
+                     grace_days=10)  # fmt: skip
+    CommitmentFactory(account=world.other_account,
+                      due_date=timezone.localdate() - dt.timedelta(days=5))  # fmt: skip
+    opened = evaluate(world.account, world.other_account).opened
+    # North's team rule allows ten days: only South's commitment, under the global rule.
+    assert [(a.account_id, a.rule_id) for a in opened] == [(world.other_account.pk, global_rule.pk)]
+    assert team_rule.pk not in {a.rule_id for a in opened}
+
+
+def test_switching_a_rule_off_closes_its_open_alerts(world, overdue):
+    admin = world.admin
+    the_rule = rule(RuleKind.COMMITMENT_OVERDUE)
+    [alert] = evaluate(world.account).opened
+    services.update_rule(actor=admin, rule=the_rule, changes={"active": False})
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED and "switched off" in alert.close_reason
+    assert evaluate(world.account).opened == []
+
+
+def test_an_evaluation_is_recorded(world, overdue):
+    rule(RuleKind.COMMITMENT_OVERDUE)
+    evaluate(world.account, world.other_account)
+    record = Evaluation.objects.get()
+    assert (record.trigger, record.accounts, record.rules, record.opened, record.closed) == (
+        "change", 2, 1, 1, 0
+    )
+    assert sorted(record.account_ids) == sorted([world.account.pk, world.other_account.pk])
+    assert record.duration_ms > 0
+
+
+def test_rule_parameters_are_checked_per_kind(world):
+    MembershipFactory(user=world.user, team=world.team, role=Role.MANAGER)
+    with pytest.raises(ValidationError) as error:
+        services.create_rule(
+            actor=world.user,
+            fields={"name": "x", "scope": "team", "team": world.team, "kind": "complaints",
+                    "params": {"threshold": -1}, "severity": "high"},
+        )  # fmt: skip
+    assert error.value.message_dict == {"params": ["threshold must be from 0 to 1000"]}
+    with pytest.raises(ValidationError) as error:
+        services.create_rule(
+            actor=world.user,
+            fields={"name": "x", "scope": "team", "team": world.team, "kind": "complaints",
+                    "params": {"limit": 3}, "severity": "high"},
+        )  # fmt: skip
+    assert "limit is not a parameter" in error.value.message_dict["params"][0]
+    made = services.create_rule(
+        actor=world.user,
+        fields={"name": "Complaints", "scope": "team", "team": world.team, "kind": "complaints",
+                "params": {"threshold": "4"}, "severity": "high"},
+    )  # fmt: skip
+    made.refresh_from_db()
+    assert made.params == {"threshold": 4, "days": 30}
+    assert AuditEvent.objects.filter(object_type="alerts.rule", object_id=str(made.pk)).count() == 1
+
+
+def test_only_administrators_manage_global_rules_and_account_managers_none(world):
+    fields = {"name": "x", "scope": "global", "kind": "commitment_overdue", "severity": "low"}
+    MembershipFactory(user=world.user, team=world.team, role=Role.MANAGER)
+    with pytest.raises(PermissionDenied):
+        services.create_rule(actor=world.user, fields=fields)
+    assert services.create_rule(actor=world.admin, fields=fields).team is None
+    with pytest.raises(PermissionDenied):  # bob is an account manager of South
+        services.create_rule(
+            actor=world.other_user, fields={**fields, "scope": "team", "team": world.other_team}
+        )

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.feedback",
     "rapport.analytics",
+    "rapport.notifications",
     "rapport.enrichment",
     # --- alerts ---
     "rapport.alerts",
@@ -185,6 +186,15 @@ if _scheme == "smtp":
     EMAIL_HOST_PASSWORD = unquote(_parts.password or "")
     EMAIL_USE_TLS = EMAIL_PORT == 587
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "rapport@localhost")
+# Links in e-mails are absolute: Rapport's address as its users reach it.
+RAPPORT_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Webhooks to private, loopback, link-local… addresses are refused unless this is true (a
+# receiver on the same machine or network, and the tests).
+RAPPORT_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+RAPPORT_WEBHOOK_TIMEOUT_SECONDS = 5
+# The worker runs due work (core.registries.DUE_WORK: deliveries…) this often, so a
+# notification does not wait for the once-a-minute periodic pass.
+RAPPORT_DUE_WORK_SECONDS = env_int("DUE_WORK_SECONDS", 2, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

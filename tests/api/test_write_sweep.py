@@ -350,6 +350,14 @@ NOT_SWEPT = {
     "core:healthz",
     "api-tokens",
     "core:password-change",
+    # --- notifications ---
+    # One's own inbox and settings: another person's notification is a 404 and an agent may
+    # read theirs (tests/notifications/test_views.py).
+    "notifications:inbox",
+    "notifications:read",
+    "notifications:read-all",
+    "notifications:open",
+    "notifications:settings",
 }  # not team data
 WEB_PAYLOADS: dict[str, Payload] = {
     "customers:account-create": lambda n: {

@@ -52,6 +52,10 @@ NOT_PAGES = {
     "enrichment:label-response",
     "enrichment:correct-sentiment",  # the form sits on the account page's feedback list
     "api-token-revoke",
+    # --- notifications ---
+    "notifications:read",  # POST only: the buttons sit on the inbox
+    "notifications:read-all",
+    "notifications:open",
 }
 
 
@@ -106,6 +110,9 @@ def _pages() -> dict[str, str]:
         "page not found": "/no-such-page/",
         "bad request": reverse("customers:account", kwargs=a) + "?metric=bogus",
         "API docs": "/api/v1/docs",
+        # --- notifications ---
+        "notifications:inbox": reverse("notifications:inbox"),
+        "notifications:settings": reverse("notifications:settings"),
     }
     if commitment is not None:
         pages["customers:related-edit"] = reverse(

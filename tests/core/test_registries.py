@@ -13,6 +13,7 @@ from rapport.enrichment.public import enqueue_if_pending
 from rapport.enrichment.registrations import analyse_after_import
 from rapport.feedback import hooks
 from rapport.feedback.services import delete_old_uploads, fail_stalled_imports
+from rapport.notifications.services import deliver_due
 
 
 def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
@@ -25,6 +26,8 @@ def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
         ensure_snapshots_current,
         ensure_health_current,
         enqueue_if_pending,
+        # --- notifications ---
+        deliver_due,
     ]
 
 

@@ -34,6 +34,10 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- notifications ---
+    # Add, change and remove a team's webhook endpoints, see their secrets once and their
+    # delivery logs: where the team's data is sent, so managers and administrators only.
+    MANAGE_WEBHOOKS = "manage_webhooks"
     # --- alerts ---
     # Create, edit and switch off a team's (or its plans') alert rules; global rules are for
     # administrators only (alerts.services).
@@ -46,7 +50,7 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.ADMIN: _ALL,
     Role.MANAGER: _ALL,
     Role.ACCOUNT_MANAGER: _ALL
-    - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS}
+    - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS, Capability.MANAGE_WEBHOOKS}
     # --- alerts ---
     - {Capability.MANAGE_RULES},
     Role.ANALYST: {

@@ -3,6 +3,9 @@ show their work without importing them (docs/architecture.md, decision 51).
 
 - `PERIODIC`: the work `rapport worker` runs every minute, in `order` (lower first: a job that
   reads what another writes registers a higher number).
+- `DUE_WORK`: runners of due work (`core.claims`, decision 76) that must not wait for the
+  minute: the worker runs them every `RAPPORT_DUE_WORK_SECONDS` (2 s), each a cheap indexed
+  query when nothing is due (notification deliveries, decision 91).
 - `ACCOUNT_TABS`: the tabs of the account page, each served by its own app
   (`{% account_tabs account current %}` in the `rapport` template library).
 - `NAV_ITEMS`: links the apps above analytics add to the main navigation, after the built-in
@@ -54,5 +57,6 @@ class NavItem:
 
 
 PERIODIC: Registry[Callable[[], object]] = Registry()
+DUE_WORK: Registry[Callable[[], object]] = Registry()
 ACCOUNT_TABS: Registry[AccountTab] = Registry()
 NAV_ITEMS: Registry[NavItem] = Registry()

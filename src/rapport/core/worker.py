@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from rapport.core.registries import PERIODIC
+from rapport.core.registries import DUE_WORK, PERIODIC
 from rapport.core.workers import WORKER_ID, Beating
 
 log = logging.getLogger("rapport.worker")
@@ -24,6 +24,12 @@ def run_periodic() -> None:
     """Work driven by time rather than by a queued task: the jobs apps registered in
     `core.registries.PERIODIC` from their AppConfig.ready()."""
     for job in PERIODIC.in_order():
+        job()
+
+
+def run_due_work() -> None:
+    """Due work that should not wait for the minute (`core.registries.DUE_WORK`)."""
+    for job in DUE_WORK.in_order():
         job()
 
 
@@ -53,6 +59,7 @@ def run_worker(
         excluded_queue_names=[],
     )
     last_periodic: float | None = None
+    last_due: float | None = None
     unreachable = False
     with Beating():
         while not stop.is_set():
@@ -60,6 +67,12 @@ def run_worker(
                 if last_periodic is None or time.monotonic() - last_periodic > 60:
                     run_periodic()
                     last_periodic = time.monotonic()
+                if (
+                    last_due is None
+                    or time.monotonic() - last_due >= settings.RAPPORT_DUE_WORK_SECONDS
+                ):
+                    run_due_work()
+                    last_due = time.monotonic()
                 worker.run()  # runs every ready task, then returns (batch mode)
             except (OperationalError, InterfaceError) as error:  # database down: wait for it
                 if not unreachable:

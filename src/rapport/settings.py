@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rapport.analytics",
     "rapport.notifications",
     "rapport.enrichment",
+    "rapport.monitoring",
     # --- alerts ---
     "rapport.alerts",
     "rapport.workspace",

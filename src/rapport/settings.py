@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rapport.notifications",
     "rapport.enrichment",
     "rapport.monitoring",
+    "rapport.actions",
     # --- alerts ---
     "rapport.alerts",
     "rapport.workspace",
@@ -211,6 +212,16 @@ NINJA_MAX_PER_PAGE_SIZE = 500
 # Statistics conventions (DESIGN.md section 6).
 RAPPORT_MIN_N = env_int("MIN_N", 30, minimum=1)
 RAPPORT_PAGE_SIZE = 50
+# --- actions ---
+# Days an action has by severity (its due date), and the further days before an overdue action
+# escalates a second time (to the manager's manager, else the administrators).
+RAPPORT_ACTION_DUE_DAYS = {
+    "critical": env_int("ACTION_DUE_DAYS_CRITICAL", 2, minimum=0),
+    "high": env_int("ACTION_DUE_DAYS_HIGH", 5, minimum=0),
+    "medium": env_int("ACTION_DUE_DAYS_MEDIUM", 10, minimum=0),
+    "low": env_int("ACTION_DUE_DAYS_LOW", 20, minimum=0),
+}
+RAPPORT_ESCALATION_LEVEL2_DAYS = env_int("ESCALATION_LEVEL2_DAYS", 3, minimum=1)
 # The range of custom answers that carry none (an imported column): the SWOT page judges a
 # driver's level only on a known scale.
 RAPPORT_ANSWER_SCALES = env_ranges("ANSWER_SCALES")

@@ -34,6 +34,11 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- actions ---
+    MANAGE_ACTIONS = "manage_actions"  # open, assign, progress and close actions; tell customers
+    CONTRIBUTE_IDEAS = "contribute_ideas"  # every role, agents included
+    DECIDE_IDEAS = "decide_ideas"  # accept (an action) or decline an idea; team action plans
+    MANAGE_PEOPLE = "manage_people"  # set a member's manager; the team's personal plans
     # --- notifications ---
     # Add, change and remove a team's webhook endpoints, see their secrets once and their
     # delivery logs: where the team's data is sent, so managers and administrators only.
@@ -62,6 +67,15 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     },
     Role.QA_EVALUATOR: {Capability.VIEW, Capability.RECORD_FEEDBACK, Capability.LABEL_COMMENTS},
     Role.AGENT: {Capability.VIEW, Capability.RECORD_FEEDBACK},
+}
+# --- actions ---
+# Everyone may contribute an idea for improving service (agents included); deciding ideas,
+# team action plans and people's managers and personal plans are for managers.
+for _role in (Role.ANALYST, Role.QA_EVALUATOR, Role.AGENT):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.CONTRIBUTE_IDEAS}
+ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER] = ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER] - {
+    Capability.DECIDE_IDEAS,
+    Capability.MANAGE_PEOPLE,
 }
 
 

@@ -70,8 +70,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    fk_name = "user"  # the other link to a user is the membership's manager
     extra = 0
-    autocomplete_fields = ["team"]
+    autocomplete_fields = ["team", "manager"]
 
 
 @admin.register(User)
@@ -89,10 +90,10 @@ class TeamAdmin(AuditedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
-    list_display = ("user", "team", "role")
+    list_display = ("user", "team", "role", "manager")
     list_filter = ("role", "team")
     search_fields = ("user__username", "team__name")
-    autocomplete_fields = ["user", "team"]
+    autocomplete_fields = ["user", "team", "manager"]
 
 
 @admin.register(AuditEvent)

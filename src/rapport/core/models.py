@@ -46,6 +46,15 @@ class Membership(ConstrainedModel):
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    # Whom this person's overdue actions escalate to in this team (actions); when empty, the
+    # team's members with the Manager role.
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_memberships",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,8 @@ show their work without importing them (docs/architecture.md, decision 51).
   (`{% account_tabs account current %}` in the `rapport` template library).
 - `NAV_ITEMS`: links the apps above analytics add to the main navigation, after the built-in
   ones (`{% registered_nav %}`), with an optional count shown beside the label (unread, open).
+- `LINE_ACTIONS`: links an app above offers next to a line a lower app shows (a SWOT line, a
+  theme that moved: "Open an action"), prefilled from the line (`{% line_actions %}`).
 
 Each app registers from its `AppConfig.ready()`.
 """
@@ -56,7 +58,20 @@ class NavItem:
     count: Callable[[HttpRequest], int] | None = None  # e.g. unread notifications; 0 hides it
 
 
+@dataclass(frozen=True)
+class LineAction:
+    """A link beside a line of a lower app's page. The link gets the line's facts as query
+    parameters (source_kind, source_ref, source_url, account, team, title, metric)."""
+
+    label: str
+    url_name: str
+    kinds: frozenset[str]  # the lines it is offered for, e.g. {"swot", "theme"}
+    # Shown only when this says the user may use it for the team (read-only roles see none).
+    allowed: Callable[[HttpRequest, int | None], bool]  # team None: any of the user's
+
+
 PERIODIC: Registry[Callable[[], object]] = Registry()
 DUE_WORK: Registry[Callable[[], object]] = Registry()
 ACCOUNT_TABS: Registry[AccountTab] = Registry()
 NAV_ITEMS: Registry[NavItem] = Registry()
+LINE_ACTIONS: Registry[LineAction] = Registry()

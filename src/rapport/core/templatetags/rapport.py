@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from rapport.core import formats
-from rapport.core.registries import ACCOUNT_TABS, NAV_ITEMS
+from rapport.core.registries import ACCOUNT_TABS, LINE_ACTIONS, NAV_ITEMS
 from rapport.stats.metrics import metric_def
 
 register = template.Library()
@@ -186,3 +186,37 @@ def account_tabs(account: Any, current: str) -> dict[str, Any]:
         for tab in ACCOUNT_TABS.in_order()
     ]
     return {"tabs": tabs}
+
+
+@register.simple_tag(takes_context=True)
+def line_actions(
+    context: Any,
+    kind: str,
+    *,
+    team_id: int | None,
+    title: str,
+    account_id: int | None = None,
+    metric: str = "",
+    ref: str = "",
+    url: str = "",
+) -> SafeString:
+    """Links the apps above offer beside a line of this page (core.registries.LINE_ACTIONS),
+    each prefilled with the line's facts; nothing for a user who may not use them."""
+    request = context["request"]
+    links = []
+    for item in LINE_ACTIONS.in_order():
+        if kind not in item.kinds or not item.allowed(request, team_id):
+            continue
+        params = {"source_kind": kind, "team": team_id or "", "title": title[:200]}
+        params |= {"account": account_id or "", "metric": metric, "source_ref": ref[:200]}
+        params |= {"source_url": url or request.get_full_path()}
+        query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
+        links.append(
+            format_html(
+                '<a class="line-action" href="{}?{}">{}</a>',
+                reverse(item.url_name),
+                query,
+                item.label,
+            )
+        )
+    return mark_safe(" ".join(links))  # noqa: S308 - each link built by format_html

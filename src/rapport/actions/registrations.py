@@ -1,0 +1,42 @@
+"""What actions registers with the apps below it (called from ActionsConfig.ready)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from rapport.actions.selectors import my_overdue_count
+from rapport.actions.services import run_escalations
+from rapport.core.access import Capability, scope_of
+from rapport.core.registries import (
+    ACCOUNT_TABS,
+    LINE_ACTIONS,
+    NAV_ITEMS,
+    PERIODIC,
+    AccountTab,
+    LineAction,
+    NavItem,
+)
+
+
+def _overdue(request: HttpRequest) -> int:
+    return my_overdue_count(request.user)
+
+
+def _may_open(request: HttpRequest, team_id: int | None) -> bool:
+    return scope_of(request.user).can(Capability.MANAGE_ACTIONS, team_id)
+
+
+def register() -> None:
+    PERIODIC.register("actions.escalations", run_escalations, order=70)
+    ACCOUNT_TABS.register("actions", AccountTab("actions", "Actions", "actions:account"), order=40)
+    NAV_ITEMS.register(
+        "actions",
+        NavItem("Actions", "actions:board", "/actions/", count=_overdue),
+        order=70,
+    )
+    # "Open an action" beside SWOT lines (analytics) and themes that moved (enrichment).
+    LINE_ACTIONS.register(
+        "actions.open",
+        LineAction("Open an action", "actions:create", frozenset({"swot", "theme"}), _may_open),
+        order=70,
+    )

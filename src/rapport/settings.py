@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rapport.enrichment",
     "rapport.monitoring",
     "rapport.actions",
+    "rapport.agreements",
     # --- alerts ---
     "rapport.alerts",
     "rapport.workspace",

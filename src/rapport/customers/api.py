@@ -148,6 +148,7 @@ class ContactIn(Schema):
     stance: str = "neutral"
     consent_contact: bool = True
     consent_survey: bool = False
+    preferred_channel: str = "email"
     external_id: str = ""
 
 

@@ -96,6 +96,7 @@ class ContactForm(RelatedForm):
             "stance",
             "consent_contact",
             "consent_survey",
+            "preferred_channel",
             "external_id",
         ]
 

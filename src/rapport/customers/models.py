@@ -99,6 +99,18 @@ class Stance(models.TextChoices):
     CRITIC = "critic", "Critic"
 
 
+class PreferredChannel(models.TextChoices):
+    """How a contact wants to be told things; notices (agreement changes, incidents) go this way:
+    an e-mail is sent, any other channel becomes a task for the account owner."""
+
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    MEETING = "meeting", "Meeting"
+    VIDEO = "video", "Video call"
+    LETTER = "letter", "Letter"
+    PORTAL = "portal", "Customer portal"
+
+
 class Contact(ConstrainedModel):
     """A person on the customer's side."""
 
@@ -113,6 +125,9 @@ class Contact(ConstrainedModel):
     stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.NEUTRAL)
     consent_contact = models.BooleanField("may be contacted", default=True)
     consent_survey = models.BooleanField("may be surveyed", default=False)
+    preferred_channel = models.CharField(
+        max_length=20, choices=PreferredChannel.choices, default=PreferredChannel.EMAIL
+    )
     consent_updated_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=100, blank=True, default="")
     last_contacted_at = models.DateTimeField(null=True, blank=True)
@@ -283,6 +298,8 @@ class Channel(models.TextChoices):
     VISIT = "visit", "Site visit"
     EVENT = "event", "Event"
     BUSINESS_REVIEW = "business_review", "Business review"
+    LETTER = "letter", "Letter"
+    PORTAL = "portal", "Customer portal"
 
 
 class Direction(models.TextChoices):

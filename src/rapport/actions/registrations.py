@@ -16,6 +16,7 @@ from rapport.core.registries import (
     LineAction,
     NavItem,
 )
+from rapport.notifications.events import register_event
 
 
 def _overdue(request: HttpRequest) -> int:
@@ -27,6 +28,10 @@ def _may_open(request: HttpRequest, team_id: int | None) -> bool:
 
 
 def register() -> None:
+    register_event("action.opened", "An improvement action was opened", order=70)
+    register_event("action.assigned", "An action was given to another owner", order=70)
+    register_event("action.escalated", "An overdue action was escalated", order=70)
+    register_event("idea.decided", "An idea was accepted or declined", order=70)
     PERIODIC.register("actions.escalations", run_escalations, order=70)
     ACCOUNT_TABS.register("actions", AccountTab("actions", "Actions", "actions:account"), order=40)
     NAV_ITEMS.register(

@@ -12,6 +12,7 @@ from rapport.alerts import evaluation
 from rapport.alerts.kinds import clean_params
 from rapport.alerts.models import EvaluationTrigger, Rule, RuleScope
 from rapport.analytics.models import AccountSnapshot
+from rapport.core.models import Membership, Role
 
 
 def rule(kind: str, *, scope: str = RuleScope.GLOBAL, team=None, severity: str = Severity.HIGH,
@@ -27,9 +28,7 @@ def rule(kind: str, *, scope: str = RuleScope.GLOBAL, team=None, severity: str =
 
 
 def evaluate(*accounts, now: dt.datetime | None = None) -> evaluation.Result:
-    return evaluation.run(
-        [a.pk for a in accounts], trigger=EvaluationTrigger.CHANGE, now=now
-    )
+    return evaluation.run([a.pk for a in accounts], trigger=EvaluationTrigger.CHANGE, now=now)
 
 
 def csat_sums(n: int, top2: int) -> dict:
@@ -60,3 +59,10 @@ def days_ago(days: int) -> dt.datetime:
     now = timezone.localtime()
     day = now.date() - dt.timedelta(days=days)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def promote(user, team) -> None:
+    """Make a member the team's manager (managers hold MANAGE_RULES)."""
+    Membership.objects.filter(user=user, team=team).update(role=Role.MANAGER)
+    if hasattr(user, "_rapport_scope"):
+        del user._rapport_scope

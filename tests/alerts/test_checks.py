@@ -40,8 +40,10 @@ def test_target_breached_uses_the_default_target_and_tolerance_without_a_plan(wo
     snapshot(world.account, "csat", csat_sums(100, 74))
     [alert] = evaluate(world.account).opened
     assert alert.subject == "csat"
-    assert "CSAT 74 %" in alert.observed and "n=100" in alert.observed
-    assert "at least 75" in alert.expected and "default" in alert.expected
+    assert "CSAT 74 %" in alert.observed
+    assert "n=100" in alert.observed
+    assert "at least 75" in alert.expected
+    assert "default" in alert.expected
 
 
 def test_target_breached_reads_the_agreed_kpi_and_its_direction(world):
@@ -120,7 +122,10 @@ def test_significant_trend_is_quiet_on_noise_and_too_few_months(world, other_acc
 def other_account_with_trend(world):
     today = timezone.localdate()
     snapshot(
-        world.other_account, "csat", csat_sums(100, 80), _monthly(today, [90, 80, 70, 60, 50, 40])[:3]
+        world.other_account,
+        "csat",
+        csat_sums(100, 80),
+        _monthly(today, [90, 80, 70, 60, 50, 40])[:3],
     )
     return world.other_account
 
@@ -138,7 +143,8 @@ def test_complaints_above_the_threshold_in_the_window(world):
     ResponseFactory(account=world.account, channel="complaint", submitted_at=days_ago(29))
     [alert] = evaluate(world.account).opened
     assert alert.observed.startswith("3 complaints since")
-    assert "channel=complaint" in alert.link and "#feedback" in alert.link
+    assert "channel=complaint" in alert.link
+    assert "#feedback" in alert.link
 
 
 # --- decision maker who is a detractor ------------------------------------------------------
@@ -156,7 +162,8 @@ def test_a_decision_makers_latest_answer_decides(world):
     ResponseFactory(account=world.account, respondent_contact=dm, nps=6, submitted_at=days_ago(2))
     [alert] = evaluate(world.account).opened
     assert alert.subject == f"contact:{dm.pk}"
-    assert "Dana Boss" in alert.observed and "6 out of 10" in alert.observed
+    assert "Dana Boss" in alert.observed
+    assert "6 out of 10" in alert.observed
 
 
 # --- no contact with a decision maker -------------------------------------------------------

@@ -24,7 +24,7 @@ from rapport.alerts.models import (
 from rapport.core.models import AuditEvent, Role
 from rapport.customers.models import CommitmentStatus
 from rapport.notifications.models import Notification
-from tests.alerts.builders import evaluate, rule
+from tests.alerts.builders import evaluate, promote, rule
 from tests.factories import CommitmentFactory, MembershipFactory, UserFactory
 
 
@@ -46,7 +46,10 @@ def test_an_alert_opens_once_with_its_action_and_is_refreshed_while_open(world, 
     [alert] = evaluate(world.account).opened
     alert.refresh_from_db()
     assert (alert.rule, alert.account, alert.team, alert.severity) == (
-        the_rule, world.account, world.team, Severity.HIGH
+        the_rule,
+        world.account,
+        world.team,
+        Severity.HIGH,
     )
     action = Action.objects.get(pk=alert.action_id)
     assert action.owner == world.user
@@ -54,12 +57,15 @@ def test_an_alert_opens_once_with_its_action_and_is_refreshed_while_open(world, 
     assert (action.source_kind, action.source_ref) == ("alert", str(alert.pk))
     assert action.severity == Severity.HIGH
     assert Notification.objects.filter(recipient=manager, kind="alert").count() == 1
-    assert AuditEvent.objects.filter(object_type="alerts.alert", object_id=str(alert.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(object_type="alerts.alert", object_id=str(alert.pk)).count() == 1
+    )
     assert [e.kind for e in AlertEvent.objects.filter(alert=alert)] == ["opened", "action"]
 
     later = timezone.now() + dt.timedelta(hours=1)
     again = evaluate(world.account, now=later)
-    assert again.opened == [] and again.refreshed == 1
+    assert again.opened == []
+    assert again.refreshed == 1
     assert Alert.objects.filter(account=world.account).count() == 1
     assert Action.objects.filter(source_kind="alert").count() == 1
     alert.refresh_from_db()
@@ -77,9 +83,7 @@ def test_the_database_refuses_a_second_open_alert_for_the_same_finding(world, ov
         )  # fmt: skip
 
 
-def test_the_alert_closes_itself_when_the_condition_clears_and_reopens_as_a_new_one(
-    world, overdue
-):
+def test_the_alert_closes_itself_when_the_condition_clears_and_reopens_as_a_new_one(world, overdue):
     rule(RuleKind.COMMITMENT_OVERDUE)
     [first] = evaluate(world.account).opened
     overdue.status = CommitmentStatus.KEPT
@@ -87,14 +91,16 @@ def test_the_alert_closes_itself_when_the_condition_clears_and_reopens_as_a_new_
     result = evaluate(world.account)
     assert result.closed == 1
     first.refresh_from_db()
-    assert first.status == AlertStatus.CLOSED and first.cleared
+    assert first.status == AlertStatus.CLOSED
+    assert first.cleared
     assert first.close_reason == "The condition no longer holds."
     assert AlertEvent.objects.filter(alert=first, kind="cleared").count() == 1
 
     overdue.status = CommitmentStatus.OPEN
     overdue.save()
     [second] = evaluate(world.account).opened
-    assert second.pk != first.pk and second.dedupe_key == first.dedupe_key
+    assert second.pk != first.pk
+    assert second.dedupe_key == first.dedupe_key
 
 
 def test_a_person_closes_an_alert_with_a_reason(world, overdue):
@@ -107,12 +113,13 @@ def test_a_person_closes_an_alert_with_a_reason(world, overdue):
         services.close_alert(actor=world.other_user, alert=alert, reason="not mine")
     services.close_alert(actor=world.user, alert=alert, reason="Renegotiated with the buyer.")
     alert.refresh_from_db()
-    assert (alert.status, alert.cleared, alert.closed_by) == (
-        AlertStatus.CLOSED, False, world.user
+    assert (alert.status, alert.cleared, alert.closed_by) == (AlertStatus.CLOSED, False, world.user)
+    assert (
+        AuditEvent.objects.filter(
+            object_type="alerts.alert", object_id=str(alert.pk), actor=world.user
+        ).count()
+        == 1
     )
-    assert AuditEvent.objects.filter(
-        object_type="alerts.alert", object_id=str(alert.pk), actor=world.user
-    ).count() == 1
     # Still overdue: the next evaluation opens a new alert for it.
     assert len(evaluate(world.account).opened) == 1
 
@@ -135,7 +142,8 @@ def test_switching_a_rule_off_closes_its_open_alerts(world, overdue):
     [alert] = evaluate(world.account).opened
     services.update_rule(actor=admin, rule=the_rule, changes={"active": False})
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.CLOSED and "switched off" in alert.close_reason
+    assert alert.status == AlertStatus.CLOSED
+    assert "switched off" in alert.close_reason
     assert evaluate(world.account).opened == []
 
 
@@ -144,14 +152,18 @@ def test_an_evaluation_is_recorded(world, overdue):
     evaluate(world.account, world.other_account)
     record = Evaluation.objects.get()
     assert (record.trigger, record.accounts, record.rules, record.opened, record.closed) == (
-        "change", 2, 1, 1, 0
+        "change",
+        2,
+        1,
+        1,
+        0,
     )
     assert sorted(record.account_ids) == sorted([world.account.pk, world.other_account.pk])
     assert record.duration_ms > 0
 
 
 def test_rule_parameters_are_checked_per_kind(world):
-    MembershipFactory(user=world.user, team=world.team, role=Role.MANAGER)
+    promote(world.user, world.team)
     with pytest.raises(ValidationError) as error:
         services.create_rule(
             actor=world.user,
@@ -178,7 +190,7 @@ def test_rule_parameters_are_checked_per_kind(world):
 
 def test_only_administrators_manage_global_rules_and_account_managers_none(world):
     fields = {"name": "x", "scope": "global", "kind": "commitment_overdue", "severity": "low"}
-    MembershipFactory(user=world.user, team=world.team, role=Role.MANAGER)
+    promote(world.user, world.team)
     with pytest.raises(PermissionDenied):
         services.create_rule(actor=world.user, fields=fields)
     assert services.create_rule(actor=world.admin, fields=fields).team is None

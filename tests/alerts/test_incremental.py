@@ -65,10 +65,12 @@ def test_the_query_count_does_not_grow_with_the_responses_stored(world, every_ki
     evaluation.run([account.pk], trigger=EvaluationTrigger.CHANGE)
     assert _queries([account.pk]) == before
     # Nor with the accounts in one batch: a second account costs no extra query.
-    other = AccountFactory(team=world.team, name="Second")
+    other = AccountFactory(team=world.team, name="Second",
+                           last_decision_maker_contact_at=timezone.now())  # fmt: skip
     _responses(other, 40, 1000)
     rebuild_rollups()
     evaluation.run([account.pk, other.pk], trigger=EvaluationTrigger.CHANGE)
+    assert not Alert.objects.exists()  # nothing to open, refresh or close: reads only
     assert _queries([account.pk, other.pk]) == before
 
 
@@ -95,7 +97,9 @@ def test_an_import_evaluates_the_accounts_it_wrote(world, settings, tmp_path):
     )
     record = Evaluation.objects.get(trigger=EvaluationTrigger.IMPORT)
     assert (record.import_job_id, record.account_ids, record.opened) == (
-        job.pk, [world.account.pk], 1
+        job.pk,
+        [world.account.pk],
+        1,
     )
     # South's complaint came outside the import: its account was not evaluated.
     assert list(Alert.objects.values_list("account_id", flat=True)) == [world.account.pk]

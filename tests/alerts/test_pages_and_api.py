@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rapport.alerts.models import Alert, AlertStatus, Rule, RuleKind
 from rapport.core.models import AuditEvent, Role
-from tests.alerts.builders import evaluate, rule
+from tests.alerts.builders import evaluate, promote, rule
 from tests.factories import AccountFactory, CommitmentFactory, MembershipFactory, UserFactory
 
 JSON = "application/json"
@@ -50,25 +50,28 @@ def test_the_inbox_lists_my_teams_alerts_in_bounded_queries(
 
 def test_the_nav_shows_the_open_alerts_of_my_teams(user_client, alerts):
     text = user_client.get("/").content.decode()
-    assert 'href="/alerts/"' in text and '<span class="nav-count">5' in text
+    assert 'href="/alerts/"' in text
+    assert '<span class="nav-count">5' in text
 
 
 def test_an_alert_page_shows_observed_expected_rule_action_and_history(user_client, alerts):
     alert = alerts.first()
     text = user_client.get(f"/alerts/{alert.pk}/").content.decode()
     for expected in (alert.observed, alert.expected, alert.rule.name, "History", "Close alert",
-                     f"/commitments/"):  # fmt: skip
+                     "/commitments/"):  # fmt: skip
         assert expected in text
 
 
 def test_closing_an_alert_from_its_page(user_client, alerts):
     alert = alerts.first()
     empty = user_client.post(f"/alerts/{alert.pk}/close/", {"reason": ""})
-    assert empty.status_code == 200 and "This field is required" in empty.content.decode()
+    assert empty.status_code == 200
+    assert "This field is required" in empty.content.decode()
     done = user_client.post(f"/alerts/{alert.pk}/close/", {"reason": "Kept on the phone."})
     assert done.status_code == 302
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.CLOSED and alert.close_reason == "Kept on the phone."
+    assert alert.status == AlertStatus.CLOSED
+    assert alert.close_reason == "Kept on the phone."
 
 
 def test_another_teams_alert_is_missing(world, alerts):
@@ -87,10 +90,12 @@ def test_an_agent_sees_alerts_but_no_close_control(world, alerts):
     client.force_login(agent)
     alert = alerts.first()
     text = client.get(f"/alerts/{alert.pk}/").content.decode()
-    assert alert.title in text and "Close alert" not in text
+    assert alert.title in text
+    assert "Close alert" not in text
     assert client.post(f"/alerts/{alert.pk}/close/", {"reason": "x"}).status_code == 403
     rules_page = client.get("/alerts/rules/").content.decode()
-    assert "New rule" not in rules_page and ">Edit<" not in rules_page
+    assert "New rule" not in rules_page
+    assert ">Edit<" not in rules_page
 
 
 def test_the_account_tab_lists_its_open_alerts(user_client, world, alerts):
@@ -100,17 +105,19 @@ def test_the_account_tab_lists_its_open_alerts(user_client, world, alerts):
 
 
 def test_a_manager_creates_tests_and_edits_a_rule(world, alerts):
-    MembershipFactory(user=world.user, team=world.team, role=Role.MANAGER)
+    promote(world.user, world.team)
     client = Client()
     client.force_login(world.user)
     form = client.get("/alerts/rules/new/?kind=complaints")
-    assert form.status_code == 200 and "param_threshold" in form.content.decode()
+    assert form.status_code == 200
+    assert "param_threshold" in form.content.decode()
     bad = client.post(
         "/alerts/rules/new/?kind=complaints",
         {"name": "Complaints", "scope": "team", "team": world.team.pk, "severity": "high",
          "active": "on", "param_threshold": "-3", "param_days": "30"},
     )  # fmt: skip
-    assert bad.status_code == 200 and "greater than or equal to 0" in bad.content.decode()
+    assert bad.status_code == 200
+    assert "greater than or equal to 0" in bad.content.decode()
     made = client.post(
         "/alerts/rules/new/?kind=complaints",
         {"name": "Any complaint", "scope": "team", "team": world.team.pk, "severity": "high",
@@ -120,7 +127,8 @@ def test_a_manager_creates_tests_and_edits_a_rule(world, alerts):
     new = Rule.objects.get(name="Any complaint")
     assert (new.team, new.params) == (world.team, {"threshold": 0, "days": 14})
     dry = client.get(f"/alerts/rules/{new.pk}/test/")
-    assert dry.status_code == 200 and "It would open 0 alerts" in dry.content.decode()
+    assert dry.status_code == 200
+    assert "It would open 0 alerts" in dry.content.decode()
     # The draft's Test button: the overdue rule's kind, as a draft, finds nothing new either.
     draft = client.get(
         f"/alerts/rules/test/?kind=commitment_overdue&scope=team&team={world.team.pk}"
@@ -138,7 +146,7 @@ def test_a_manager_creates_tests_and_edits_a_rule(world, alerts):
 
 
 def test_a_manager_runs_the_rules_now(world):
-    MembershipFactory(user=world.user, team=world.team, role=Role.MANAGER)
+    promote(world.user, world.team)
     rule(RuleKind.COMMITMENT_OVERDUE)
     CommitmentFactory(account=world.account, due_date=timezone.localdate() - dt.timedelta(days=2))
     client = Client()
@@ -157,22 +165,25 @@ def test_api_lists_filters_and_closes_alerts(api_client, world, alerts):
     one = alerts.first()
     assert api_client.get(f"/api/v1/alerts/{one.pk}").json()["observed"] == one.observed
     refused = api_client.post(f"/api/v1/alerts/{one.pk}/close", {"reason": ""}, content_type=JSON)
-    assert refused.status_code == 422 and "reason" in refused.json()["detail"]
+    assert refused.status_code == 422
+    assert "reason" in refused.json()["detail"]
     closed = api_client.post(
         f"/api/v1/alerts/{one.pk}/close", {"reason": "Done."}, content_type=JSON
     )
-    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed"
     assert api_client.get("/api/v1/alerts?severity=urgent").status_code == 422
     south = Alert.objects.get(team=world.other_team)
     assert api_client.get(f"/api/v1/alerts/{south.pk}").status_code == 404
 
 
 def test_api_rules_with_errors_naming_the_parameter(api_client, world):
-    MembershipFactory(user=world.user, team=world.team, role=Role.MANAGER)
+    promote(world.user, world.team)
     body = {"name": "Complaints", "team": world.team.pk, "kind": "complaints",
             "params": {"days": 0}, "severity": "high"}  # fmt: skip
     bad = api_client.post("/api/v1/alert-rules", body, content_type=JSON)
-    assert bad.status_code == 422 and bad.json()["detail"].startswith("params: days must be")
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("params: days must be")
     made = api_client.post(
         "/api/v1/alert-rules", {**body, "params": {"days": 7}}, content_type=JSON
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -45,7 +45,7 @@ from rapport.analytics.models import (
     MetricRollup,
     Period,
 )
-from rapport.analytics.variance.targets import target_for
+from rapport.analytics.variance.targets import organisation_target
 from rapport.core import formats
 from rapport.core.dates import local_midnight
 from rapport.customers.models import Account, Commitment, CommitmentStatus, Contact, DecisionRole
@@ -88,6 +88,14 @@ def _account_url(account_id: int, query: Mapping[str, str] | None = None, anchor
     if query:
         url += "?" + urlencode(query)
     return url + (f"#{anchor}" if anchor else "")
+
+
+def _reviews_url(account_id: int) -> str:
+    """The account's expectation reviews (agreements), else its expectations on its page."""
+    try:
+        return reverse("agreements:account-reviews", args=[account_id])
+    except NoReverseMatch:
+        return _account_url(account_id, anchor="expectations")
 
 
 def _label(metric: str) -> str:
@@ -188,7 +196,9 @@ class Facts:
                 n__gt=0,
             )
             .order_by("period_start")
-            .values_list("account_id", "metric", "period", "period_start", "n", "top2", "detractors")
+            .values_list(
+                "account_id", "metric", "period", "period_start", "n", "top2", "detractors"
+            )
         )
         result: dict[tuple[int, str, str], list[Bucket]] = defaultdict(list)
         for account_id, metric, period, start_day, n, top2, detractors in rows:
@@ -251,10 +261,10 @@ class Facts:
         )  # fmt: skip
         latest: dict[int, dict[str, Any]] = {}
         for row in rows:
-            latest[row["respondent_contact_id"]] = row
+            latest[row["respondent_contact_id"]] = dict(row)
         result: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in latest.values():
-            result[row["account_id"]].append(row)
+        for answer in latest.values():
+            result[answer["account_id"]].append(answer)
         return result
 
     @cached_property
@@ -306,7 +316,7 @@ def target_breached(rule: Rule, facts: Facts, account_ids: list[int]) -> Outcome
             higher = agreed.direction == "higher"
             source = agreed.source
         else:
-            default = target_for(account, metric)
+            default = organisation_target(metric)  # the batch's KPIs were read above
             if default is None:
                 continue
             goal, tolerance, higher = default.value, rule.params["default_tolerance"], True
@@ -398,9 +408,7 @@ def significant_trend(rule: Rule, facts: Facts, account_ids: list[int]) -> Outco
             outcome.undecided.add((account_id, metric))
             continue
         times = [(d.year - first_month.year) * 12 + d.month - first_month.month for d, _ in points]
-        fit = trend.linear_trend(
-            [v for _, v in points], times=times, min_n=TREND_MIN_POINTS
-        )
+        fit = trend.linear_trend([v for _, v in points], times=times, min_n=TREND_MIN_POINTS)
         if fit.slope is None or fit.slope.high >= 0:
             continue
         account = facts.accounts[account_id]
@@ -411,8 +419,9 @@ def significant_trend(rule: Rule, facts: Facts, account_ids: list[int]) -> Outco
                 account_id=account_id,
                 subject=metric,
                 title=f"{_label(metric)} falling month after month at {account.name}",
-                observed=f"{_label(metric)} changes by {formats.number(slope.value, 1, signed=True)}"
-                f"{unit} a month over {len(points)} months since {points[0][0]:%B %Y} "
+                observed=f"{_label(metric)} changes by "
+                f"{formats.number(slope.value, 1, signed=True)}{unit} a month over "
+                f"{len(points)} months since {points[0][0]:%B %Y} "
                 f"(95 % interval {formats.interval(slope.low, slope.high, 1, signed=True)}).",
                 expected="No significant fall: a slope whose interval includes 0 or lies above it.",
                 link=_account_url(account_id, {"metric": metric, "period": "month"}),
@@ -523,8 +532,10 @@ def commitment_overdue(rule: Rule, facts: Facts, account_ids: list[int]) -> Outc
             late = (facts.today - commitment.due_date).days
             if late <= grace:
                 continue
-            words = commitment.description if len(commitment.description) <= 80 else (
-                commitment.description[:79] + "…"
+            words = (
+                commitment.description
+                if len(commitment.description) <= 80
+                else (commitment.description[:79] + "…")
             )
             outcome.findings.append(
                 Finding(
@@ -561,7 +572,7 @@ def expectation_not_met(rule: Rule, facts: Facts, account_ids: list[int]) -> Out
                     observed=f"Reviewed on {_day(review.reviewed_on)}: "
                     f"{review.get_outcome_display().lower()}.",
                     expected="The expectation met, or alternatives agreed with the customer.",
-                    link=reverse("agreements:account-reviews", args=[account_id]),
+                    link=_reviews_url(account_id),
                     link_text="The account's expectation reviews",
                     data={"expectation": expectation.pk, "review": review.pk,
                           "outcome": review.outcome},

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from rapport.alerts.models import (
     Rule,
     RuleScope,
 )
-from rapport.core.models import AuditAction, Membership, Role, Team
+from rapport.core.models import AuditAction, Membership, Role, Team, User
 from rapport.core.services import record_audit
 from rapport.customers.models import Account
 from rapport.monitoring.selectors import responsible_owner
@@ -48,7 +48,7 @@ DUE_DAYS: dict[str, int] = {
     Severity.MEDIUM: 7,
     Severity.LOW: 14,
 }
-SCOPE_RANK = {RuleScope.GLOBAL: 0, RuleScope.TEAM: 1, RuleScope.PLAN: 2}
+SCOPE_RANK: dict[str, int] = {RuleScope.GLOBAL: 0, RuleScope.TEAM: 1, RuleScope.PLAN: 2}
 
 
 def dedupe_key(rule_id: int, account_id: int, subject: str) -> str:
@@ -74,12 +74,13 @@ def applicable_rules(
     for account in accounts:
         reaching: dict[str, list[Rule]] = defaultdict(list)
         for rule in rules:
-            if rule.scope == RuleScope.GLOBAL or (
-                rule.scope == RuleScope.TEAM and rule.team_id == account.team_id
-            ):
-                reaching[rule.kind].append(rule)
-            elif rule.scope == RuleScope.PLAN and rule.plan_version_id == plan_versions.get(
-                account.pk
+            if (
+                rule.scope == RuleScope.GLOBAL
+                or (rule.scope == RuleScope.TEAM and rule.team_id == account.team_id)
+                or (
+                    rule.scope == RuleScope.PLAN
+                    and rule.plan_version_id == plan_versions.get(account.pk)
+                )
             ):
                 reaching[rule.kind].append(rule)
         chosen = []
@@ -219,7 +220,7 @@ def open_alert(
     return alert
 
 
-def _managers(team_id: int) -> list[object]:
+def _managers(team_id: int) -> list[User]:
     memberships = Membership.objects.filter(
         team_id=team_id, role=Role.MANAGER, user__is_active=True
     ).select_related("user")
@@ -285,7 +286,6 @@ def run(
     ids = sorted(set(account_ids))
     rules = list(rules) if rules is not None else active_rules()
     result = Result()
-    queries_before = len(connection.queries)
     for start in range(0, len(ids), BATCH):
         if rules:
             _evaluate_batch(ids[start : start + BATCH], rules, now=now, today=today,
@@ -296,7 +296,6 @@ def run(
             duration_ms=(time.perf_counter() - started) * 1000, accounts=len(ids),
             account_ids=ids[:50], rules=len(result.rules), opened=len(result.opened),
             closed=result.closed, refreshed=result.refreshed,
-            queries=(len(connection.queries) - queries_before) if connection.queries_logged else None,
         )  # fmt: skip
     return result
 
@@ -304,4 +303,3 @@ def run(
 def accounts_of(*, team: Team | None = None) -> list[int]:
     rows = Account.objects.all() if team is None else Account.objects.filter(team=team)
     return list(rows.order_by("pk").values_list("pk", flat=True))
-

@@ -22,7 +22,10 @@ def _field(spec: Param) -> forms.Field:
         return forms.ChoiceField(label=spec.label, choices=spec.choices, help_text=spec.help)
     if spec.type is int:
         return forms.IntegerField(
-            label=spec.label, min_value=spec.low, max_value=spec.high, help_text=spec.help
+            label=spec.label,
+            min_value=None if spec.low is None else int(spec.low),
+            max_value=None if spec.high is None else int(spec.high),
+            help_text=spec.help,
         )
     return forms.FloatField(
         label=spec.label, min_value=spec.low, max_value=spec.high, help_text=spec.help

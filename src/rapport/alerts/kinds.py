@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from rapport.alerts.models import RuleKind
 
 METRIC_CHOICES = (("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES"))
+CHART_CHOICES = (("csat", "CSAT"), ("nps", "NPS detractors"))
 CONTROL_PRESETS = (
     ("default", "Nelson 1, 2, 3 and 5"),
     ("western-electric", "Western Electric"),
@@ -47,7 +48,9 @@ class Param:
             raise ValueError(f"{self.name} must be a number") from None
         if self.type is int and float(value) != number:
             raise ValueError(f"{self.name} must be a whole number")
-        if self.low is not None and number < self.low or self.high is not None and number > self.high:
+        if (self.low is not None and number < self.low) or (
+            self.high is not None and number > self.high
+        ):
             raise ValueError(f"{self.name} must be from {self.low:g} to {self.high:g}")
         return number
 
@@ -65,7 +68,7 @@ KIND_PARAMS: dict[str, tuple[Param, ...]] = {
     ),
     RuleKind.CONTROL_RULE_BROKEN: (
         # The charts the Analytics tab draws (its link shows the episode).
-        Param("metric", "Chart", str, "csat", choices=(("csat", "CSAT"), ("nps", "NPS detractors"))),
+        Param("metric", "Chart", str, "csat", choices=CHART_CHOICES),
         Param("rules", "Control rules", str, "default", choices=CONTROL_PRESETS),
     ),
     RuleKind.SIGNIFICANT_TREND: (

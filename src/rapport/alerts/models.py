@@ -190,7 +190,9 @@ class Evaluation(models.Model):
     """One run of the rules over some accounts: when, over what, what it did, how long."""
 
     trigger = models.CharField(max_length=10, choices=EvaluationTrigger.choices)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     import_job_id = models.IntegerField(null=True, blank=True)
     started_at = models.DateTimeField()
     duration_ms = models.FloatField(default=0)
@@ -201,7 +203,6 @@ class Evaluation(models.Model):
     opened = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
     refreshed = models.IntegerField(default=0)
-    queries = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

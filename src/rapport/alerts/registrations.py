@@ -54,6 +54,4 @@ def register() -> None:
         NavItem("Alerts", "alerts:inbox", "/alerts/", count=open_alert_count),
         order=90,
     )
-    ACCOUNT_TABS.register(
-        "alerts", AccountTab("alerts", "Alerts", "alerts:account"), order=90
-    )
+    ACCOUNT_TABS.register("alerts", AccountTab("alerts", "Alerts", "alerts:account"), order=90)

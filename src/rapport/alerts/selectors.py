@@ -150,7 +150,7 @@ def dry_run(user: Actor, rule: Rule) -> DryRun:
     actor may see, as if it were the only rule of its kind there. Writes nothing."""
     accounts = scope(Account.objects.all(), user)
     if rule.scope in (RuleScope.TEAM, RuleScope.PLAN):
-        accounts = accounts.filter(team_id=rule.team_id)
+        accounts = accounts.filter(team_id=rule.team_id or 0)
     if rule.scope == RuleScope.PLAN and rule.plan_version_id:
         accounts = accounts.filter(monitoring_plan__versions__pk=rule.plan_version_id)
     ids = list(accounts.values_list("pk", flat=True))
@@ -169,5 +169,7 @@ def dry_run(user: Actor, rule: Rule) -> DryRun:
         (finding, Account(pk=finding.account_id, name=names.get(finding.account_id, "")))
         for _, finding in result.would_open
     ]
-    open_now = Alert.objects.filter(rule_id=rule.pk, status=AlertStatus.OPEN).count() if rule.pk else 0
+    open_now = (
+        Alert.objects.filter(rule_id=rule.pk, status=AlertStatus.OPEN).count() if rule.pk else 0
+    )
     return DryRun(accounts=len(ids), would_open=shown, already_open=open_now)

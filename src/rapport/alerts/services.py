@@ -27,7 +27,7 @@ from rapport.alerts.models import (
 from rapport.core.access import Actor, Capability, require, scope_of
 from rapport.core.claims import claim_due, finish_claim
 from rapport.core.dates import organisation_zone
-from rapport.core.models import AuditAction, Team
+from rapport.core.models import AuditAction, Team, User
 from rapport.core.services import create_audited, record_audit, reload_stored, update_audited
 from rapport.monitoring.models import PlanVersion
 
@@ -183,14 +183,15 @@ def close_alert(*, actor: Actor, alert: Alert, reason: str, via: str = "web") ->
     closed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
         status=AlertStatus.CLOSED,
         closed_at=now,
-        closed_by=actor,
+        closed_by=actor if isinstance(actor, User) else None,
         cleared=False,
         close_reason=reason,
     )
     if not closed:
         raise ValidationError({"status": "This alert is already closed."})
+    person = actor if isinstance(actor, User) else None
     AlertEvent.objects.create(
-        alert=alert, kind=AlertEventKind.CLOSED, at=now, by=actor, text=reason
+        alert=alert, kind=AlertEventKind.CLOSED, at=now, by=person, text=reason
     )
     record_audit(
         actor=actor,
@@ -225,9 +226,7 @@ def evaluate_accounts(
 
 def evaluate_all(*, now: datetime | None = None) -> list[Alert]:
     """Evaluate every active rule over every account; returns the alerts opened."""
-    return evaluation.run(
-        evaluation.accounts_of(), trigger=EvaluationTrigger.DAILY, now=now
-    ).opened
+    return evaluation.run(evaluation.accounts_of(), trigger=EvaluationTrigger.DAILY, now=now).opened
 
 
 def evaluate_team(*, actor: Actor, team: Team, via: str = "web") -> evaluation.Result:

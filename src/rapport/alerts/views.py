@@ -47,9 +47,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     rows = selectors.inbox(request.user, filters)
     page_obj = Paginator(rows, settings.RAPPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     choices = portfolio_choices(request.user)
-    account = (
-        get_account(request.user, filters.account) if filters.account is not None else None
-    )
+    account = get_account(request.user, filters.account) if filters.account is not None else None
     context = {
         "filters": filters,
         "page_obj": page_obj,
@@ -85,7 +83,9 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
-            services.close_alert(actor=request.user, alert=alert, reason=form.cleaned_data["reason"])
+            services.close_alert(
+                actor=request.user, alert=alert, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -176,10 +176,9 @@ def rule_create(request: HttpRequest) -> HttpResponse:
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.get_rule(request.user, pk)
     form = RuleForm.for_rule(rule, user=request.user, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if _save_rule(request, form, rule) is not None:
-            messages.success(request, f"Rule “{rule.name}” saved.")
-            return redirect("alerts:rules")
+    if request.method == "POST" and form.is_valid() and _save_rule(request, form, rule) is not None:
+        messages.success(request, f"Rule “{rule.name}” saved.")
+        return redirect("alerts:rules")
     context = {"form": form, "kind": rule.kind, "kind_label": rule.get_kind_display(),
                "kind_help": KIND_HELP[rule.kind], "rule": rule}  # fmt: skip
     return render(request, "alerts/rule_form.html", context)
@@ -200,9 +199,7 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def _draft(request: HttpRequest) -> Rule:
     """An unsaved rule from the form's values in the query (the form's Test button)."""
     kind = _kind(request.GET.get("kind", ""))
-    params = {
-        spec.name: request.GET.get(f"param_{spec.name}", "") for spec in KIND_PARAMS[kind]
-    }
+    params = {spec.name: request.GET.get(f"param_{spec.name}", "") for spec in KIND_PARAMS[kind]}
     try:
         cleaned = clean_params(kind, params)
     except ValidationError as error:

@@ -56,6 +56,10 @@ NOT_PAGES = {
     "notifications:read",  # POST only: the buttons sit on the inbox
     "notifications:read-all",
     "notifications:open",
+    # --- alerts ---
+    "alerts:close",  # POST only: the form sits on the alert's page
+    "alerts:rule-delete",  # POST only: the button sits on the rule's form
+    "alerts:evaluate",  # POST only: the form sits on the rules page
 }
 
 
@@ -124,7 +128,29 @@ def _pages() -> dict[str, str]:
         )
     if job is not None:
         pages["feedback:import"] = reverse("feedback:import", kwargs={"job_id": job.pk})
+    # --- alerts ---
+    pages.update(_alert_pages(account))
     return pages
+
+
+def _alert_pages(account: Account) -> dict[str, str]:
+    from rapport.alerts.models import Alert, Rule
+
+    alert = Alert.objects.order_by("-opened_at", "pk").first()
+    rule = Rule.objects.filter(team__isnull=False).order_by("pk").first() or Rule.objects.first()
+    assert alert is not None, "the demo opens alerts"
+    assert rule is not None, "the demo has rules"
+    return {
+        "alerts:inbox": reverse("alerts:inbox"),
+        "alerts:detail": reverse("alerts:detail", kwargs={"pk": alert.pk}),
+        "alerts:rules": reverse("alerts:rules"),
+        "alerts:rule-create": reverse("alerts:rule-create") + "?kind=complaints",
+        "alerts:rule-edit": reverse("alerts:rule-edit", kwargs={"pk": rule.pk}),
+        "alerts:rule-test": reverse("alerts:rule-test", kwargs={"pk": rule.pk}),
+        "alerts:rule-test-draft": reverse("alerts:rule-test-draft")
+        + f"?kind=commitment_overdue&scope=team&team={account.team_id}&param_grace_days=0",
+        "alerts:account": reverse("alerts:account", kwargs={"account_id": alert.account_id}),
+    }
 
 
 @pytest.fixture

@@ -91,18 +91,18 @@ def list_alerts(request: HttpRequest, query: Query[AlertQuery]) -> Any:
     return [_alert(a) for a in selectors.inbox(request.user, filters)]
 
 
-@router.get("/alerts/{alert_id}", response=AlertOut)
-def get_alert(request: HttpRequest, alert_id: int) -> Any:
-    return _alert(selectors.get_alert(request.user, alert_id))
+@router.get("/alerts/{pk}", response=AlertOut)
+def get_alert(request: HttpRequest, pk: int) -> Any:
+    return _alert(selectors.get_alert(request.user, pk))
 
 
 class CloseIn(Schema):
     reason: str
 
 
-@router.post("/alerts/{alert_id}/close", response={200: AlertOut, 403: Message, 422: Message})
-def close_alert(request: HttpRequest, alert_id: int, payload: CloseIn) -> Any:
-    alert = selectors.get_alert(request.user, alert_id)
+@router.post("/alerts/{pk}/close", response={200: AlertOut, 403: Message, 422: Message})
+def close_alert(request: HttpRequest, pk: int, payload: CloseIn) -> Any:
+    alert = selectors.get_alert(request.user, pk)
     closed = call_service(
         lambda: services.close_alert(
             actor=request.user, alert=alert, reason=payload.reason, via="api"
@@ -174,9 +174,9 @@ def list_rules(request: HttpRequest) -> Any:
     return [_rule(r) for r in selectors.rules_visible(request.user)]
 
 
-@router.get("/alert-rules/{rule_id}", response=RuleOut)
-def get_rule(request: HttpRequest, rule_id: int) -> Any:
-    return _rule(selectors.get_rule(request.user, rule_id))
+@router.get("/alert-rules/{pk}", response=RuleOut)
+def get_rule(request: HttpRequest, pk: int) -> Any:
+    return _rule(selectors.get_rule(request.user, pk))
 
 
 def _team_ok(request: HttpRequest, team_id: int | None) -> None:
@@ -198,21 +198,21 @@ def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
 
 
 @router.patch(
-    "/alert-rules/{rule_id}", response={200: RuleOut, 403: Message, 404: Message, 422: Message}
+    "/alert-rules/{pk}", response={200: RuleOut, 403: Message, 404: Message, 422: Message}
 )
-def update_rule(request: HttpRequest, rule_id: int, payload: RulePatch) -> Any:
-    rule = selectors.get_rule(request.user, rule_id)
+def update_rule(request: HttpRequest, pk: int, payload: RulePatch) -> Any:
+    rule = selectors.get_rule(request.user, pk)
     changes = payload.dict(exclude_unset=True)
     _team_ok(request, changes.get("team"))
     call_service(
         lambda: services.update_rule(actor=request.user, rule=rule, changes=changes, via="api")
     )
-    return _rule(selectors.get_rule(request.user, rule_id))
+    return _rule(selectors.get_rule(request.user, pk))
 
 
-@router.delete("/alert-rules/{rule_id}", response={204: None, 403: Message, 422: Message})
-def delete_rule(request: HttpRequest, rule_id: int) -> Any:
-    rule = selectors.get_rule(request.user, rule_id)
+@router.delete("/alert-rules/{pk}", response={204: None, 403: Message, 422: Message})
+def delete_rule(request: HttpRequest, pk: int) -> Any:
+    rule = selectors.get_rule(request.user, pk)
     call_service(lambda: services.delete_rule(actor=request.user, rule=rule, via="api"))
     return Status(204, None)
 
@@ -232,10 +232,10 @@ class DryRunOut(Schema):
     would_open: list[FindingOut]
 
 
-@router.get("/alert-rules/{rule_id}/dry-run", response=DryRunOut)
-def dry_run(request: HttpRequest, rule_id: int) -> Any:
+@router.get("/alert-rules/{pk}/dry-run", response=DryRunOut)
+def dry_run(request: HttpRequest, pk: int) -> Any:
     """What the rule would open now over the accounts you can see; writes nothing."""
-    rule = selectors.get_rule(request.user, rule_id)
+    rule = selectors.get_rule(request.user, pk)
     result = selectors.dry_run(request.user, rule)
     return {
         "accounts": result.accounts,
@@ -264,7 +264,7 @@ class EvaluationOut(Schema):
     closed: int
 
 
-@router.post("/alert-rules/evaluate", response={200: EvaluationOut, 403: Message, 404: Message})
+@router.post("/alert-evaluations", response={200: EvaluationOut, 403: Message, 404: Message})
 def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
     """Run the rules over one of your teams' accounts now."""
     _team_ok(request, payload.team)

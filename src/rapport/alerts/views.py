@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +18,7 @@ from rapport.alerts import selectors, services
 from rapport.alerts.forms import CloseForm, RuleForm, manageable_teams
 from rapport.alerts.kinds import KIND_HELP, KIND_PARAMS, clean_params, describe_params
 from rapport.alerts.models import AlertStatus, Rule, RuleKind, RuleScope
-from rapport.core.access import Capability, scope_of
+from rapport.core.access import Capability, require, scope_of
 from rapport.core.models import Team
 from rapport.customers.selectors import get_account, portfolio_choices
 
@@ -80,6 +80,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     alert = selectors.get_alert(request.user, pk)
+    require(request.user, Capability.CLOSE_ALERTS, alert.team_id)
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
@@ -121,14 +122,9 @@ def account_alerts(request: HttpRequest, account_id: int) -> HttpResponse:
 
 def rules(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.rules_visible(request.user).select_related("plan_version__plan__account"))
-    actor_scope = scope_of(request.user)
     for rule in rows:
         rule.params_text = describe_params(rule.kind, rule.params)  # type: ignore[attr-defined]
-        rule.editable = (  # type: ignore[attr-defined]
-            actor_scope.all_teams
-            if rule.scope == RuleScope.GLOBAL
-            else actor_scope.can(Capability.MANAGE_RULES, rule.team_id)
-        )
+        rule.editable = _may_manage(request.user, rule)  # type: ignore[attr-defined]
     context = {
         "rules": rows,
         "kinds": [(k, label, KIND_HELP[k]) for k, label in RuleKind.choices],
@@ -173,8 +169,17 @@ def rule_create(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/rule_form.html", context)
 
 
+def _may_manage(user: Any, rule: Rule) -> bool:
+    actor_scope = scope_of(user)
+    if rule.scope == RuleScope.GLOBAL:
+        return actor_scope.all_teams
+    return actor_scope.can(Capability.MANAGE_RULES, rule.team_id)
+
+
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.get_rule(request.user, pk)
+    if not _may_manage(request.user, rule):
+        raise PermissionDenied("You may not change this rule.")
     form = RuleForm.for_rule(rule, user=request.user, data=request.POST or None)
     if request.method == "POST" and form.is_valid() and _save_rule(request, form, rule) is not None:
         messages.success(request, f"Rule “{rule.name}” saved.")

@@ -26,6 +26,7 @@ from rapport.customers.models import (
     ExternalParty,
 )
 from rapport.feedback.models import Response
+from rapport.sampledata.alerts import load_alerts
 from rapport.sampledata.generate import generate
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
@@ -96,6 +97,8 @@ def load_demo(
         write_plan(plan)
         read = rebuild_rollups()
         refresh_health()
+        # --- alerts --- (last: the rules read everything above, and open actions)
+        load_alerts(seed=seed, stdout=stdout)
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

@@ -14,7 +14,7 @@ def test_pages_render(crew, open_one):
     for url in [
         "/actions/",
         "/actions/?status=all&overdue=1",
-        "/actions/new/?source_kind=swot&account=%d&title=Late" % crew.account.pk,
+        f"/actions/new/?source_kind=swot&account={crew.account.pk}&title=Late",
         f"/actions/{action.pk}/",
         f"/actions/{action.pk}/edit/",
         "/actions/escalations/",

@@ -120,8 +120,26 @@ def test_a_person_closes_an_alert_with_a_reason(world, overdue):
         ).count()
         == 1
     )
-    # Still overdue: the next evaluation opens a new alert for it.
-    assert len(evaluate(world.account).opened) == 1
+    assert alert.holds_off
+
+
+def test_a_closed_finding_is_not_raised_again_until_its_condition_has_cleared(world, overdue):
+    rule(RuleKind.COMMITMENT_OVERDUE)
+    [alert] = evaluate(world.account).opened
+    services.close_alert(actor=world.user, alert=alert, reason="Agreed a new date by phone.")
+    # Still overdue: the person's decision stands, no new alert.
+    assert evaluate(world.account).opened == []
+    assert evaluate(world.account, now=timezone.now() + dt.timedelta(days=1)).opened == []
+    # Kept: the hold is released; broken again later: a new alert.
+    overdue.status = CommitmentStatus.KEPT
+    overdue.save()
+    evaluate(world.account)
+    alert.refresh_from_db()
+    assert not alert.holds_off
+    overdue.status = CommitmentStatus.OPEN
+    overdue.save()
+    [again] = evaluate(world.account).opened
+    assert again.pk != alert.pk
 
 
 def test_a_team_rule_replaces_the_global_rule_of_its_kind_for_the_team(world, overdue):

@@ -126,6 +126,8 @@ class Facts:
         self.now = now
         self.today = today
         self.min_n = settings.RAPPORT_MIN_N
+        # The metrics the control-rule checks chart (set by the evaluation from its rules).
+        self.chart_metrics: set[str] = set(CHART_METRICS)
 
     @cached_property
     def accounts(self) -> dict[int, Account]:
@@ -190,7 +192,7 @@ class Facts:
         rows = (
             MetricRollup.objects.filter(
                 account_id__in=self.account_ids,
-                metric__in=list(CHART_METRICS),
+                metric__in=sorted(self.chart_metrics),
                 period__in=[Period.WEEK, Period.MONTH],
                 period_start__gte=start,
                 n__gt=0,

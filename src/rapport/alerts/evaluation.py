@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from rapport.alerts.models import (
     AlertStatus,
     Evaluation,
     Rule,
+    RuleKind,
     RuleScope,
 )
 from rapport.core.models import AuditAction, Membership, Role, Team, User
@@ -101,6 +103,9 @@ def _evaluate_batch(
     dry_run: bool,
 ) -> None:
     facts = Facts(account_ids, now=now, today=today)
+    facts.chart_metrics = {
+        r.params.get("metric", "") for r in rules if r.kind == RuleKind.CONTROL_RULE_BROKEN
+    }
     accounts = facts.accounts
     plans = facts.agreed_versions if any(r.scope == RuleScope.PLAN for r in rules) else {}
     applied = applicable_rules(rules, accounts.values(), plans)
@@ -118,18 +123,36 @@ def _evaluate_batch(
         for finding in outcome.findings:
             findings[dedupe_key(rule_id, finding.account_id, finding.subject)] = (rule, finding)
         undecided |= {dedupe_key(rule_id, a, s) for a, s in outcome.undecided}
-    open_alerts = {
-        a.dedupe_key: a
-        for a in Alert.objects.filter(account_id__in=list(accounts), status=AlertStatus.OPEN)
-    }
+    open_alerts: dict[str, Alert] = {}
+    held_off: dict[str, list[int]] = defaultdict(list)  # closed by a person, condition held
+    for alert in Alert.objects.filter(account_id__in=list(accounts)).filter(
+        Q(status=AlertStatus.OPEN) | Q(holds_off=True)
+    ):
+        if alert.status == AlertStatus.OPEN:
+            open_alerts[alert.dedupe_key] = alert
+        else:
+            held_off[alert.dedupe_key].append(alert.pk)
     if dry_run:
-        result.would_open += [found for key, found in findings.items() if key not in open_alerts]
+        result.would_open += [
+            found
+            for key, found in findings.items()
+            if key not in open_alerts and key not in held_off
+        ]
         return
+    # A finding gone (and judged) releases the hold of alerts a person closed.
+    released = [
+        pk
+        for key, pks in held_off.items()
+        if key not in findings and key not in undecided
+        for pk in pks
+    ]
+    if released:
+        Alert.objects.filter(pk__in=released).update(holds_off=False)
     seen = [a.pk for key, a in open_alerts.items() if key in findings]
     if seen:
         result.refreshed += Alert.objects.filter(pk__in=seen).update(last_seen_at=now)
     for key, (rule, finding) in findings.items():
-        if key not in open_alerts:
+        if key not in open_alerts and key not in held_off:
             alert = open_alert(rule=rule, finding=finding, account=accounts[finding.account_id],
                                key=key, now=now, today=today)  # fmt: skip
             if alert is not None:

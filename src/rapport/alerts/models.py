@@ -124,6 +124,9 @@ class Alert(ConstrainedModel):
     # True when an evaluation found the condition gone; False when a person closed it.
     cleared = models.BooleanField(default=False)
     close_reason = models.TextField(blank=True, default="")
+    # Closed by a person while the condition still held: the same finding is not raised again
+    # until an evaluation finds the condition gone (then this turns False).
+    holds_off = models.BooleanField(default=False)
     action = models.ForeignKey(
         Action, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )

@@ -186,6 +186,7 @@ def close_alert(*, actor: Actor, alert: Alert, reason: str, via: str = "web") ->
         closed_by=actor if isinstance(actor, User) else None,
         cleared=False,
         close_reason=reason,
+        holds_off=True,
     )
     if not closed:
         raise ValidationError({"status": "This alert is already closed."})

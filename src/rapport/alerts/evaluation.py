@@ -153,10 +153,10 @@ def _evaluate_batch(
         result.refreshed += Alert.objects.filter(pk__in=seen).update(last_seen_at=now)
     for key, (rule, finding) in findings.items():
         if key not in open_alerts and key not in held_off:
-            alert = open_alert(rule=rule, finding=finding, account=accounts[finding.account_id],
-                               key=key, now=now, today=today)  # fmt: skip
-            if alert is not None:
-                result.opened.append(alert)
+            opened = open_alert(rule=rule, finding=finding, account=accounts[finding.account_id],
+                                key=key, now=now, today=today)  # fmt: skip
+            if opened is not None:
+                result.opened.append(opened)
     applied_ids = {(a, r.pk) for a, chosen in applied.items() for r in chosen}
     for key, alert in open_alerts.items():
         if key in findings or key in undecided:

@@ -33,6 +33,7 @@ class Param:
     high: float | None = None
     choices: tuple[tuple[str, str], ...] = ()
     help: str = ""
+    phrase: str = "{}"  # how the rules list words the value: "more than {} complaints"
 
     def clean(self, value: Any) -> Any:
         if self.choices:
@@ -64,12 +65,14 @@ KIND_PARAMS: dict[str, tuple[Param, ...]] = {
             "default_tolerance", "Tolerance without a plan", float, 5.0, 0, 100,
             help="Points either side of the organisation's default target, used only for "
             "accounts without an agreed KPI (a plan's KPI brings its own tolerance).",
+            phrase="± {} points around the default target where no plan is agreed",
         ),
     ),
     RuleKind.CONTROL_RULE_BROKEN: (
         # The charts the Analytics tab draws (its link shows the episode).
         Param("metric", "Chart", str, "csat", choices=CHART_CHOICES),
-        Param("rules", "Control rules", str, "default", choices=CONTROL_PRESETS),
+        Param("rules", "Control rules", str, "default", choices=CONTROL_PRESETS,
+              phrase="rules: {}"),
     ),
     RuleKind.SIGNIFICANT_TREND: (
         _METRIC,
@@ -77,27 +80,33 @@ KIND_PARAMS: dict[str, tuple[Param, ...]] = {
             "periods", "Months", int, 6, 4, 12,
             help="The last K months with enough responses; the slope's 95 % interval must lie "
             "below zero.",
+            phrase="over {} months",
         ),
     ),
     RuleKind.COMPLAINTS: (
-        Param("threshold", "More than N complaints", int, 2, 0, 1000),
-        Param("days", "In the last D days", int, 30, 1, 365),
+        Param("threshold", "More than N complaints", int, 2, 0, 1000,
+              phrase="more than {} complaints"),
+        Param("days", "In the last D days", int, 30, 1, 365, phrase="in {} days"),
     ),
     RuleKind.DECISION_MAKER_DETRACTOR: (
         Param(
             "days", "Answers of the last D days", int, 90, 1, 365,
             help="A decision maker's latest NPS answer in this window is 0 to 6.",
+            phrase="answers of the last {} days",
         ),
     ),
     RuleKind.DECISION_MAKER_SILENT: (
-        Param("days", "No contact for N days", int, 60, 1, 730),
+        Param("days", "No contact for N days", int, 60, 1, 730,
+              phrase="no contact for {} days"),
     ),
     RuleKind.COMMITMENT_OVERDUE: (
-        Param("grace_days", "Days past due", int, 0, 0, 365),
+        Param("grace_days", "Days past due", int, 0, 0, 365,
+              phrase="{} days past due"),
     ),
     RuleKind.EXPECTATION_NOT_MET: (),
     RuleKind.RENEWAL_HEALTH_FALLING: (
-        Param("days", "Renewal within N days", int, 90, 1, 730),
+        Param("days", "Renewal within N days", int, 90, 1, 730,
+              phrase="renewal within {} days"),
     ),
 }  # fmt: skip
 
@@ -147,11 +156,11 @@ def clean_params(kind: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def describe_params(kind: str, params: Mapping[str, Any]) -> str:
-    """ "Metric CSAT, tolerance without a plan 5" for the rules list."""
+    """ "CSAT, ± 5 points around the default target where no plan is agreed" for the lists."""
     parts = []
     for spec in KIND_PARAMS.get(kind, ()):
         value = params.get(spec.name, spec.default)
         shown = dict(spec.choices).get(value, value) if spec.choices else f"{value:g}"
-        parts.append(f"{spec.label.lower()} {shown}")
+        parts.append(spec.phrase.format(shown))
     text = ", ".join(parts)
     return text[:1].upper() + text[1:] if text else "No parameters"

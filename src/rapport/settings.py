@@ -234,6 +234,14 @@ RAPPORT_IMPORT_STALLED_MINUTES = env_int("IMPORT_STALLED_MINUTES", 10, minimum=1
 RAPPORT_WORKER_LOST_SECONDS = env_int("WORKER_LOST_SECONDS", 30, minimum=6)
 # Uploaded import files are deleted this many days after their job ends (0: at the next pass).
 RAPPORT_IMPORT_KEEP_UPLOADS_DAYS = env_int("IMPORT_KEEP_UPLOADS_DAYS", 30, minimum=0)
+# --- monitoring ---
+# Planned activities are generated this many days ahead of today from each agreed plan.
+RAPPORT_MONITORING_HORIZON_DAYS = env_int("MONITORING_HORIZON_DAYS", 120, minimum=7)
+# Owners are reminded this many days before an activity falls due (0: on the day).
+RAPPORT_MONITORING_REMIND_DAYS = env_int("MONITORING_REMIND_DAYS", 3, minimum=0)
+# An activity still not done this many days after it became overdue is marked missed (it can
+# still be recorded as done, late).
+RAPPORT_MONITORING_MISSED_AFTER_DAYS = env_int("MONITORING_MISSED_AFTER_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("feedback/", include("rapport.feedback.urls")),
     path("", include("rapport.enrichment.urls")),
     path("", include("rapport.actions.urls")),
+    path("", include("rapport.monitoring.urls")),
     path("", include("rapport.notifications.urls")),
     # --- alerts ---
     path("", include("rapport.alerts.urls")),

@@ -51,6 +51,15 @@ def routes(world):
         "import_id": job.pk,
         "response_id": response.pk,
     }
+    # --- notifications ---
+    from rapport.notifications.models import Notification, WebhookEndpoint
+
+    ids["notification_id"] = Notification.objects.create(
+        recipient=world.user, team=world.team, kind="k", subject="Acme Foods", link="/"
+    ).pk
+    ids["endpoint_id"] = WebhookEndpoint.objects.create(
+        team=world.team, url="https://93.184.215.14/acme", secret="whsec_x", events=[]
+    ).pk
     routes = []
     for route in _walk(get_resolver().url_patterns):
         if route.startswith(SKIP_PREFIXES) or route in PUBLIC or "static" in route:

@@ -47,6 +47,7 @@ from rapport.customers.models import (
 from rapport.enrichment.models import Theme
 from rapport.feedback import services as feedback_services
 from rapport.feedback.models import ImportJob, ImportStatus, Response
+from rapport.notifications.models import Notification, WebhookEndpoint
 from tests.factories import (
     CommitmentFactory,
     CommunicationFactory,
@@ -63,6 +64,8 @@ WHEN = "2025-03-04T10:00:00+00:00"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Path parameters that name one of North's objects: another team gets a 404 for them.
 OWNED_PARAMS = {"account_id", "pk", "response_id", "import_id", "job_id", "team_id", "token_id"}
+# --- notifications ---
+OWNED_PARAMS |= {"notification_id", "endpoint_id"}  # alice's notification, North's endpoint
 VOLATILE = {"core.user": {"last_login"}, "api.apitoken": {"last_used_at"}}
 
 
@@ -132,6 +135,8 @@ def north(world) -> SimpleNamespace:
                 currency=account.currency,
             ),
             "loyalty-proposals": LoyaltyProposal.objects.create(team=world.team, title="Keep"),
+            # --- monitoring ---
+            **_monitoring_records(world, account),
             # --- alerts ---
             **_north_alerts(world, account),
         },
@@ -145,6 +150,16 @@ def north(world) -> SimpleNamespace:
         ),
         theme=Theme.objects.create(slug="delivery", name="Delivery", phrases=["late"]),
         token=issue_token(actor=world.user, user=world.user, name="north")[0],
+        # --- notifications ---
+        notification=Notification.objects.create(
+            recipient=world.user, team=world.team, kind="action.assigned", subject="Yours"
+        ),
+        endpoint=WebhookEndpoint.objects.create(
+            team=world.team,
+            url="https://93.184.215.14/hook",
+            secret="whsec_north",
+            events=["webhook.test"],
+        ),
     )
 
 
@@ -262,6 +277,53 @@ API_PAYLOADS: dict[str, Payload] = {
     "POST /responses/{response_id}/labels": lambda n: {"sentiment": "negative"},
     "POST /sentiment/model/train": lambda n: {},
     "POST /sentiment/model/vader": lambda n: {},
+    # --- notifications ---
+    "POST /notifications/{notification_id}/read": lambda n: {},
+    "POST /notifications/read-all": lambda n: {},
+    "PUT /notification-settings": lambda n: {"email": "off"},
+    "POST /webhooks": lambda n: {
+        "team": n.team.pk,
+        "url": "https://93.184.215.14/intruder",
+        "events": ["webhook.test"],
+    },
+    "PATCH /webhooks/{endpoint_id}": lambda n: {"url": "https://93.184.215.14/taken"},
+    "DELETE /webhooks/{endpoint_id}": lambda n: None,
+    "POST /webhooks/{endpoint_id}/rotate-secret": lambda n: {},
+    "POST /webhooks/{endpoint_id}/test": lambda n: {},
+    # --- monitoring ---
+    "POST /accounts/{account_id}/plan": lambda n: {"use_template": False},
+    "POST /plans/{pk}/versions": lambda n: {"change_requests": []},
+    "PATCH /plan-versions/{pk}": lambda n: {"objectives": "Taken over"},
+    "DELETE /plan-versions/{pk}": lambda n: None,
+    "POST /plan-versions/{pk}/propose": lambda n: {},
+    "POST /plan-versions/{pk}/withdraw": lambda n: {},
+    "POST /plan-versions/{pk}/agree": lambda n: {
+        "agreed_with": n.records["contacts"].pk,
+        "evidence_reference": "Taken over",
+    },
+    "POST /plan-versions/{pk}/methods": lambda n: {
+        "kind": "account_call",
+        "recurrence": "FREQ=MONTHLY",
+    },
+    "PATCH /plan-methods/{pk}": lambda n: {"title": "Taken over"},
+    "DELETE /plan-methods/{pk}": lambda n: None,
+    "POST /plan-versions/{pk}/kpis": lambda n: {"metric": "ces", "target": 5},
+    "PATCH /plan-kpis/{pk}": lambda n: {"target": 1},
+    "DELETE /plan-kpis/{pk}": lambda n: None,
+    "POST /plan-versions/{pk}/reports": lambda n: {
+        "report_type": "intruder",
+        "audience": "customer",
+        "recurrence": "FREQ=MONTHLY",
+    },
+    "PATCH /plan-reports/{pk}": lambda n: {"report_type": "taken_over"},
+    "DELETE /plan-reports/{pk}": lambda n: None,
+    "POST /plans/{pk}/change-requests": lambda n: {
+        "description": "Intruder",
+        "requested_on": "2025-03-04",
+    },
+    "POST /plan-change-requests/{pk}/decline": lambda n: {"response": "Taken over"},
+    "POST /activities/{pk}/complete": lambda n: {"note": "Taken over"},
+    "POST /plan-templates": lambda n: {"tier": "key", "name": "Intruder"},
     # --- alerts ---
     "POST /alerts/{pk}/close": lambda n: {"reason": "Taken over"},
     "POST /alert-rules": lambda n: {"name": "Intruder", "team": n.team.pk, "kind": "complaints"},
@@ -271,12 +333,18 @@ API_PAYLOADS: dict[str, Payload] = {
 }
 # Writes the actor may make in their own team: South's new row, or an import job of their own.
 OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
+# --- notifications ---
+# One's own inbox and e-mail setting: every role has them, and they touch nothing of North.
+OWN_TEAM_WRITES |= {"POST /notifications/read-all", "PUT /notification-settings"}
 # The agent's role may record feedback (RECORD_FEEDBACK), so these are allowed to it.
 AGENT_MAY = {
     "POST /responses",
     "POST /responses/bulk",
     "PATCH /responses/{response_id}",
     "DELETE /responses/{response_id}",
+    # --- notifications ---
+    "POST /notifications/read-all",
+    "PUT /notification-settings",
 }
 
 
@@ -289,6 +357,9 @@ def _api_url(route: str, n: SimpleNamespace) -> str:
         "response_id": n.response.pk,
         "import_id": n.job.pk,
         "theme_id": n.theme.pk,
+        # --- notifications ---
+        "notification_id": n.notification.pk,
+        "endpoint_id": n.endpoint.pk,
     }
     return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
 
@@ -369,6 +440,18 @@ WEB_READS = {
     "enrichment:themes",
     "enrichment:label",
     "enrichment:account-themes",
+    # --- notifications ---
+    "notifications:webhooks",
+    "notifications:webhook",
+    # --- monitoring ---
+    "monitoring:account-plan",
+    "monitoring:calendar",
+    "monitoring:versions",
+    "monitoring:version",
+    "monitoring:customer-view",
+    "monitoring:schedule",
+    "monitoring:methods",
+    "monitoring:templates",
     # --- alerts ---
     "alerts:inbox",
     "alerts:detail",
@@ -384,12 +467,9 @@ NOT_SWEPT = {
     "api-tokens",
     "core:password-change",
     # --- notifications ---
-    # One's own inbox and settings: another person's notification is a 404 and an agent may
-    # read theirs (tests/notifications/test_views.py).
+    # One's own inbox and e-mail setting (read and open take a notification id: swept).
     "notifications:inbox",
-    "notifications:read",
     "notifications:read-all",
-    "notifications:open",
     "notifications:settings",
 }  # not team data
 WEB_PAYLOADS: dict[str, Payload] = {
@@ -422,6 +502,76 @@ WEB_PAYLOADS: dict[str, Payload] = {
     "enrichment:theme-add": lambda n: {"name": "Intruder", "phrases": "x"},
     "enrichment:theme-edit": lambda n: {"name": "Taken over", "phrases": "x"},
     "enrichment:label-response": lambda n: {"sentiment": "negative"},
+    # --- notifications ---
+    "notifications:webhook-create": lambda n: {
+        "team": n.team.pk,
+        "url": "https://93.184.215.14/intruder",
+        "events": ["webhook.test"],
+        "active": "on",
+    },
+    "notifications:webhook-edit": lambda n: {
+        "url": "https://93.184.215.14/taken",
+        "events": ["webhook.test"],
+    },
+    # --- monitoring ---
+    "monitoring:plan-start": lambda n: {"template": "1"},
+    "monitoring:new-version": lambda n: {},
+    "monitoring:change-requests": lambda n: {
+        "requested_on": "2025-03-04",
+        "description": "Intruder",
+    },
+    "monitoring:change-request-decline": lambda n: {"response": "Taken over"},
+    "monitoring:version-edit": lambda n: {"objectives": "Taken over"},
+    "monitoring:version-propose": lambda n: {},
+    "monitoring:version-withdraw": lambda n: {},
+    "monitoring:version-discard": lambda n: {},
+    "monitoring:version-agree": lambda n: {
+        "agreed_with": n.records["contacts"].pk,
+        "evidence_reference": "Taken over",
+    },
+    "monitoring:method-add": lambda n: {
+        "kind": "account_call",
+        "recurrence": "FREQ=MONTHLY",
+        "due_time": "09:00",
+        "on_time_days": "3",
+        "cost": "0",
+        "currency": "GBP",
+    },
+    "monitoring:method-edit": lambda n: {
+        "kind": "account_call",
+        "title": "Taken over",
+        "recurrence": "FREQ=MONTHLY",
+        "due_time": "09:00",
+        "on_time_days": "3",
+        "cost": "0",
+        "currency": "GBP",
+    },
+    "monitoring:method-delete": lambda n: {},
+    "monitoring:kpi-add": lambda n: {
+        "metric": "ces",
+        "target": "5",
+        "tolerance": "0",
+        "direction": "higher",
+    },
+    "monitoring:kpi-edit": lambda n: {
+        "metric": "csat",
+        "target": "1",
+        "tolerance": "0",
+        "direction": "higher",
+    },
+    "monitoring:kpi-delete": lambda n: {},
+    "monitoring:report-add": lambda n: {
+        "report_type": "intruder",
+        "audience": "customer",
+        "recurrence": "FREQ=MONTHLY",
+    },
+    "monitoring:report-edit": lambda n: {
+        "report_type": "taken_over",
+        "audience": "customer",
+        "recurrence": "FREQ=MONTHLY",
+    },
+    "monitoring:report-delete": lambda n: {},
+    "monitoring:activity-done": lambda n: {"note": "Taken over"},
     # --- alerts ---
     "alerts:close": lambda n: {"reason": "Taken over"},
     "alerts:rule-create": lambda n: {
@@ -451,6 +601,9 @@ def _param(ids: dict[str, Any], match: re.Match[str]) -> str:
 
 def _record(name: str, kind: str, n: SimpleNamespace) -> Any:
     """The North object a web route's <pk> names."""
+    # --- monitoring ---
+    if name in MONITORING_WEB_RECORDS:
+        return n.records[MONITORING_WEB_RECORDS[name]]
     if kind:
         return n.records[kind]
     # --- alerts ---
@@ -477,6 +630,9 @@ def _web_calls(n: SimpleNamespace) -> list[tuple[str, str, str, dict[str, Any]]]
                 "theme_id": n.theme.pk,
                 "token_id": n.token.pk,
                 "kind": kind,
+                # --- notifications ---
+                "notification_id": n.notification.pk,
+                "endpoint_id": n.endpoint.pk,
             }
             url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", partial(_param, ids), route)
             data = WEB_PAYLOADS[name](n) if name in WEB_PAYLOADS else _CHANGE.get(kind, {})
@@ -513,3 +669,69 @@ def test_web_write_is_refused(actor, world, north, django_capture_on_commit_call
             assert answer.status_code in (403, 404), (name, url, answer.status_code)
         assert "N-ACC" not in answer.content.decode(errors="replace"), url
         _assert_north_untouched(before, north, events=name == "feedback:imports")
+
+
+# --- monitoring ---
+# The record a monitoring web route's <pk> names (its first path segment, as for the API).
+MONITORING_WEB_RECORDS = {
+    **dict.fromkeys(
+        ["monitoring:new-version", "monitoring:versions", "monitoring:change-requests"], "plans"
+    ),
+    "monitoring:change-request-decline": "plan-change-requests",
+    **dict.fromkeys(
+        [
+            "monitoring:version",
+            "monitoring:version-edit",
+            "monitoring:version-propose",
+            "monitoring:version-withdraw",
+            "monitoring:version-discard",
+            "monitoring:version-agree",
+            "monitoring:customer-view",
+            "monitoring:method-add",
+            "monitoring:kpi-add",
+            "monitoring:report-add",
+        ],
+        "plan-versions",
+    ),
+    **dict.fromkeys(["monitoring:method-edit", "monitoring:method-delete"], "plan-methods"),
+    **dict.fromkeys(["monitoring:kpi-edit", "monitoring:kpi-delete"], "plan-kpis"),
+    **dict.fromkeys(["monitoring:report-edit", "monitoring:report-delete"], "plan-reports"),
+    "monitoring:activity-done": "activities",
+}
+
+
+def _monitoring_records(world: Any, account: Account) -> dict[str, Any]:
+    """North's plan: a draft with a method, KPI and report, a change request, an activity."""
+    from rapport.monitoring.models import (
+        Kpi,
+        MonitoringPlan,
+        PlanChangeRequest,
+        PlanMethod,
+        PlanReport,
+        PlanVersion,
+        ScheduledActivity,
+    )
+
+    plan = MonitoringPlan.objects.create(account=account, team=world.team)
+    draft = PlanVersion.objects.create(plan=plan, number=1, objectives="Keep")
+    method = PlanMethod.objects.create(
+        version=draft, kind="account_call", recurrence="FREQ=MONTHLY", owner=world.user
+    )
+    due = dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC)
+    return {
+        "plans": plan,
+        "plan-versions": draft,
+        "plan-methods": method,
+        "plan-kpis": Kpi.objects.create(version=draft, metric="csat", target=85),
+        "plan-reports": PlanReport.objects.create(
+            version=draft, report_type="account_review_pack", audience="customer",
+            recurrence="FREQ=MONTHLY",
+        ),
+        "plan-change-requests": PlanChangeRequest.objects.create(
+            plan=plan, requested_on=dt.date(2025, 3, 1), description="Fortnightly calls"
+        ),
+        "activities": ScheduledActivity.objects.create(
+            account=account, team=world.team, plan=plan, method=method, kind="account_call",
+            due_at=due, late_after=due + dt.timedelta(days=3),
+        ),
+    }  # fmt: skip

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rapport.core.models import User
 from rapport.customers.models import Account, Commitment, CostEntry
 from rapport.feedback.models import ImportJob
+from rapport.notifications.models import WebhookEndpoint
 from rapport.sampledata.load import load_demo
 from rapport.sampledata.plan import DEMO_PASSWORD, DEMO_USERNAME
 
@@ -56,6 +57,21 @@ NOT_PAGES = {
     "notifications:read",  # POST only: the buttons sit on the inbox
     "notifications:read-all",
     "notifications:open",
+    "notifications:webhook-test",  # POST only: the buttons sit on the endpoint's page
+    "notifications:webhook-rotate",
+    "notifications:webhook-delete",
+    # --- monitoring ---
+    "monitoring:plan-start",  # POST only: the buttons sit on the plan page
+    "monitoring:new-version",
+    "monitoring:version-edit",  # the form sits on the version page
+    "monitoring:version-propose",
+    "monitoring:version-withdraw",
+    "monitoring:version-discard",
+    "monitoring:change-request-decline",  # the form sits on the change requests page
+    "monitoring:method-delete",
+    "monitoring:kpi-delete",
+    "monitoring:report-delete",
+    "monitoring:activity-done",  # the form sits on the calendar
     # --- alerts ---
     "alerts:close",  # POST only: the form sits on the alert's page
     "alerts:rule-delete",  # POST only: the button sits on the rule's form
@@ -117,6 +133,8 @@ def _pages() -> dict[str, str]:
         # --- notifications ---
         "notifications:inbox": reverse("notifications:inbox"),
         "notifications:settings": reverse("notifications:settings"),
+        "notifications:webhooks": reverse("notifications:webhooks"),
+        "notifications:webhook-create": reverse("notifications:webhook-create"),
     }
     if commitment is not None:
         pages["customers:related-edit"] = reverse(
@@ -128,9 +146,54 @@ def _pages() -> dict[str, str]:
         )
     if job is not None:
         pages["feedback:import"] = reverse("feedback:import", kwargs={"job_id": job.pk})
+    # --- notifications ---
+    endpoint = WebhookEndpoint.objects.order_by("pk").first()
+    if endpoint is not None:
+        pages["notifications:webhook"] = reverse(
+            "notifications:webhook", kwargs={"endpoint_id": endpoint.pk}
+        )
+        pages["notifications:webhook-edit"] = reverse(
+            "notifications:webhook-edit", kwargs={"endpoint_id": endpoint.pk}
+        )
+    # --- monitoring ---
+    pages.update(_monitoring_pages())
     # --- alerts ---
     pages.update(_alert_pages(account))
     return pages
+
+
+def _monitoring_pages() -> dict[str, str]:
+    """The plan pages of the account whose draft is under way (it has every kind of version)."""
+    from rapport.monitoring.models import PlanVersion
+
+    draft = PlanVersion.objects.select_related("plan").get(status="draft")
+    agreed = draft.plan.versions.get(status="agreed")
+    a = {"account_id": draft.plan.account_id}
+    p = {"pk": draft.plan_id}
+    d = {"pk": draft.pk}
+    method, kpi, report = draft.methods.first(), draft.kpis.first(), draft.reports.first()
+    assert method is not None
+    assert kpi is not None
+    assert report is not None
+    return {
+        "monitoring:account-plan": reverse("monitoring:account-plan", kwargs=a),
+        "monitoring:calendar": reverse("monitoring:calendar", kwargs=a),
+        "monitoring:versions": reverse("monitoring:versions", kwargs=p),
+        "monitoring:change-requests": reverse("monitoring:change-requests", kwargs=p),
+        "monitoring:version": reverse("monitoring:version", kwargs=d),
+        "monitoring:version agreed": reverse("monitoring:version", kwargs={"pk": agreed.pk}),
+        "monitoring:customer-view": reverse("monitoring:customer-view", kwargs=d),
+        "monitoring:version-agree": reverse("monitoring:version-agree", kwargs=d),
+        "monitoring:method-add": reverse("monitoring:method-add", kwargs=d),
+        "monitoring:method-edit": reverse("monitoring:method-edit", kwargs={"pk": method.pk}),
+        "monitoring:kpi-add": reverse("monitoring:kpi-add", kwargs=d),
+        "monitoring:kpi-edit": reverse("monitoring:kpi-edit", kwargs={"pk": kpi.pk}),
+        "monitoring:report-add": reverse("monitoring:report-add", kwargs=d),
+        "monitoring:report-edit": reverse("monitoring:report-edit", kwargs={"pk": report.pk}),
+        "monitoring:schedule": reverse("monitoring:schedule"),
+        "monitoring:methods": reverse("monitoring:methods"),
+        "monitoring:templates": reverse("monitoring:templates"),
+    }
 
 
 def _alert_pages(account: Account) -> dict[str, str]:

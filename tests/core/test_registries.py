@@ -13,6 +13,8 @@ from rapport.enrichment.public import enqueue_if_pending
 from rapport.enrichment.registrations import analyse_after_import
 from rapport.feedback import hooks
 from rapport.feedback.services import delete_old_uploads, fail_stalled_imports
+from rapport.monitoring.reminders import run_reminders
+from rapport.monitoring.scheduling import after_import, after_responses_changed, run_schedules
 from rapport.notifications.services import deliver_due
 
 
@@ -28,6 +30,9 @@ def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
         enqueue_if_pending,
         # --- notifications ---
         deliver_due,
+        # --- monitoring ---
+        run_reminders,
+        run_schedules,
     ]
 
 
@@ -44,6 +49,15 @@ def test_run_periodic_runs_the_registered_jobs_by_order_not_by_registration(monk
 
 def test_analytics_and_enrichment_fill_the_feedback_hooks():
     assert hooks._row_writers == [RollupDelta]
-    assert hooks._accounts_changed == [refresh_after_change]
-    assert hooks._import_finished == [refresh_after_import, analyse_after_import]
+    assert hooks._accounts_changed == [
+        refresh_after_change,
+        # --- monitoring ---
+        after_responses_changed,
+    ]
+    assert hooks._import_finished == [
+        refresh_after_import,
+        analyse_after_import,
+        # --- monitoring ---
+        after_import,
+    ]
     assert [type(w) for w in hooks.BatchChanges()._writers] == [RollupDelta]

@@ -105,8 +105,26 @@ def test_queue_email_refuses_a_bad_address(world):
     assert "to" in error.value.message_dict
 
 
-def test_unregistered_event_is_refused(world):
-    with pytest.raises(ValueError, match="not registered"):
-        services.notify(
-            recipients=[], kind="k", subject="s", body="", link="", team=world.team, event="nope"
-        )
+def test_an_unregistered_event_is_logged_and_reaches_no_endpoint(world, caplog):
+    lines = services.notify(
+        recipients=[world.user],
+        kind="k",
+        subject="s",
+        body="",
+        link="",
+        team=world.team,
+        event="nope",
+    )
+    assert len(lines) == 1  # the caller's notification is not lost
+    assert "'nope' is not registered" in caplog.text
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line(world):
+    world.user.email = "alice@example.com"
+    world.user.save()
+    services.notify(
+        recipients=[world.user], kind="k", subject="Two\nlines\r\n", body="", link="", team=None
+    )
+    services.queue_email(to=["x@example.com"], subject="A\nB", body="b", team=None)
+    assert services.deliver_due() == 2
+    assert sorted(m.subject for m in mail.outbox) == ["A B", "Two lines"]

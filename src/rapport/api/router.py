@@ -9,6 +9,8 @@ from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
 from rapport.enrichment.api import router as themes_router
 from rapport.feedback.api import router as feedback_router
+from rapport.monitoring.api import router as monitoring_router
+from rapport.notifications.api import router as notifications_router
 
 
 class RapportSwagger(Swagger):
@@ -34,5 +36,7 @@ api.add_router("", customers_router)
 api.add_router("", metrics_router)
 api.add_router("", feedback_router)
 api.add_router("", themes_router)
+api.add_router("", notifications_router)
+api.add_router("", monitoring_router)
 # --- alerts ---
 api.add_router("", alerts_router)

@@ -39,6 +39,11 @@ class Capability(StrEnum):
     CONTRIBUTE_IDEAS = "contribute_ideas"  # every role, agents included
     DECIDE_IDEAS = "decide_ideas"  # accept (an action) or decline an idea; team action plans
     MANAGE_PEOPLE = "manage_people"  # set a member's manager; the team's personal plans
+    # --- monitoring ---
+    EDIT_PLANS = "edit_plans"  # drafts of monitoring plans, their methods, KPIs and reports
+    AGREE_PLANS = "agree_plans"  # propose a plan and record the customer's sign-off
+    RECORD_ACTIVITIES = "record_activities"  # mark planned monitoring activities done
+    MANAGE_PLAN_TEMPLATES = "manage_plan_templates"  # the organisation's plan template per tier
     # --- notifications ---
     # Add, change and remove a team's webhook endpoints, see their secrets once and their
     # delivery logs: where the team's data is sent, so managers and administrators only.
@@ -77,6 +82,9 @@ ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER] = ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER
     Capability.DECIDE_IDEAS,
     Capability.MANAGE_PEOPLE,
 }
+# --- monitoring ---
+# The templates are the organisation's, shared by every team: managers and administrators.
+ROLE_CAPABILITIES[Role.ACCOUNT_MANAGER].discard(Capability.MANAGE_PLAN_TEMPLATES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,6 +196,12 @@ def delete_related(*, actor: Actor, instance: models.Model, via: str = "web") ->
 # --- communications -------------------------------------------------------------------------
 
 
+# Apps above this one that act on a conversation with the customer (monitoring: a logged call
+# or review completes the planned activity of that kind) register here in AppConfig.ready;
+# each is called inside the transaction, after a communication is logged with its contacts.
+COMMUNICATION_LOGGED_HOOKS: list[Callable[[Communication], None]] = []
+
+
 @transaction.atomic
 def log_communication(
     *,
@@ -218,6 +224,8 @@ def log_communication(
     )
     communication.contacts.set(contacts)
     refresh_contact_recency(account)
+    for hook in COMMUNICATION_LOGGED_HOOKS:
+        hook(communication)
     return communication
 
 

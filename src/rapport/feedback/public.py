@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, QuerySet, Sum
+from django.db.models import Count, Max, Min, OuterRef, QuerySet, Sum
 from django.http import QueryDict
 from django.utils.http import urlencode
 
@@ -148,3 +148,38 @@ def latest_answers(contact: OuterRef, answered: str) -> QuerySet[Response]:
     return Response.objects.filter(
         respondent_contact=contact, **{f"{answered}__isnull": False}
     ).order_by("-submitted_at", "-pk")
+
+
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """Responses of one account submitted since a moment: how many, the first and last."""
+
+    count: int
+    first_at: datetime
+    last_at: datetime
+
+
+def response_arrivals(*, account_ids: Iterable[int], since: datetime) -> dict[int, Arrivals]:
+    """Per account, the responses submitted at or after `since` (one grouped query; monitoring
+    completes a survey wave when its answers arrive)."""
+    rows = (
+        Response.objects.filter(account_id__in=list(account_ids), submitted_at__gte=since)
+        .values("account_id")
+        .annotate(count=Count("pk"), first_at=Min("submitted_at"), last_at=Max("submitted_at"))
+    )
+    return {
+        row["account_id"]: Arrivals(row["count"], row["first_at"], row["last_at"]) for row in rows
+    }
+
+
+def respondent_contacts(*, account_ids: Iterable[int], since: datetime) -> set[int]:
+    """Ids of the contacts who answered since `since` (one query)."""
+    return set(
+        Response.objects.filter(
+            account_id__in=list(account_ids),
+            submitted_at__gte=since,
+            respondent_contact__isnull=False,
+        )
+        .values_list("respondent_contact_id", flat=True)
+        .distinct()
+    )

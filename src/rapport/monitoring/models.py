@@ -396,6 +396,12 @@ class ScheduledActivity(ConstrainedModel, DueWork):
             models.Index(fields=["account", "due_at"], name="activity_account_due_idx"),
             models.Index(fields=["team", "status", "due_at"], name="activity_team_status_idx"),
             models.Index(fields=["account", "kind", "status"], name="activity_kind_status_idx"),
+            # The navigation's count of one's own overdue activities, on every page.
+            models.Index(
+                fields=["owner", "late_after"],
+                condition=Q(status="due"),
+                name="activity_owner_overdue_idx",
+            ),
         ]
         verbose_name_plural = "scheduled activities"
 

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from rapport.analytics.models import AccountSnapshot
 from rapport.core import formats
 from rapport.core.access import Actor, scope
 from rapport.core.models import User
 from rapport.customers.models import Account
+from rapport.monitoring.diff import SHARED_TEXT_FIELDS
 from rapport.monitoring.models import (
     ActivityStatus,
     Kpi,
@@ -32,8 +35,9 @@ from rapport.monitoring.models import (
     PlanVersion,
     ScheduledActivity,
 )
-from rapport.monitoring.recurrence import organisation_zone
+from rapport.monitoring.recurrence import describe, organisation_zone
 from rapport.stats import intervals
+from rapport.stats.metrics import estimate, metric_def
 
 # --- the contract ---------------------------------------------------------------------------
 
@@ -139,6 +143,10 @@ class Adherence:
     interval: intervals.Estimate | None
 
     @property
+    def percent(self) -> str:
+        return "—" if self.share is None else f"{formats.number(self.share * 100)} %"
+
+    @property
     def percent_text(self) -> str:
         if self.share is None or self.interval is None:
             return "nothing fell due"
@@ -215,6 +223,20 @@ def adherence_by_account(
         .annotate(**_COUNTS)
     )
     return {row["account_id"]: _adherence_of(row, start, end) for row in rows}
+
+
+def adherence_by_team(
+    *, accounts: QuerySet[Account], start: date, end: date, now: datetime | None = None
+) -> dict[int, Adherence]:
+    """Adherence per team (one grouped query on the activities' team copy)."""
+    rows = (
+        counted_activities(
+            ScheduledActivity.objects.filter(account__in=accounts), start=start, end=end, now=now
+        )
+        .values("team_id")
+        .annotate(**_COUNTS)
+    )
+    return {row["team_id"]: _adherence_of(row, start, end) for row in rows}
 
 
 def adherence_by_owner(
@@ -372,3 +394,172 @@ def overdue_text(activity: ScheduledActivity, now: datetime | None = None) -> st
     if days == 0:
         return "due today"
     return f"due {-days} day{'s' if days != -1 else ''} ago, still on time"
+
+
+# --- the plan page's KPI table --------------------------------------------------------------
+
+ADHERENCE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI beside its current 90-day figure: target, band, source and whether it is met."""
+
+    label: str
+    metric: str
+    target: float | None
+    band_text: str
+    source: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    enough: bool
+    verdict: str  # "met", "within tolerance", "below target", "too few responses"…
+
+
+def _verdict(kpi: Kpi, value: float | None, enough: bool) -> str:
+    if value is None:
+        return "no responses yet"
+    if not enough:
+        return "too few responses to judge"
+    better = value >= kpi.target if kpi.direction == "higher" else value <= kpi.target
+    if better:
+        return "on target"
+    target = KpiTarget(kpi.target, kpi.tolerance, kpi.direction, "", 0, None)
+    if target.met_by(value):
+        return "within tolerance"
+    return "below target" if kpi.direction == "higher" else "above target"
+
+
+def kpi_rows(*, account: Account, version: PlanVersion) -> list[KpiRow]:
+    """The agreed KPIs with the account's 90-day figures (one query for all), then adherence
+    to the plan's schedule as a KPI of its own (one query)."""
+    kpis = list(version.kpis.all())
+    snapshots = {
+        s.metric: s
+        for s in AccountSnapshot.objects.filter(
+            account_id=account.pk, metric__in=[k.metric for k in kpis]
+        )
+    }
+    source = source_text(version)
+    min_n = settings.RAPPORT_MIN_N
+    rows = []
+    for kpi in kpis:
+        snapshot = snapshots.get(kpi.metric)
+        current = estimate(kpi.metric, snapshot.current, min_n=min_n) if snapshot else None
+        value = current.value if current else None
+        low, high = (
+            (kpi.target - kpi.tolerance, kpi.target)
+            if kpi.direction == "higher"
+            else (kpi.target, kpi.target + kpi.tolerance)
+        )
+        rows.append(
+            KpiRow(
+                label=metric_def(kpi.metric).label,
+                metric=kpi.metric,
+                target=kpi.target,
+                band_text=f"{formats.number(low, 1)} to {formats.number(high, 1)}",
+                source=source,
+                value=value,
+                low=current.low if current else None,
+                high=current.high if current else None,
+                n=current.n if current else 0,
+                enough=bool(current and current.enough),
+                verdict=_verdict(kpi, value, bool(current and current.enough)),
+            )
+        )
+    end = timezone.localdate()
+    result = adherence(
+        accounts=Account.objects.filter(pk=account.pk),
+        start=end - timedelta(days=ADHERENCE_DAYS - 1),
+        end=end,
+    )
+    rows.append(
+        KpiRow(
+            label="Adherence to the plan (activities done on time)",
+            metric="adherence",
+            target=None,
+            band_text="",
+            source=f"schedule of {source}, last {ADHERENCE_DAYS} days",
+            value=result.share * 100 if result.share is not None else None,
+            low=result.interval.low * 100 if result.interval else None,
+            high=result.interval.high * 100 if result.interval else None,
+            n=result.due,
+            enough=result.due > 0,
+            verdict=f"{result.done_on_time} of {result.due} on time"
+            if result.due
+            else "nothing fell due yet",
+        )
+    )
+    return rows
+
+
+# --- the customer's view --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerMethod:
+    label: str
+    formal: str
+    frequency: str
+    owner: str
+    your_people: str
+    independent: str
+    technology: str
+
+
+@dataclass(frozen=True)
+class CustomerPlan:
+    """What the customer sees of a version: no cost, margin or internal notes, by construction
+    (the template gets only these fields)."""
+
+    number: int
+    status: str
+    agreed_at: datetime | None
+    agreed_with: str
+    texts: list[tuple[str, str]]
+    methods: list[CustomerMethod]
+    kpis: list[tuple[str, str, str]]  # label, target, direction
+    reports: list[tuple[str, str]]  # report type, frequency
+
+
+def customer_plan(version: PlanVersion) -> CustomerPlan:
+    """From a version fetched with `version_contents` (no further queries)."""
+
+    def person(user: Any) -> str:
+        return (user.get_full_name() or user.get_username()) if user else "the account team"
+
+    methods = [
+        CustomerMethod(
+            label=str(m),
+            formal="formal" if m.formal else "informal",
+            frequency=describe(m.recurrence),
+            owner=person(m.owner),
+            your_people=", ".join(c.name for c in m.customer_contacts.all()),
+            independent=", ".join(p.name for p in m.external_parties.all()),
+            technology=m.technology,
+        )
+        for m in version.methods.all()
+    ]
+    return CustomerPlan(
+        number=version.number,
+        status=version.get_status_display(),
+        agreed_at=version.agreed_at,
+        agreed_with=version.agreed_with_name,
+        texts=[(label, getattr(version, name)) for name, label in SHARED_TEXT_FIELDS],
+        methods=methods,
+        kpis=[
+            (
+                metric_def(k.metric).label,
+                f"{k.target:g} (± {k.tolerance:g})",
+                k.get_direction_display(),
+            )
+            for k in version.kpis.all()
+        ],
+        reports=[
+            (r.report_type.replace("_", " ").capitalize(), describe(r.recurrence))
+            for r in version.reports.all()
+            if r.audience == "customer"
+        ],
+    )

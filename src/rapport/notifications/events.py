@@ -1,7 +1,7 @@
 """The webhook events endpoints may subscribe to. Each app registers the events it sends from
 its AppConfig.ready() (`register_event("alert.opened", "An alert was opened")`), so the
-endpoint form lists them and `notify(event=…)` refuses a name nobody registered (a typo would
-otherwise reach no endpoint, silently)."""
+endpoint form lists them; `notify(event=…)` logs a warning for a name nobody registered (a typo
+would otherwise reach no endpoint, silently)."""
 
 from __future__ import annotations
 

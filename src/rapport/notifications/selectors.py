@@ -3,7 +3,7 @@ of the teams they manage."""
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from rapport.core.access import Actor, Capability, scope_of
 from rapport.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
@@ -68,3 +68,14 @@ def get_endpoint(*, user: Actor, endpoint_id: int) -> WebhookEndpoint:
 
 def deliveries(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
+
+
+def endpoints_with_counts(*, user: Actor) -> QuerySet[WebhookEndpoint]:
+    """The endpoints with their deliveries counted by outcome and the last one's time (one
+    grouped query)."""
+    return endpoints(user=user).annotate(
+        sent=Count("deliveries", filter=Q(deliveries__status="sent")),
+        waiting=Count("deliveries", filter=Q(deliveries__status="queued")),
+        failed=Count("deliveries", filter=Q(deliveries__status="failed")),
+        last_delivery_at=Max("deliveries__created_at"),
+    )

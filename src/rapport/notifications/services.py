@@ -53,6 +53,7 @@ LEASE = timedelta(minutes=5)
 # claiming it while it is being sent.
 LEASE_MARGIN = timedelta(seconds=60)
 EMAIL_TIMEOUT_SECONDS = 30
+WEBHOOK_FAILED = "webhook.failed"  # the kind of the inbox line when a delivery is given up
 MAX_ATTACHMENTS_BYTES = 20 * 1024 * 1024
 
 
@@ -96,9 +97,12 @@ def notify(
     subscribed to `event`. When a `dedupe_key` suppressed every line, nothing new happened and
     no webhook is queued either. Returns the lines added."""
     if event is not None and not is_registered(event):
-        raise ValueError(
-            f"webhook event {event!r} is not registered "
-            "(notifications.events.register_event in the sending app's registrations)"
+        # No endpoint can subscribe to it, so it reaches none; said loudly in the log rather
+        # than failing the caller's write (an action opened, an alert raised).
+        log.warning(
+            "webhook event %r is not registered (notifications.events.register_event in the "
+            "sending app's registrations); no endpoint receives it",
+            event,
         )
     people: dict[int, User] = {}
     for user in recipients:
@@ -144,7 +148,7 @@ def notify(
                     team=team,
                     notification=line,
                     to=[address],
-                    subject=subject[:300],
+                    subject=_one_line(subject)[:300],
                     body=_notification_text(body=body, url=url),
                     reason=kind[:200],
                     next_due_at=now,
@@ -165,6 +169,11 @@ def notify(
                 },
             )
     return created
+
+
+def _one_line(text: str) -> str:
+    """A header may not hold a line break (Django refuses to send it)."""
+    return " ".join(text.split())
 
 
 def _notification_text(*, body: str, url: str) -> str:
@@ -260,7 +269,7 @@ def queue_email(
         delivery = EmailDelivery.objects.create(
             team=team,
             to=addresses,
-            subject=subject.replace("\n", " ")[:300],
+            subject=_one_line(subject)[:300],
             body=body,
             html=html or "",
             reason=reason[:200],
@@ -435,8 +444,13 @@ def deliver_due(*, limit: int = 100) -> int:
     tried = 0
     while tried < limit:
         batch = min(CLAIM_BATCH, limit - tried)
-        emails = claim_due(EmailDelivery.objects.all(), limit=batch, lease=LEASE)
-        hooks = claim_due(WebhookDelivery.objects.all(), limit=batch, lease=LEASE)
+        # One commit for the batch's claims: each UPDATE still takes its row only if it is due
+        # and free (another worker's UPDATE of the same row waits for this commit, then finds
+        # it taken), and nothing is sent before the claims are committed.
+        with transaction.atomic():
+            emails = claim_due(EmailDelivery.objects.all(), limit=batch, lease=LEASE)
+        with transaction.atomic():
+            hooks = claim_due(WebhookDelivery.objects.all(), limit=batch, lease=LEASE)
         if not emails and not hooks:
             break
         if emails:
@@ -486,7 +500,9 @@ def _finish_email(row: EmailDelivery, *, error: str | None) -> None:
         log.warning("e-mail %s: the claim ran out before it was finished", row.pk)
 
 
-def _message(row: EmailDelivery, connection: Any) -> EmailMultiAlternatives:
+def _message(
+    row: EmailDelivery, connection: Any, attachments: dict[int, list[EmailAttachment]]
+) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=row.subject,
         body=row.body,
@@ -497,7 +513,7 @@ def _message(row: EmailDelivery, connection: Any) -> EmailMultiAlternatives:
     )
     if row.html:
         message.attach_alternative(row.html, "text/html")
-    for attachment in row.attachments.all():
+    for attachment in attachments.get(row.pk, ()):
         message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     return message
 
@@ -511,13 +527,16 @@ def _send_emails(rows: list[EmailDelivery]) -> None:
         for row in rows:
             _finish_email(row, error=_error_text(error))
         return
+    attachments: dict[int, list[EmailAttachment]] = {}
+    for attachment in EmailAttachment.objects.filter(delivery__in=rows).order_by("id"):
+        attachments.setdefault(attachment.delivery_id, []).append(attachment)
     try:
         for row in rows:
             if _lease_short(row, timezone.now()):
                 _release(row)
                 continue
             try:
-                _message(row, connection).send()
+                _message(row, connection, attachments).send()
             except Exception as error:
                 _finish_email(row, error=_error_text(error))
             else:
@@ -566,6 +585,32 @@ def _finish_webhook(row: WebhookDelivery, *, code: int | None, error: str | None
         )
     if not held:
         log.warning("webhook %s: the claim ran out before it was finished", row.pk)
+    elif error is not None and later is None:
+        _tell_endpoint_owner(row, error=error)
+
+
+def _tell_endpoint_owner(row: WebhookDelivery, *, error: str) -> None:
+    """A delivery given up is worth a line in the inbox of whoever added the endpoint (one
+    unread line per endpoint, however many deliveries fail)."""
+    endpoint = (
+        WebhookEndpoint.objects.select_related("created_by", "team")
+        .filter(pk=row.endpoint_id)
+        .first()
+    )
+    if endpoint is None or endpoint.created_by is None:
+        return
+    notify(
+        recipients=[endpoint.created_by],
+        kind=WEBHOOK_FAILED,
+        subject=f"A webhook to {endpoint.url} was given up",
+        body=(
+            f"Delivery {row.pk} ({row.event}) failed {MAX_ATTEMPTS} times; the last error: "
+            f"{error[:300]}"
+        ),
+        link=f"/webhooks/{endpoint.pk}/",
+        team=endpoint.team,
+        dedupe_key=f"{WEBHOOK_FAILED}:{endpoint.pk}",
+    )
 
 
 def _send_webhooks(rows: list[WebhookDelivery]) -> None:

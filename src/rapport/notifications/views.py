@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +13,14 @@ from django.views.decorators.http import require_POST
 
 from rapport.core.models import User
 from rapport.notifications import selectors, services
-from rapport.notifications.models import EmailMode, Notification, NotificationPreference
+from rapport.notifications.events import event_choices
+from rapport.notifications.forms import EndpointForm
+from rapport.notifications.models import (
+    EmailMode,
+    Notification,
+    NotificationPreference,
+    WebhookEndpoint,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -34,6 +42,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "unread": unread,
         "unread_total": selectors.unread_count(user=request.user),
+        "can_manage_webhooks": _can_manage_any(request),
     }
     return render(request, "notifications/inbox.html", context)
 
@@ -93,3 +102,118 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "address": user.email,
     }
     return render(request, "notifications/settings.html", context)
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+_SHOW_ONCE = "notifications.show-once.{}"  # the session holds a new secret until it is shown once
+
+
+def _can_manage_any(request: HttpRequest) -> bool:
+    teams = selectors.managed_team_ids(request.user)
+    return teams is None or bool(teams)
+
+
+def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
+    try:
+        return selectors.get_endpoint(user=request.user, endpoint_id=endpoint_id)
+    except WebhookEndpoint.DoesNotExist as missing:
+        raise Http404("No such webhook endpoint.") from missing
+
+
+def webhooks_page(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.endpoints_with_counts(user=request.user))
+    context = {"endpoints": rows, "can_manage": _can_manage_any(request)}
+    return render(request, "notifications/webhooks.html", context)
+
+
+def endpoint_create(request: HttpRequest) -> HttpResponse:
+    if not _can_manage_any(request):
+        raise PermissionDenied("Only managers and administrators add webhook endpoints.")
+    form = EndpointForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            endpoint = services.create_endpoint(
+                actor=request.user,
+                team=data["team"],
+                url=data["url"],
+                events=data["events"],
+                description=data["description"],
+                active=data["active"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session[_SHOW_ONCE.format(endpoint.pk)] = endpoint.secret
+            messages.success(request, "Webhook endpoint added.")
+            return redirect("notifications:webhook", endpoint_id=endpoint.pk)
+    return render(request, "notifications/endpoint_form.html", {"form": form, "endpoint": None})
+
+
+def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint(request, endpoint_id)
+    initial = {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": endpoint.events,
+        "active": endpoint.active,
+    }
+    form = EndpointForm(request.POST or None, initial=initial, actor=request.user, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_endpoint(
+                actor=request.user,
+                endpoint=endpoint,
+                url=data["url"],
+                events=data["events"],
+                description=data["description"],
+                active=data["active"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Webhook endpoint saved.")
+            return redirect("notifications:webhook", endpoint_id=endpoint.pk)
+    context = {"form": form, "endpoint": endpoint}
+    return render(request, "notifications/endpoint_form.html", context)
+
+
+def endpoint_page(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint(request, endpoint_id)
+    deliveries = selectors.deliveries(endpoint=endpoint).prefetch_related("log")
+    page = Paginator(deliveries, settings.RAPPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "endpoint": endpoint,
+        "secret": request.session.pop(_SHOW_ONCE.format(endpoint.pk), None),
+        "page": page,
+        "events": dict(event_choices()),
+    }
+    return render(request, "notifications/endpoint.html", context)
+
+
+@require_POST
+def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint(request, endpoint_id)
+    services.send_test_event(actor=request.user, endpoint=endpoint)
+    messages.success(request, "Test event queued: it is sent within a few seconds.")
+    return redirect("notifications:webhook", endpoint_id=endpoint.pk)
+
+
+@require_POST
+def endpoint_rotate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint(request, endpoint_id)
+    request.session[_SHOW_ONCE.format(endpoint.pk)] = services.rotate_secret(
+        actor=request.user, endpoint=endpoint
+    )
+    messages.success(request, "New secret made; the old one no longer signs.")
+    return redirect("notifications:webhook", endpoint_id=endpoint.pk)
+
+
+@require_POST
+def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint(request, endpoint_id)
+    services.delete_endpoint(actor=request.user, endpoint=endpoint)
+    messages.success(request, "Webhook endpoint deleted with its delivery log.")
+    return redirect("notifications:webhooks")

@@ -28,6 +28,8 @@ from rapport.customers.models import (
 from rapport.feedback.models import Response
 from rapport.sampledata.alerts import load_alerts
 from rapport.sampledata.generate import generate
+from rapport.sampledata.monitoring import load_monitoring
+from rapport.sampledata.notifications import load_notifications
 from rapport.sampledata.plan import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -97,6 +99,8 @@ def load_demo(
         write_plan(plan)
         read = rebuild_rollups()
         refresh_health()
+        load_notifications(seed=seed, demo_username=DEMO_USERNAME)
+        load_monitoring(seed=seed, today=today or timezone.localdate())
         # --- alerts --- (last: the rules read everything above, and open actions)
         load_alerts(seed=seed, stdout=stdout)
     finished = time.perf_counter()

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('actions', '0001_initial'),
+        ("actions", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='loopclosure',
-            name='channel',
-            field=models.CharField(choices=[('meeting', 'Meeting'), ('call', 'Call'), ('email', 'E-mail'), ('video', 'Video call'), ('visit', 'Site visit'), ('event', 'Event'), ('business_review', 'Business review'), ('letter', 'Letter'), ('portal', 'Customer portal')], max_length=20),
+            model_name="loopclosure",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("meeting", "Meeting"),
+                    ("call", "Call"),
+                    ("email", "E-mail"),
+                    ("video", "Video call"),
+                    ("visit", "Site visit"),
+                    ("event", "Event"),
+                    ("business_review", "Business review"),
+                    ("letter", "Letter"),
+                    ("portal", "Customer portal"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -18,6 +18,7 @@ from rapport.alerts.models import (
     AlertEvent,
     AlertStatus,
     Evaluation,
+    Rule,
     RuleKind,
     RuleScope,
 )
@@ -216,3 +217,30 @@ def test_only_administrators_manage_global_rules_and_account_managers_none(world
         services.create_rule(
             actor=world.other_user, fields={**fields, "scope": "team", "team": world.other_team}
         )
+
+
+def test_a_plan_rule_applies_while_its_version_is_the_agreed_one(world, overdue):
+    from rapport.monitoring.models import MonitoringPlan, PlanStatus, PlanVersion
+
+    plan = MonitoringPlan.objects.create(account=world.account, team=world.team)
+    version = PlanVersion.objects.create(plan=plan, number=1, status=PlanStatus.AGREED,
+                                         agreed_at=timezone.now())  # fmt: skip
+    global_rule = rule(RuleKind.COMMITMENT_OVERDUE, grace_days=0)
+    rule(RuleKind.COMMITMENT_OVERDUE, scope=RuleScope.TEAM, team=world.team, grace_days=1)
+    plan_rule = Rule.objects.create(
+        name="Acme: a week's grace", scope=RuleScope.PLAN, team=world.team,
+        plan_version=version, kind=RuleKind.COMMITMENT_OVERDUE, params={"grace_days": 7},
+        severity=Severity.LOW,
+    )  # fmt: skip
+    CommitmentFactory(account=world.other_account,
+                      due_date=timezone.localdate() - dt.timedelta(days=5))  # fmt: skip
+    opened = evaluate(world.account, world.other_account).opened
+    # Acme's plan allows seven days (five late: nothing); South has only the global rule.
+    assert [(a.account_id, a.rule_id) for a in opened] == [(world.other_account.pk, global_rule.pk)]
+    # A new version agreed: the old version's rule no longer applies, the team's rule does.
+    PlanVersion.objects.filter(pk=version.pk).update(status=PlanStatus.SUPERSEDED)
+    PlanVersion.objects.create(plan=plan, number=2, status=PlanStatus.AGREED,
+                               agreed_at=timezone.now())  # fmt: skip
+    [alert] = evaluate(world.account).opened
+    assert alert.rule_id != plan_rule.pk
+    assert alert.rule.scope == RuleScope.TEAM

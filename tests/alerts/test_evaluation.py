@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.actions.models import Action, Severity
-from rapport.alerts import services
+from rapport.alerts import selectors, services
 from rapport.alerts.models import (
     Alert,
     AlertEvent,
@@ -237,6 +237,8 @@ def test_a_plan_rule_applies_while_its_version_is_the_agreed_one(world, overdue)
     opened = evaluate(world.account, world.other_account).opened
     # Acme's plan allows seven days (five late: nothing); South has only the global rule.
     assert [(a.account_id, a.rule_id) for a in opened] == [(world.other_account.pk, global_rule.pk)]
+    dry = selectors.dry_run(world.user, plan_rule)  # the plan's account only
+    assert (dry.accounts, dry.would_open) == (1, [])
     # A new version agreed: the old version's rule no longer applies, the team's rule does.
     PlanVersion.objects.filter(pk=version.pk).update(status=PlanStatus.SUPERSEDED)
     PlanVersion.objects.create(plan=plan, number=2, status=PlanStatus.AGREED,

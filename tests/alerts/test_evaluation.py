@@ -246,3 +246,23 @@ def test_a_plan_rule_applies_while_its_version_is_the_agreed_one(world, overdue)
     [alert] = evaluate(world.account).opened
     assert alert.rule_id != plan_rule.pk
     assert alert.rule.scope == RuleScope.TEAM
+
+
+def test_an_opened_alert_is_sent_to_the_teams_webhooks(world, overdue):
+    from rapport.notifications.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        team=world.team, url="https://93.184.215.14/hook", secret="whsec_x",
+        events=["alert.opened"],
+    )  # fmt: skip
+    WebhookEndpoint.objects.create(
+        team=world.team, url="https://93.184.215.14/other", secret="whsec_y",
+        events=["action.opened"],
+    )  # fmt: skip
+    rule(RuleKind.COMMITMENT_OVERDUE)
+    [alert] = evaluate(world.account).opened
+    [delivery] = WebhookDelivery.objects.filter(event="alert.opened")
+    assert delivery.endpoint == endpoint
+    assert delivery.payload["id"] == alert.pk
+    assert delivery.payload["observed"] == alert.observed
+    assert delivery.payload["action"] == alert.action_id

@@ -15,9 +15,9 @@ urlpatterns = [
     path("", include("rapport.analytics.urls")),
     path("feedback/", include("rapport.feedback.urls")),
     path("", include("rapport.enrichment.urls")),
+    path("", include("rapport.notifications.urls")),
     path("", include("rapport.actions.urls")),
     path("", include("rapport.monitoring.urls")),
-    path("", include("rapport.notifications.urls")),
     # --- alerts ---
     path("", include("rapport.alerts.urls")),
     path("", include("rapport.api.urls")),

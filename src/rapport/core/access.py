@@ -34,6 +34,10 @@ class Capability(StrEnum):
     # Take a trained model out of force (back to the baseline, e.g. VADER): it overrides the
     # rule that put it in force and changes every team's figures, so managers only.
     CHOOSE_MODELS = "choose_models"
+    # --- notifications ---
+    # Add, change and remove a team's webhook endpoints, see their secrets once and their
+    # delivery logs: where the team's data is sent, so managers and administrators only.
+    MANAGE_WEBHOOKS = "manage_webhooks"
     # --- actions ---
     MANAGE_ACTIONS = "manage_actions"  # open, assign, progress and close actions; tell customers
     CONTRIBUTE_IDEAS = "contribute_ideas"  # every role, agents included
@@ -44,10 +48,6 @@ class Capability(StrEnum):
     AGREE_PLANS = "agree_plans"  # propose a plan and record the customer's sign-off
     RECORD_ACTIVITIES = "record_activities"  # mark planned monitoring activities done
     MANAGE_PLAN_TEMPLATES = "manage_plan_templates"  # the organisation's plan template per tier
-    # --- notifications ---
-    # Add, change and remove a team's webhook endpoints, see their secrets once and their
-    # delivery logs: where the team's data is sent, so managers and administrators only.
-    MANAGE_WEBHOOKS = "manage_webhooks"
     # --- alerts ---
     # Create, edit and switch off a team's (or its plans') alert rules; global rules are for
     # administrators only (alerts.services).

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "rapport.actions",
     "rapport.agreements",
     "rapport.reports",
+    # --- alerts ---
+    "rapport.alerts",
     "rapport.workspace",
     "rapport.api",
 ]

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("rapport.monitoring.urls")),
     path("", include("rapport.agreements.urls")),
     path("", include("rapport.reports.urls")),
+    # --- alerts ---
+    path("", include("rapport.alerts.urls")),
     path("", include("rapport.api.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

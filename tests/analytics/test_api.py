@@ -122,7 +122,7 @@ def test_drivers_say_why_there_is_no_analysis(api_client, world, history):
 @pytest.mark.parametrize(
     ("endpoint", "limit"),
     # + 2: episodes; drivers + 1: the responses' data version its cached analysis is keyed on
-    [("control-chart", 8), ("variance", 5), ("drivers", 6)],
+    [("control-chart", 8), ("variance", 6), ("drivers", 6)],
 )
 def test_query_counts(api_client, world, history, endpoint, limit, django_assert_max_num_queries):
     with django_assert_max_num_queries(limit):

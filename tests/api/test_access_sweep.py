@@ -60,6 +60,12 @@ def routes(world):
     ids["endpoint_id"] = WebhookEndpoint.objects.create(
         team=world.team, url="https://93.184.215.14/acme", secret="whsec_x", events=[]
     ).pk
+    # --- alerts ---
+    # The default rules are global: every team sees them, so an id that names one is not
+    # another team's object. Without them a rule id here names nothing (404).
+    from rapport.alerts.models import Rule
+
+    Rule.objects.filter(is_default=True).delete()
     routes = []
     for route in _walk(get_resolver().url_patterns):
         if route.startswith(SKIP_PREFIXES) or route in PUBLIC or "static" in route:

@@ -81,6 +81,24 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# --- alerts ---
+def _north_alerts(world: Any, account: Account) -> dict[str, Any]:
+    """A rule of North's and an open alert it raised."""
+    from django.utils import timezone
+
+    from rapport.alerts.models import Alert, Rule
+
+    rule = Rule.objects.create(name="North complaints", scope="team", team=world.team,
+                               kind="complaints", params={"threshold": 2, "days": 30})  # fmt: skip
+    now = timezone.now()
+    alert = Alert.objects.create(
+        rule=rule, account=account, team=world.team, kind=rule.kind, severity="high",
+        title="3 complaints", observed="3", expected="2", dedupe_key="north", opened_at=now,
+        last_seen_at=now,
+    )  # fmt: skip
+    return {"alert-rules": rule, "alerts": alert}
+
+
 @pytest.fixture
 def north(world) -> SimpleNamespace:
     Account.objects.filter(pk=world.account.pk).update(external_id="N-ACC")
@@ -128,6 +146,8 @@ def north(world) -> SimpleNamespace:
             **_agreements_records(world, account),
             # --- reports ---
             **_north_reports(world, account),
+            # --- alerts ---
+            **_north_alerts(world, account),
         },
         job=ImportJob.objects.create(
             created_by=world.user,
@@ -553,6 +573,12 @@ API_PAYLOADS: dict[str, Payload] = {
     "POST /report-runs/{pk}/resubmit": lambda n: {},
     "POST /report-runs/{pk}/send": lambda n: {},
     "DELETE /report-runs/{pk}": lambda n: None,
+    # --- alerts ---
+    "POST /alerts/{pk}/close": lambda n: {"reason": "Taken over"},
+    "POST /alert-rules": lambda n: {"name": "Intruder", "team": n.team.pk, "kind": "complaints"},
+    "PATCH /alert-rules/{pk}": lambda n: {"name": "Taken over", "active": False},
+    "DELETE /alert-rules/{pk}": lambda n: None,
+    "POST /alert-evaluations": lambda n: {"team": n.team.pk},
 }
 # Writes the actor may make in their own team: South's new row, or an import job of their own.
 OWN_TEAM_WRITES = {"POST /responses", "POST /responses/bulk", "POST /imports"}
@@ -707,6 +733,13 @@ WEB_READS = {
     "reports:run",
     "reports:run-progress",
     "reports:run-file",
+    # --- alerts ---
+    "alerts:inbox",
+    "alerts:detail",
+    "alerts:rules",
+    "alerts:rule-test",
+    "alerts:rule-test-draft",
+    "alerts:account",
 }
 NOT_SWEPT = {
     "core:login",
@@ -957,6 +990,26 @@ WEB_PAYLOADS: dict[str, Payload] = {
     "reports:run-return": lambda n: {"note": "Taken over"},
     "reports:recommendation-edit": lambda n: {"text": "Taken over", "included": "on"},
     "reports:recommendation-add": lambda n: {"text": "Intruder"},
+    # --- alerts ---
+    "alerts:close": lambda n: {"reason": "Taken over"},
+    "alerts:rule-create": lambda n: {
+        "name": "Intruder",
+        "scope": "team",
+        "team": n.team.pk,
+        "severity": "high",
+        "active": "on",
+        "param_metric": "csat",
+        "param_default_tolerance": "5",
+    },
+    "alerts:rule-edit": lambda n: {
+        "name": "Taken over",
+        "scope": "team",
+        "team": n.team.pk,
+        "severity": "low",
+        "param_threshold": "0",
+        "param_days": "30",
+    },
+    "alerts:evaluate": lambda n: {"team": n.team.pk},
 }
 # --- actions ---
 # Web writes the read-only member may make (every role contributes ideas: CONTRIBUTE_IDEAS).
@@ -1015,6 +1068,9 @@ def _record(name: str, kind: str, n: SimpleNamespace) -> Any:
         return n.records["report-runs"]
     if name.startswith("reports:"):
         return n.records["report-definitions"]
+    # --- alerts ---
+    if name.startswith("alerts:"):
+        return n.records["alert-rules" if name.startswith("alerts:rule") else "alerts"]
     return n.records["cost-entries" if name.startswith("customers:cost") else "loyalty-proposals"]
 
 

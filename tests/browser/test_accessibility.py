@@ -102,6 +102,10 @@ NOT_PAGES = {
     "reports:run-delete",
     "reports:recommendation-edit",
     "reports:recommendation-add",
+    # --- alerts ---
+    "alerts:close",  # POST only: the form sits on the alert's page
+    "alerts:rule-delete",  # POST only: the button sits on the rule's form
+    "alerts:evaluate",  # POST only: the form sits on the rules page
 }
 
 
@@ -199,6 +203,8 @@ def _pages() -> dict[str, str]:
     # --- monitoring ---
     pages.update(_monitoring_pages())
     pages |= _agreements_pages({"account_id": account.pk})  # --- agreements ---
+    # --- alerts ---
+    pages.update(_alert_pages(account))
     return pages
 
 
@@ -316,6 +322,26 @@ def _agreements_pages(a: dict[str, int]) -> dict[str, str]:
         "agreements: a reviewed account's expectations": reverse(
             "agreements:account-reviews", kwargs={"account_id": review.account_id}
         ),
+    }
+
+
+def _alert_pages(account: Account) -> dict[str, str]:
+    from rapport.alerts.models import Alert, Rule
+
+    alert = Alert.objects.order_by("-opened_at", "pk").first()
+    rule = Rule.objects.filter(team__isnull=False).order_by("pk").first() or Rule.objects.first()
+    assert alert is not None, "the demo opens alerts"
+    assert rule is not None, "the demo has rules"
+    return {
+        "alerts:inbox": reverse("alerts:inbox"),
+        "alerts:detail": reverse("alerts:detail", kwargs={"pk": alert.pk}),
+        "alerts:rules": reverse("alerts:rules"),
+        "alerts:rule-create": reverse("alerts:rule-create") + "?kind=complaints",
+        "alerts:rule-edit": reverse("alerts:rule-edit", kwargs={"pk": rule.pk}),
+        "alerts:rule-test": reverse("alerts:rule-test", kwargs={"pk": rule.pk}),
+        "alerts:rule-test-draft": reverse("alerts:rule-test-draft")
+        + f"?kind=commitment_overdue&scope=team&team={account.team_id}&param_grace_days=0",
+        "alerts:account": reverse("alerts:account", kwargs={"account_id": alert.account_id}),
     }
 
 

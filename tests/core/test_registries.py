@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rapport.actions.services import run_escalations
+from rapport.alerts import registrations as alerts_registrations
+from rapport.alerts.services import periodic_daily
 from rapport.analytics.health.services import ensure_health_current
 from rapport.analytics.registrations import refresh_after_change, refresh_after_import
 from rapport.analytics.rollups.services import ensure_snapshots_current
@@ -34,6 +37,10 @@ def test_the_apps_register_their_periodic_work_in_the_order_it_depends_on():
         # --- monitoring ---
         run_reminders,
         run_schedules,
+        # --- actions ---
+        run_escalations,
+        # --- alerts ---
+        periodic_daily,
         # --- reports ---
         reports_periodic,
     ]
@@ -56,11 +63,15 @@ def test_analytics_and_enrichment_fill_the_feedback_hooks():
         refresh_after_change,
         # --- monitoring ---
         after_responses_changed,
+        # --- alerts ---
+        alerts_registrations.after_change,
     ]
     assert hooks._import_finished == [
         refresh_after_import,
         analyse_after_import,
         # --- monitoring ---
         after_import,
+        # --- alerts ---
+        alerts_registrations.after_import,
     ]
     assert [type(w) for w in hooks.BatchChanges()._writers] == [RollupDelta]

@@ -113,7 +113,65 @@ CASES: dict[tuple[str, str], Case] = {
     ("agreements:incident-edit", ""): Case(
         lambda w: _agreements_incident(w), "title", "Warehouse flood"
     ),
+    # --- the control loop ---
+    ("actions:edit", ""): Case(lambda w: _action(w), "title", "Call the sponsor weekly"),
+    ("alerts:rule-edit", ""): Case(lambda w: _rule(w), "name", "Too many complaints"),
+    ("reports:definition-edit", ""): Case(lambda w: _report(w), "name", "Quarterly review"),
+    ("notifications:webhook-edit", ""): Case(
+        lambda w: _endpoint(w), "url", "https://93.184.215.14/rapport-hook"
+    ),
 }
+
+
+def _as_manager(world: Any) -> None:
+    """Rules and webhooks are for managers (core.access)."""
+    from rapport.core.models import Membership, Role
+
+    Membership.objects.filter(user=world.user, team=world.team).update(role=Role.MANAGER)
+
+
+def _action(world: Any) -> Model:
+    from rapport.actions.models import Action
+
+    return Action.objects.create(
+        team=world.team,
+        account=world.account,
+        title="Call the sponsor",
+        owner=world.user,
+        due_on=dt.date(2026, 12, 31),
+        severity="medium",
+    )
+
+
+def _rule(world: Any) -> Model:
+    from rapport.alerts.models import Rule
+
+    _as_manager(world)
+    return Rule.objects.create(
+        name="Complaints", team=world.team, kind="complaints", params={"threshold": 3, "days": 30}
+    )
+
+
+def _report(world: Any) -> Model:
+    from rapport.reports.models import ReportDefinition
+
+    return ReportDefinition.objects.create(
+        team=world.team,
+        name="Review",
+        report_type="portfolio_summary",
+        audience="executive",
+        formats=["web"],
+        owner=world.user,
+    )
+
+
+def _endpoint(world: Any) -> Model:
+    from rapport.notifications.models import WebhookEndpoint
+
+    _as_manager(world)
+    return WebhookEndpoint.objects.create(
+        team=world.team, url="https://93.184.215.14/hook", secret="s" * 40, events=["alert.opened"]
+    )
 
 
 # --- agreements ---

@@ -6,6 +6,7 @@ import hashlib
 import io
 
 import pytest
+from django.apps import apps
 from django.db.models import Max, Q, Sum
 
 from rapport.analytics.models import AccountSnapshot, MetricRollup
@@ -63,6 +64,15 @@ def checksum() -> str:
 
 
 def wipe() -> None:
+    # Team-scoped rows of the control loop first: actions and alerts keep their team (PROTECT).
+    for model in reversed(apps.get_models()):
+        if (
+            model.__module__.startswith("rapport.")
+            and any(f.name == "team" and f.is_relation for f in model._meta.get_fields())
+            and model is not Membership
+            and model._meta.app_label not in {"core", "customers"}
+        ):
+            model.objects.all().delete()
     cm.Account.objects.all().delete()  # cascades to contacts, responses, rollups, snapshots
     Membership.objects.all().delete()
     Team.objects.all().delete()

@@ -48,4 +48,9 @@ def test_every_account_page_shows_the_registered_tabs_in_order(client, url_name,
             current == "Health &amp; profit",
         ),
         (reverse("analytics:swot", args=[account.pk]), "SWOT", current == "SWOT"),
+        # the control loop: the plan agreed, the expectations reviewed, alerts, actions
+        (reverse("monitoring:account-plan", args=[account.pk]), "Plan", False),
+        (reverse("agreements:account-reviews", args=[account.pk]), "Expectations", False),
+        (reverse("alerts:account", args=[account.pk]), "Alerts", False),
+        (reverse("actions:account", args=[account.pk]), "Actions", False),
     ]

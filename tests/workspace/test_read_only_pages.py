@@ -33,6 +33,7 @@ from rapport.customers.models import (
 )
 from rapport.enrichment.models import Theme
 from rapport.feedback.models import ImportJob, ImportStatus
+from rapport.notifications.models import Notification, WebhookEndpoint
 from tests.factories import (
     CommitmentFactory,
     CommunicationFactory,
@@ -48,6 +49,13 @@ OWN_WRITES = {"core:logout", "core:password-change", "api-tokens", "api-token-re
 # --- actions ---
 # Every role, agents included, may contribute an idea for improving service.
 OWN_WRITES |= {"actions:ideas"}
+# --- notifications --- one's own inbox and e-mail preference
+OWN_WRITES |= {
+    "notifications:read",
+    "notifications:read-all",
+    "notifications:open",
+    "notifications:settings",
+}
 
 
 class _Targets(HTMLParser):
@@ -144,6 +152,15 @@ def agent_world(world: Any) -> SimpleNamespace:
         "token_id": issue_token(actor=agent, user=agent, name="mine")[0].pk,
         # --- agreements ---
         **_agreements_ids(world, expectation),
+        # --- notifications --- the agent's own notification, North's endpoint
+        "notification_id": Notification.objects.create(
+            recipient=agent, team=world.team, kind="test", subject="Yours", link="/"
+        ).pk,
+        "endpoint_id": WebhookEndpoint.objects.create(
+            team=world.team, url="https://93.184.215.14/hook", secret="s" * 40, events=[]
+        ).pk,
+        "rec_id": 0,  # --- reports --- (a recommendation of a run the agent cannot see)
+        "name": "report.pdf",
     }
     return SimpleNamespace(agent=agent, ids=ids, records=records, cost=cost, proposal=proposal)
 

@@ -6,9 +6,13 @@ from django.contrib import admin
 
 from rapport.actions.models import (
     Action,
+    ActionEvent,
     Escalation,
     Idea,
     LoopClosure,
+    PersonalGoal,
+    PersonalPlan,
+    PlanReview,
     TeamActionPlan,
 )
 from rapport.core.admin import ReadOnlyAdmin
@@ -40,3 +44,9 @@ class IdeaAdmin(ReadOnlyAdmin):
 @admin.register(TeamActionPlan)
 class TeamActionPlanAdmin(ReadOnlyAdmin):
     list_display = ("title", "team", "period_start", "period_end")
+
+
+# History and personal plans: for administrators to look up (personal plans are confidential to
+# the person, their manager and administrators, decision 106).
+for model in (ActionEvent, PersonalPlan, PersonalGoal, PlanReview):
+    admin.site.register(model, ReadOnlyAdmin)

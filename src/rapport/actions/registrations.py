@@ -33,7 +33,7 @@ def register() -> None:
     register_event("action.escalated", "An overdue action was escalated", order=70)
     register_event("idea.decided", "An idea was accepted or declined", order=70)
     PERIODIC.register("actions.escalations", run_escalations, order=70)
-    ACCOUNT_TABS.register("actions", AccountTab("actions", "Actions", "actions:account"), order=40)
+    ACCOUNT_TABS.register("actions", AccountTab("actions", "Actions", "actions:account"), order=70)
     NAV_ITEMS.register(
         "actions",
         NavItem("Actions", "actions:board", "/actions/", count=_overdue),

@@ -16,7 +16,7 @@ def register() -> None:
     ACCOUNT_TABS.register(
         "agreements",
         AccountTab("agreements", "Expectations", "agreements:account-reviews"),
-        order=60,
+        order=50,
     )
     # The count: notices the person still has to give by phone, meeting, letter or portal.
     NAV_ITEMS.register(

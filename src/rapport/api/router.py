@@ -5,6 +5,7 @@ from ninja import NinjaAPI, Swagger
 
 from rapport.actions.api import router as actions_router
 from rapport.agreements.api import router as agreements_router
+from rapport.alerts.api import router as alerts_router
 from rapport.analytics.api import router as metrics_router
 from rapport.api.auth import SessionAuth, TokenAuth
 from rapport.customers.api import router as customers_router
@@ -43,3 +44,5 @@ api.add_router("", monitoring_router)
 api.add_router("", actions_router)
 api.add_router("", agreements_router)
 api.add_router("", reports_router)
+# --- alerts ---
+api.add_router("", alerts_router)

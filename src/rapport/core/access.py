@@ -57,6 +57,11 @@ class Capability(StrEnum):
     # Define reports, generate runs, edit their recommendations and send internal ones; a
     # customer-facing run is approved by the account's owner (reports.services).
     MANAGE_REPORTS = "manage_reports"
+    # --- alerts ---
+    # Create, edit and switch off a team's (or its plans') alert rules; global rules are for
+    # administrators only (alerts.services).
+    MANAGE_RULES = "manage_rules"
+    CLOSE_ALERTS = "close_alerts"  # close an open alert with a reason
 
 
 _ALL = set(Capability)
@@ -64,7 +69,9 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.ADMIN: _ALL,
     Role.MANAGER: _ALL,
     Role.ACCOUNT_MANAGER: _ALL
-    - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS, Capability.MANAGE_WEBHOOKS},
+    - {Capability.MANAGE_THEMES, Capability.CHOOSE_MODELS, Capability.MANAGE_WEBHOOKS}
+    # --- alerts ---
+    - {Capability.MANAGE_RULES},
     Role.ANALYST: {
         Capability.VIEW,
         Capability.IMPORT_FEEDBACK,

@@ -182,7 +182,7 @@ class RunRecommendation(models.Model):
         return self.text[:60]
 
 
-class ReportOutput(models.Model):
+class ReportOutput(ConstrainedModel):
     """One file of a run (PDF, XLSX, a CSV per table), kept until the run is cleaned up."""
 
     run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="outputs")
@@ -196,7 +196,11 @@ class ReportOutput(models.Model):
     class Meta:
         ordering = ["format", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "name"], name="reportoutput_run_name_unique")
+            models.UniqueConstraint(
+                fields=["run", "name"],
+                name="reportoutput_run_name_unique",
+                violation_error_message="This run already has a file of that name.",
+            )
         ]
 
     def __str__(self) -> str:

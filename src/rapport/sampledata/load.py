@@ -28,6 +28,7 @@ from rapport.customers.models import (
 from rapport.feedback.models import Response
 from rapport.sampledata.actions import write_actions
 from rapport.sampledata.agreements import load_agreements
+from rapport.sampledata.alerts import load_alerts
 from rapport.sampledata.generate import generate
 from rapport.sampledata.monitoring import load_monitoring
 from rapport.sampledata.notifications import load_notifications
@@ -105,6 +106,8 @@ def load_demo(
         load_monitoring(seed=seed, today=today or timezone.localdate())
         write_actions(seed=plan.seed, today=plan.today)
         load_agreements(plan)  # reviews, alternatives, the billing incident and its notices
+        # --- alerts --- (last: the rules read everything above, and open actions)
+        load_alerts(seed=seed, stdout=stdout)
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(

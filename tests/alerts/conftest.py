@@ -1,0 +1,19 @@
+"""Alerts tests start without the default rules (the migration installs them), so each test
+says which rules are in force; a test that asks for `with_default_rules` keeps them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapport.alerts.models import Rule
+
+
+@pytest.fixture
+def with_default_rules(db) -> list[Rule]:
+    return list(Rule.objects.filter(is_default=True))
+
+
+@pytest.fixture(autouse=True)
+def _no_default_rules(request, db) -> None:
+    if "with_default_rules" not in request.fixturenames:
+        Rule.objects.filter(is_default=True).delete()

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='reportoutput',
-            name='reportoutput_run_name_unique',
-            constraint=models.UniqueConstraint(fields=('run', 'name'), name='reportoutput_run_name_unique', violation_error_message='This run already has a file of that name.'),
+            model_name="reportoutput",
+            name="reportoutput_run_name_unique",
+            constraint=models.UniqueConstraint(
+                fields=("run", "name"),
+                name="reportoutput_run_name_unique",
+                violation_error_message="This run already has a file of that name.",
+            ),
         ),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import TextIO, TypeVar
 
 from django.contrib.auth.hashers import make_password
@@ -26,6 +26,7 @@ from rapport.customers.models import (
     ExternalParty,
 )
 from rapport.feedback.models import Response
+from rapport.notifications.models import DeliveryStatus, EmailDelivery
 from rapport.sampledata.actions import write_actions
 from rapport.sampledata.agreements import load_agreements
 from rapport.sampledata.alerts import load_alerts
@@ -98,6 +99,7 @@ def load_demo(
         )
         return "an existing user"
     planned = time.perf_counter()
+    loading_since = timezone.now()
     with transaction.atomic():
         write_plan(plan)
         read = rebuild_rollups()
@@ -108,6 +110,7 @@ def load_demo(
         load_agreements(plan)  # reviews, alternatives, the billing incident and its notices
         # --- alerts --- (last: the rules read everything above, and open actions)
         load_alerts(seed=seed, stdout=stdout)
+        _mark_demo_mail_sent(since=loading_since)
     finished = time.perf_counter()
     counts = plan.counts()
     stdout.write(
@@ -121,6 +124,15 @@ def load_demo(
     enrich_for_demo(stdout=stdout)  # comment analysis: themes, sentiment, redaction
     load_reports(stdout=stdout)
     return CREDENTIALS
+
+
+def _mark_demo_mail_sent(*, since: datetime) -> None:
+    """The e-mails the demo's history queued (actions assigned, alerts opened) belong to that
+    history: marked sent, so the demo's worker does not mail hundreds of them on its first pass.
+    Their inbox lines stay."""
+    EmailDelivery.objects.filter(status=DeliveryStatus.QUEUED, created_at__gte=since).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=1, next_due_at=None
+    )
 
 
 def _bulk(model: type[M], objs: Iterable[M]) -> list[M]:

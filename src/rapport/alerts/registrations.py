@@ -9,6 +9,8 @@ import logging
 from django.db import transaction
 from django.http import HttpRequest
 
+from rapport.actions.models import SourceKind
+from rapport.actions.selectors import SOURCE_STATES
 from rapport.alerts import selectors, services
 from rapport.alerts.models import EvaluationTrigger
 from rapport.core.registries import ACCOUNT_TABS, NAV_ITEMS, PERIODIC, AccountTab, NavItem
@@ -46,6 +48,7 @@ def open_alert_count(request: HttpRequest) -> int:
 def register() -> None:
     register_event("alert.opened", "An alert was opened by a rule", order=90)
     on_version_agreed(services.carry_plan_rules)
+    SOURCE_STATES[SourceKind.ALERT] = selectors.alert_episode_state
     hooks.on_import_finished(after_import)
     hooks.on_accounts_changed(after_change)
     # After snapshots (20) and health (30), which the rules read; after the other apps of the

@@ -47,7 +47,8 @@ def test_alerts_registers_the_state_of_its_actions():
 def test_an_open_control_rule_alert_means_the_episode_is_open(world):
     _alert, action = opened(world, RuleKind.CONTROL_RULE_BROKEN, metric="csat")
     state = episode_state(world.user, action)
-    assert state is not None and state.closed is False
+    assert state is not None
+    assert state.closed is False
     assert state.text.startswith("The episode from August 2026 that the alert found is still open")
 
 
@@ -81,5 +82,6 @@ def test_an_alert_of_another_kind_leaves_the_judgement_to_the_chart(world):
     assert alert_episode_state(action) is None
     # actions then judges the account's chart: without responses there is none to judge.
     state = episode_state(world.user, action)
-    assert state is not None and state.closed is False
+    assert state is not None
+    assert state.closed is False
     assert state.text.startswith("No control chart to judge yet")

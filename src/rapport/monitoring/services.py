@@ -52,7 +52,7 @@ M = TypeVar("M", bound=models.Model)
 # Called inside `agree`'s transaction once a version is agreed, with the version it superseded
 # (None for a plan's first agreement) and the channel: apps above keep what belongs to a version
 # in force with it (alerts: the plan's rules carry over, decision 142).
-VersionAgreedHook = Callable[[Actor, PlanVersion, PlanVersion | None, str], None]
+VersionAgreedHook = Callable[[Actor, PlanVersion, PlanVersion | None, str], object]
 VERSION_AGREED_HOOKS: list[VersionAgreedHook] = []
 
 

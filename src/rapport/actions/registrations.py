@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from rapport.actions.method_share import action_shares
 from rapport.actions.selectors import my_overdue_count
 from rapport.actions.services import run_escalations
 from rapport.core.access import Capability, scope_of
@@ -16,6 +17,7 @@ from rapport.core.registries import (
     LineAction,
     NavItem,
 )
+from rapport.monitoring.evaluation import register_action_share_provider
 from rapport.notifications.events import register_event
 
 
@@ -33,6 +35,7 @@ def register() -> None:
     register_event("action.escalated", "An overdue action was escalated", order=70)
     register_event("idea.decided", "An idea was accepted or declined", order=70)
     PERIODIC.register("actions.escalations", run_escalations, order=70)
+    register_action_share_provider(action_shares)
     ACCOUNT_TABS.register("actions", AccountTab("actions", "Actions", "actions:account"), order=70)
     NAV_ITEMS.register(
         "actions",

@@ -53,6 +53,11 @@ DUE_DAYS: dict[str, int] = {
 SCOPE_RANK: dict[str, int] = {RuleScope.GLOBAL: 0, RuleScope.TEAM: 1, RuleScope.PLAN: 2}
 
 
+# The reason of an alert an evaluation closed because its finding was gone (not because its rule
+# stopped applying): for a control-rule alert, its episode is over (actions' SOURCE_STATES).
+CONDITION_GONE = "The condition no longer holds."
+
+
 def dedupe_key(rule_id: int, account_id: int, subject: str) -> str:
     return f"r{rule_id}:a{account_id}:{subject}"[:200]
 
@@ -162,7 +167,7 @@ def _evaluate_batch(
         if key in findings or key in undecided:
             continue
         if (alert.account_id, alert.rule_id) in applied_ids:
-            reason = "The condition no longer holds."
+            reason = CONDITION_GONE
         else:
             reason = "The rule no longer applies to this account (switched off or replaced)."
         result.closed += close_cleared(alert=alert, reason=reason, now=now)

@@ -9,10 +9,13 @@ import logging
 from django.db import transaction
 from django.http import HttpRequest
 
+from rapport.actions.models import SourceKind
+from rapport.actions.selectors import SOURCE_STATES
 from rapport.alerts import selectors, services
 from rapport.alerts.models import EvaluationTrigger
 from rapport.core.registries import ACCOUNT_TABS, NAV_ITEMS, PERIODIC, AccountTab, NavItem
 from rapport.feedback import hooks
+from rapport.monitoring.services import on_version_agreed
 from rapport.notifications.events import register_event
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,8 @@ def open_alert_count(request: HttpRequest) -> int:
 
 def register() -> None:
     register_event("alert.opened", "An alert was opened by a rule", order=90)
+    on_version_agreed(services.carry_plan_rules)
+    SOURCE_STATES[SourceKind.ALERT] = selectors.alert_episode_state
     hooks.on_import_finished(after_import)
     hooks.on_accounts_changed(after_change)
     # After snapshots (20) and health (30), which the rules read; after the other apps of the

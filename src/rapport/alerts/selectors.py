@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 from django.utils.http import urlencode
 
-from rapport.actions.models import Severity
+from rapport.actions.models import Action, Severity
+from rapport.actions.selectors import EpisodeState
 from rapport.alerts import evaluation
 from rapport.alerts.checks import Finding
 from rapport.alerts.models import Alert, AlertStatus, Evaluation, Rule, RuleKind, RuleScope
+from rapport.analytics.control.charts import period_label
 from rapport.core.access import Actor, scope, scope_of
 from rapport.core.query import query_choice
 from rapport.customers.models import Account
@@ -173,3 +177,38 @@ def dry_run(user: Actor, rule: Rule) -> DryRun:
         Alert.objects.filter(rule_id=rule.pk, status=AlertStatus.OPEN).count() if rule.pk else 0
     )
     return DryRun(accounts=len(ids), would_open=shown, already_open=open_now)
+
+
+def alert_episode_state(action: Action) -> EpisodeState | None:
+    """actions' SOURCE_STATES for source kind "alert" (decision 141): whether the control-chart
+    episode an alert found is over, from the alert itself (one query). Open: the episode is
+    still open. Closed by an evaluation that no longer found it: the episode ended then. Any
+    other alert (another kind, closed by a person, closed because its rule stopped applying)
+    says nothing about the episode: None, and actions judges the account's chart instead."""
+    rows = Alert.objects.filter(kind=RuleKind.CONTROL_RULE_BROKEN)
+    ref = action.source_ref
+    alert = (
+        rows.filter(pk=int(ref)) if ref.isdigit() else rows.filter(action_id=action.pk)
+    ).first()
+    if alert is None:
+        return None
+    data = alert.data or {}
+    try:
+        since = period_label(str(data["period"]), date.fromisoformat(str(data["episode_start"])))
+    except (KeyError, ValueError):
+        since = f"{timezone.localtime(alert.opened_at):%d %b %Y}"
+    if alert.status == AlertStatus.OPEN:
+        seen = timezone.localtime(alert.last_seen_at)
+        return EpisodeState(
+            False,
+            f"The episode from {since} that the alert found is still open "
+            f"(last seen {seen:%d %b %Y}).",
+        )
+    if alert.cleared and alert.close_reason == evaluation.CONDITION_GONE and alert.closed_at:
+        closed = timezone.localtime(alert.closed_at)
+        return EpisodeState(
+            True,
+            f"The episode from {since} that the alert found is over: the alert cleared on "
+            f"{closed:%d %b %Y}.",
+        )
+    return None

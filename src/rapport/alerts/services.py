@@ -167,6 +167,34 @@ def delete_rule(*, actor: Actor, rule: Rule, via: str = "web") -> None:
     rule.delete()
 
 
+def carry_plan_rules(
+    actor: Actor, version: PlanVersion, previous: PlanVersion | None, via: str = "web"
+) -> int:
+    """monitoring's VERSION_AGREED_HOOKS: the rules of the version just superseded move to the
+    version agreed (decision 142), so a plan's rules keep applying across versions. They are
+    re-pointed, not copied: the rule keeps its id, so its open alerts (keyed by rule), their
+    hold-offs and their actions carry on instead of closing and opening again. A kind the new
+    version already has its own rule for stays with the old version (the new one replaced it;
+    its alerts close at the next evaluation as no longer applying). Part of agreeing, so it
+    needs no rule capability; each move is audited. Returns the rules moved."""
+    if previous is None:
+        return 0
+    own_kinds = set(Rule.objects.filter(plan_version=version).values_list("kind", flat=True))
+    moved = 0
+    for rule in Rule.objects.filter(plan_version=previous, scope=RuleScope.PLAN).order_by("pk"):
+        if rule.kind in own_kinds:
+            continue
+        update_audited(
+            actor=actor,
+            instance=rule,
+            changes={"plan_version": version},
+            team_id=rule.team_id,
+            via=via,
+        )
+        moved += 1
+    return moved
+
+
 # --- alerts ----------------------------------------------------------------------------------
 
 

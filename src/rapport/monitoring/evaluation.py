@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from rapport.core import formats
 from rapport.customers.models import Account, Communication, Contact, DecisionRole
+from rapport.feedback.models import FeedbackChannel
 from rapport.feedback.public import respondent_contacts
 from rapport.monitoring.models import ActivityStatus, CompletedVia, MethodKind, ScheduledActivity
 from rapport.stats import intervals
@@ -46,6 +47,20 @@ class ActionShare:
     feedback: int  # pieces of feedback the method brought in
     led_to_action: int
 
+
+# The method whose feedback arrives through each feedback channel (the feedback a method
+# "brought in" for the share that led to an action). Review sites and social media are no
+# method's: nobody in the plan gathers them.
+CHANNEL_METHODS: dict[str, str] = {
+    FeedbackChannel.SURVEY: MethodKind.SURVEY_WAVE,
+    FeedbackChannel.BUSINESS_REVIEW: MethodKind.BUSINESS_REVIEW,
+    FeedbackChannel.CALL: MethodKind.ACCOUNT_CALL,
+    FeedbackChannel.EMAIL: MethodKind.INFORMAL_CONTACT,
+    FeedbackChannel.INFORMAL_NOTE: MethodKind.INFORMAL_CONTACT,
+    FeedbackChannel.COMPLAINT: MethodKind.COMPLAINT_ANALYSIS,
+    FeedbackChannel.MYSTERY_SHOP: MethodKind.MYSTERY_SHOPPING,
+    FeedbackChannel.STAFF: MethodKind.STAFF_FEEDBACK,
+}
 
 # Filled by the actions app: given accounts and a window, the feedback per (account, method
 # kind) and how much of it led to an action. Several providers add up.
@@ -179,7 +194,8 @@ def _reached_by_communications(
 def evaluate_methods(
     *, accounts: QuerySet[Account], days: int = DEFAULT_DAYS, now: datetime | None = None
 ) -> Evaluation:
-    """The figures of every method used on the accounts in the last `days` (6 queries)."""
+    """The figures of every method used on the accounts in the last `days` (6 queries, and
+    what each registered action-share provider makes: one for actions)."""
     end = now or timezone.now()
     start = end - timedelta(days=days)
     account_ids = set(accounts.values_list("pk", flat=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -48,6 +48,18 @@ from rapport.monitoring.scheduling import reschedule
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
+
+# Called inside `agree`'s transaction once a version is agreed, with the version it superseded
+# (None for a plan's first agreement) and the channel: apps above keep what belongs to a version
+# in force with it (alerts: the plan's rules carry over, decision 142).
+VersionAgreedHook = Callable[[Actor, PlanVersion, PlanVersion | None, str], object]
+VERSION_AGREED_HOOKS: list[VersionAgreedHook] = []
+
+
+def on_version_agreed(hook: VersionAgreedHook) -> None:
+    if hook not in VERSION_AGREED_HOOKS:
+        VERSION_AGREED_HOOKS.append(hook)
+
 
 VERSION_TEXT_FIELDS = (
     "objectives",
@@ -363,6 +375,8 @@ def agree(
         actor, version, changes, f"v{version.number} proposed → agreed with {agreed_with.pk}", via
     )
     PlanChangeRequest.objects.filter(version=version).update(status=ChangeRequestStatus.AGREED)
+    for hook in VERSION_AGREED_HOOKS:
+        hook(actor, version, previous, via)
     notes = apply_kpi_baselines(actor=actor, version=version, via=via)
     reschedule(plan=plan, since=agreed_at)
     return notes

@@ -84,3 +84,12 @@ def worker_pass(monkeypatch):
         "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
     )
     return lambda: run_worker(once=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _url_conf_loaded() -> None:
+    """Import the URL conf (and with it the API's pydantic schemas) before any test freezes
+    time: under freezegun, `date` in a schema built at first import is freezegun's FakeDate."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imported for its side effect

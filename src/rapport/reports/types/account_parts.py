@@ -163,11 +163,18 @@ def reasons(analysis: AccountAnalysis) -> list[str]:
                     f"{formats.number(biggest.current_share, 0)} % of responses."
                 )
             else:
-                rates = sorted(v.channels, key=lambda c: abs(c.rate.shown), reverse=True)[:2]
+                # Only channels whose rate moved the same way, by at least what is printed
+                # (0.1 point): a channel at 0.0 is no reason.
+                same_way = [
+                    c for c in v.channels
+                    if c.rate.shown * v.rate.shown > 0 and abs(c.rate.shown) >= 0.05
+                ]  # fmt: skip
+                rates = sorted(same_way, key=lambda c: abs(c.rate.shown), reverse=True)[:2]
+                which = f", above all {join_names(c.label for c in rates)}" if rates else ""
                 found.append(
                     f"{label} {moved} by {formats.number(abs(v.change.value), 1)} points, "
-                    f"mostly within channels ({formats.number(v.rate.shown, 1, signed=True)}), "
-                    f"above all {join_names(c.label for c in rates)}."
+                    f"mostly within channels ({formats.number(v.rate.shown, 1, signed=True)})"
+                    f"{which}."
                 )
     for move in analysis.movers.moves:
         if move.more_often and move.difference is not None:

@@ -210,3 +210,23 @@ def test_a_definition_stops_when_the_agreed_plan_no_longer_names_the_report(worl
     definition.refresh_from_db()
     assert definition.next_due_at is None
     assert generation.schedule_due() == 0
+
+
+def test_the_definitions_say_their_own_rule_in_words(world, user_client) -> None:
+    definition = services.create_definition(
+        actor=world.user,
+        team_id=world.team.pk,
+        fields={
+            "name": "Monthly variance",
+            "report_type": "variance_report",
+            "audience": "account_team",
+            "formats": ["web"],
+            "frequency_source": "own",
+            "recurrence": "FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=7",
+        },
+        related={"accounts": [world.account.pk]},
+    )
+    listed = user_client.get("/reports/").content.decode()
+    assert "Every month on the 1st at 07:00" in listed
+    detail = user_client.get(f"/reports/{definition.pk}/").content.decode()
+    assert "every month on the 1st at 07:00" in detail

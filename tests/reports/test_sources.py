@@ -78,7 +78,8 @@ def test_an_open_alert_is_an_editable_recommendation_of_an_account_team_run(worl
     assert found.source_url == f"/alerts/{alert.pk}/"
     assert "observed 4 complaints in 30 days" in found.text
     assert "expected at most 2 complaints in 30 days" in found.text
-    assert "Complaints watch" in found.text and "high severity" in found.text
+    assert "Complaints watch" in found.text
+    assert "high severity" in found.text
     generation.ensure_outputs(run)
     assert found.text in _words(bytes(run.outputs.get(format="pdf").content))
 

@@ -187,6 +187,9 @@ class CompleteForm(forms.Form):
     responses = forms.IntegerField(min_value=0, required=False, label="Responses")
 
 
+JSON_TEXT = forms.Textarea(attrs={"rows": 8, "class": "code", "spellcheck": "false"})
+
+
 class TemplateForm(forms.ModelForm):
     """A tier's plan template: its text, and its methods, KPIs and reports as JSON lists of
     objects (lossless: a template item carries every field of the plan item except people,
@@ -214,7 +217,10 @@ class TemplateForm(forms.ModelForm):
         ]
         widgets = {
             **dict.fromkeys(fields[2:7], TEXT),
-            **dict.fromkeys(fields[7:], forms.Textarea(attrs={"rows": 8, "class": "code", "spellcheck": "false"})),
+            **dict.fromkeys(
+                fields[7:],
+                forms.Textarea(attrs={"rows": 8, "class": "code", "spellcheck": "false"}),
+            ),
         }
         help_texts = {
             "methods": 'A JSON list, e.g. [{"kind": "account_call", "title": "Monthly call", '
@@ -251,9 +257,7 @@ class TemplateForm(forms.ModelForm):
                 try:
                     fields["recurrence"] = recurrence.normalise(str(item.get("recurrence", "")))
                 except ValidationError as error:
-                    raise ValidationError(
-                        f"Item {position}: {' '.join(error.messages)}"
-                    ) from None
+                    raise ValidationError(f"Item {position}: {' '.join(error.messages)}") from None
             try:
                 model(**fields).full_clean(exclude=[*exclude, "lineage"])
             except (ValidationError, TypeError, ValueError) as error:

@@ -280,8 +280,6 @@ def template_create(request: HttpRequest) -> HttpResponse:
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = PlanTemplate.objects.filter(pk=pk).first()
     # As the plan editor does: a record one may not change is not found for editing.
-    if template is None or not scope_of(request.user).can(
-        Capability.MANAGE_PLAN_TEMPLATES, None
-    ):
+    if template is None or not scope_of(request.user).can(Capability.MANAGE_PLAN_TEMPLATES, None):
         raise Http404("No such template to change.")
     return _template_form(request, template)

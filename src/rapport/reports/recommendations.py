@@ -52,7 +52,9 @@ def gather_recommendations(ctx: BuildContext, run: ReportRun) -> None:
         )
 
 
-def _recommend_from_alerts(ctx: BuildContext, account: Account, *, listed_actions: set[int]) -> None:
+def _recommend_from_alerts(
+    ctx: BuildContext, account: Account, *, listed_actions: set[int]
+) -> None:
     """Open alerts as recommendations: what was observed against what was expected, the rule
     and its severity. An alert whose owned action is already listed above is left out (the
     action says what is being done about it). Never for the customer: observed and expected

@@ -106,3 +106,22 @@ def test_an_account_manager_sees_no_edit_control_and_cannot_post(world, user_cli
     answer = user_client.post("/monitoring/templates/new/", _posted(tier="growth"))
     assert answer.status_code == 403
     assert PlanTemplate.objects.count() == 1
+
+
+def test_the_demo_templates_save_unchanged_through_the_form(world) -> None:
+    from rapport.monitoring import services
+    from rapport.sampledata.monitoring import TEMPLATES
+
+    client = _manager_client(world)
+    for tier, fields in TEMPLATES.items():
+        template = services.save_template(actor=world.user, tier=tier, fields=fields)
+        form = client.get(f"/monitoring/templates/{template.pk}/edit/").context["form"]
+        posted = {name: form[name].value() for name in form.fields}
+        answer = client.post(f"/monitoring/templates/{template.pk}/edit/", posted)
+        assert answer.status_code == 302, (tier, answer.context and answer.context["form"].errors)
+        template.refresh_from_db()
+        assert (template.methods, template.kpis, template.reports) == (
+            fields["methods"],
+            fields["kpis"],
+            fields["reports"],
+        )

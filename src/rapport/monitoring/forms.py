@@ -217,10 +217,7 @@ class TemplateForm(forms.ModelForm):
         ]
         widgets = {
             **dict.fromkeys(fields[2:7], TEXT),
-            **dict.fromkeys(
-                fields[7:],
-                forms.Textarea(attrs={"rows": 8, "class": "code", "spellcheck": "false"}),
-            ),
+            **dict.fromkeys(fields[7:], JSON_TEXT),
         }
         help_texts = {
             "methods": 'A JSON list, e.g. [{"kind": "account_call", "title": "Monthly call", '

@@ -828,6 +828,8 @@ WEB_PAYLOADS: dict[str, Payload] = {
         "currency": "GBP",
     },
     "monitoring:method-delete": lambda n: {},
+    "monitoring:template-create": lambda n: {"tier": "growth", "name": "Intruder"},
+    "monitoring:template-edit": lambda n: {"name": "Taken over"},
     "monitoring:kpi-add": lambda n: {
         "metric": "ces",
         "target": "5",
@@ -1168,6 +1170,7 @@ MONITORING_WEB_RECORDS = {
     **dict.fromkeys(["monitoring:kpi-edit", "monitoring:kpi-delete"], "plan-kpis"),
     **dict.fromkeys(["monitoring:report-edit", "monitoring:report-delete"], "plan-reports"),
     "monitoring:activity-done": "activities",
+    "monitoring:template-edit": "plan-templates",
 }
 
 
@@ -1179,6 +1182,7 @@ def _monitoring_records(world: Any, account: Account) -> dict[str, Any]:
         PlanChangeRequest,
         PlanMethod,
         PlanReport,
+        PlanTemplate,
         PlanVersion,
         ScheduledActivity,
     )
@@ -1205,4 +1209,5 @@ def _monitoring_records(world: Any, account: Account) -> dict[str, Any]:
             account=account, team=world.team, plan=plan, method=method, kind="account_call",
             due_at=due, late_after=due + dt.timedelta(days=3),
         ),
+        "plan-templates": PlanTemplate.objects.create(tier="key", name="Key accounts"),
     }  # fmt: skip

@@ -210,7 +210,7 @@ def _pages() -> dict[str, str]:
 
 def _monitoring_pages() -> dict[str, str]:
     """The plan pages of the account whose draft is under way (it has every kind of version)."""
-    from rapport.monitoring.models import PlanVersion
+    from rapport.monitoring.models import PlanTemplate, PlanVersion
 
     draft = PlanVersion.objects.select_related("plan").get(status="draft")
     agreed = draft.plan.versions.get(status="agreed")
@@ -239,6 +239,11 @@ def _monitoring_pages() -> dict[str, str]:
         "monitoring:schedule": reverse("monitoring:schedule"),
         "monitoring:methods": reverse("monitoring:methods"),
         "monitoring:templates": reverse("monitoring:templates"),
+        "monitoring:template-create": reverse("monitoring:template-create"),
+        "monitoring:template-edit": reverse(
+            "monitoring:template-edit",
+            kwargs={"pk": PlanTemplate.objects.order_by("tier").values_list("pk", flat=True)[0]},
+        ),
     }
 
 

@@ -59,6 +59,7 @@ class Case:
     make: Callable[[Any], Model]  # world → the object to edit
     field: str
     new_value: Any
+    organisation_wide: bool = False  # audited without a team (e.g. plan templates)
 
 
 def _stakeholder(world: Any) -> Model:
@@ -120,6 +121,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("notifications:webhook-edit", ""): Case(
         lambda w: _endpoint(w), "url", "https://93.184.215.14/rapport-hook"
     ),
+    # --- monitoring ---
+    ("monitoring:template-edit", ""): Case(
+        lambda w: _plan_template(w), "name", "Key accounts, 2027", organisation_wide=True
+    ),
 }
 
 
@@ -171,6 +176,19 @@ def _endpoint(world: Any) -> Model:
     _as_manager(world)
     return WebhookEndpoint.objects.create(
         team=world.team, url="https://93.184.215.14/hook", secret="s" * 40, events=["alert.opened"]
+    )
+
+
+# --- monitoring ---
+def _plan_template(world: Any) -> Model:
+    from rapport.monitoring.models import PlanTemplate
+
+    _as_manager(world)
+    return PlanTemplate.objects.create(
+        tier="key",
+        name="Key accounts",
+        methods=[{"kind": "account_call", "title": "Call", "recurrence": "FREQ=MONTHLY"}],
+        kpis=[{"metric": "csat", "target": 85, "tolerance": 3}],
     )
 
 
@@ -249,5 +267,6 @@ def test_an_edit_form_saves_and_is_audited_once(route, kind, world, user_client)
     assert events.count() == 1, url
     event = events.get()
     assert case.field in event.changed_fields
-    assert (event.actor_id, event.team_id) == (world.user.pk, world.account.team_id)
+    team_id = None if case.organisation_wide else world.account.team_id
+    assert (event.actor_id, event.team_id) == (world.user.pk, team_id)
     assert event.at >= before

@@ -9,9 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rapport.core.models import User
-from rapport.customers.models import Account
+from rapport.customers.models import Account, Tier
 from rapport.monitoring import recurrence
-from rapport.monitoring.models import Kpi, PlanMethod, PlanReport, PlanVersion
+from rapport.monitoring.models import Kpi, PlanMethod, PlanReport, PlanTemplate, PlanVersion
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -185,3 +185,88 @@ class CompleteForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     invited = forms.IntegerField(min_value=0, required=False, label="Invited (survey waves)")
     responses = forms.IntegerField(min_value=0, required=False, label="Responses")
+
+
+JSON_TEXT = forms.Textarea(attrs={"rows": 8, "class": "code", "spellcheck": "false"})
+
+
+class TemplateForm(forms.ModelForm):
+    """A tier's plan template: its text, and its methods, KPIs and reports as JSON lists of
+    objects (lossless: a template item carries every field of the plan item except people,
+    decision 148). Each item is checked as the plan item it becomes, naming its position."""
+
+    ITEMS = {
+        "methods": (PlanMethod, ("version", "owner")),
+        "kpis": (Kpi, ("version",)),
+        "reports": (PlanReport, ("version",)),
+    }
+
+    class Meta:
+        model = PlanTemplate
+        fields = [
+            "tier",
+            "name",
+            "objectives",
+            "information_needs",
+            "quantitative_needs",
+            "communication_plan",
+            "trigger_criteria",
+            "methods",
+            "kpis",
+            "reports",
+        ]
+        widgets = {
+            **dict.fromkeys(fields[2:7], TEXT),
+            **dict.fromkeys(fields[7:], JSON_TEXT),
+        }
+        help_texts = {
+            "methods": 'A JSON list, e.g. [{"kind": "account_call", "title": "Monthly call", '
+            '"recurrence": "FREQ=MONTHLY;BYMONTHDAY=1", "due_time": "09:00"}].',
+            "kpis": 'A JSON list, e.g. [{"metric": "csat", "target": 85, "tolerance": 3}].',
+            "reports": 'A JSON list, e.g. [{"report_type": "account_review_pack", '
+            '"audience": "customer", "recurrence": "FREQ=MONTHLY;INTERVAL=3"}].',
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # a template stays its tier's; a new one takes a tier without one
+            del self.fields["tier"]
+        else:
+            taken = set(PlanTemplate.objects.values_list("tier", flat=True))
+            self.fields["tier"].choices = [  # type: ignore[attr-defined]
+                (value, label) for value, label in Tier.choices if value not in taken
+            ]
+
+    def _items(self, name: str) -> list[dict[str, Any]]:
+        value = self.cleaned_data.get(name)
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValidationError("Give a JSON list of objects, one per item.")
+        model, exclude = self.ITEMS[name]
+        known = {f.name for f in model._meta.concrete_fields} - {"id", "lineage", *exclude}
+        for position, item in enumerate(value, start=1):
+            unknown = sorted(set(item) - known)
+            if unknown:
+                raise ValidationError(f"Item {position}: unknown field {', '.join(unknown)}.")
+            fields = dict(item)
+            if name == "methods":
+                try:
+                    fields["recurrence"] = recurrence.normalise(str(item.get("recurrence", "")))
+                except ValidationError as error:
+                    raise ValidationError(f"Item {position}: {' '.join(error.messages)}") from None
+            try:
+                model(**fields).full_clean(exclude=[*exclude, "lineage"])
+            except (ValidationError, TypeError, ValueError) as error:
+                words = " ".join(getattr(error, "messages", [str(error)]))
+                raise ValidationError(f"Item {position}: {words}") from None
+        return value
+
+    def clean_methods(self) -> list[dict[str, Any]]:
+        return self._items("methods")
+
+    def clean_kpis(self) -> list[dict[str, Any]]:
+        return self._items("kpis")
+
+    def clean_reports(self) -> list[dict[str, Any]]:
+        return self._items("reports")

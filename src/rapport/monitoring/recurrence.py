@@ -108,6 +108,10 @@ def describe(text: str) -> str:
         )
     elif weekdays:
         parts.append("on " + _join([_DAY_NAMES[wd.weekday] for wd in weekdays]))
+    hours = original.get("byhour") or ()
+    if hours:  # reports' own rules carry their hour; plan items have a separate due time
+        minutes = original.get("byminute") or (0,)
+        parts.append("at " + _join([f"{h:02d}:{m:02d}" for h in sorted(hours) for m in minutes]))
     setpos = original.get("bysetpos")
     if setpos:
         parts.append("(occurrence " + _join([str(p) for p in setpos]) + " of each period)")

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 
 from rapport.core.access import Capability, scope_of
 from rapport.core.models import Team, User
+from rapport.customers.models import Tier
 from rapport.customers.selectors import accounts_for, get_account
-from rapport.monitoring import evaluation, scheduling, selectors
-from rapport.monitoring.forms import CompleteForm
+from rapport.monitoring import evaluation, scheduling, selectors, services
+from rapport.monitoring.forms import CompleteForm, TemplateForm
 from rapport.monitoring.models import ActivityStatus, PlanTemplate
 from rapport.monitoring.recurrence import describe, organisation_zone
 
@@ -239,4 +240,46 @@ def templates_page(request: HttpRequest) -> HttpResponse:
         }
         for t in PlanTemplate.objects.all()
     ]
-    return render(request, "monitoring/templates.html", {"rows": rows})
+    can_manage = scope_of(request.user).can(Capability.MANAGE_PLAN_TEMPLATES, None)
+    missing = len(rows) < len(Tier.choices)
+    return render(
+        request,
+        "monitoring/templates.html",
+        {"rows": rows, "can_manage": can_manage, "missing_tiers": missing},
+    )
+
+
+def _template_form(request: HttpRequest, existing: PlanTemplate | None) -> HttpResponse:
+    """GET: the form for a new template (its tier chosen) or an existing one; POST: save it
+    (managers and administrators: MANAGE_PLAN_TEMPLATES)."""
+    if not scope_of(request.user).can(Capability.MANAGE_PLAN_TEMPLATES, None):
+        raise PermissionDenied("You may not manage plan templates.")
+    form = TemplateForm(request.POST or None, instance=existing)
+    if request.method == "POST" and form.is_valid():
+        tier = existing.tier if existing else form.cleaned_data["tier"]
+        fields = {name: form.cleaned_data[name] for name in form.fields if name != "tier"}
+        try:
+            services.save_template(actor=request.user, tier=tier, fields=fields)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The {Tier(tier).label.lower()} template is saved.")
+            return redirect("monitoring:templates")
+    return render(
+        request,
+        "monitoring/template_edit.html",
+        {"form": form, "existing": existing},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def template_create(request: HttpRequest) -> HttpResponse:
+    return _template_form(request, None)
+
+
+def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    template = PlanTemplate.objects.filter(pk=pk).first()
+    # As the plan editor does: a record one may not change is not found for editing.
+    if template is None or not scope_of(request.user).can(Capability.MANAGE_PLAN_TEMPLATES, None):
+        raise Http404("No such template to change.")
+    return _template_form(request, template)

@@ -50,4 +50,6 @@ urlpatterns = [
     path("monitoring/", schedule_views.team_schedule, name="schedule"),
     path("monitoring/methods/", schedule_views.methods_page, name="methods"),
     path("monitoring/templates/", schedule_views.templates_page, name="templates"),
+    path("monitoring/templates/new/", schedule_views.template_create, name="template-create"),
+    path("monitoring/templates/<int:pk>/edit/", schedule_views.template_edit, name="template-edit"),
 ]

@@ -11,6 +11,7 @@ from rapport.core.claims import DueWork
 from rapport.core.constraints import ConstrainedModel
 from rapport.core.models import Team
 from rapport.customers.models import Account, Contact, Tier
+from rapport.monitoring.recurrence import describe
 from rapport.notifications.models import EmailDelivery
 
 
@@ -82,6 +83,14 @@ class ReportDefinition(ConstrainedModel, DueWork):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def recurrence_words(self) -> str:
+        """Its own rule in words, as the plan pages say theirs ("every month on the 1st at
+        07:00"); "" unless the definition runs on its own rule."""
+        if self.frequency_source != FrequencySource.OWN or not self.recurrence:
+            return ""
+        return describe(self.recurrence)
 
 
 class RunStatus(models.TextChoices):

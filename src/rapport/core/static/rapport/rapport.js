@@ -17,7 +17,7 @@
      readers (WCAG 2.1.1): the wrapper becomes a focusable region named after its table's
      caption or the nearest heading before it. */
   function nameScrollRegions(root) {
-    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    root.querySelectorAll(".table-wrap, .table-scroll").forEach(function (wrap) {
       if (wrap.hasAttribute("tabindex")) return;
       var caption = wrap.querySelector("caption");
       var name = caption ? caption.textContent : "";

@@ -436,7 +436,11 @@ def may_approve(actor: Actor, run: ReportRun) -> bool:
 @transaction.atomic
 def approve_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun:
     """The account owner approves a customer-facing run; it is then delivered."""
-    run = ReportRun.objects.select_for_update().select_related("account__owner").get(pk=run.pk)
+    run = (
+        ReportRun.objects.select_for_update(of=("self",))
+        .select_related("account__owner")
+        .get(pk=run.pk)
+    )
     if not may_approve(actor, run):
         raise PermissionDenied("Only the account's owner approves a report for the customer.")
     if run.status != RunStatus.REVIEW:
@@ -463,7 +467,11 @@ def approve_run(*, actor: Actor, run: ReportRun, via: str = "web") -> ReportRun:
 @transaction.atomic
 def return_run(*, actor: Actor, run: ReportRun, note: str, via: str = "web") -> ReportRun:
     """The account owner sends a customer-facing run back with what to change."""
-    run = ReportRun.objects.select_for_update().select_related("account__owner").get(pk=run.pk)
+    run = (
+        ReportRun.objects.select_for_update(of=("self",))
+        .select_related("account__owner")
+        .get(pk=run.pk)
+    )
     if not may_approve(actor, run):
         raise PermissionDenied("Only the account's owner returns a report for the customer.")
     if run.status != RunStatus.REVIEW:

@@ -473,18 +473,22 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
+def _attempt_outcome(
+    *, attempts: int, error: str | None, now: datetime
+) -> tuple[datetime | None, dict[str, Any]]:
+    """When a delivery is due again (None: never) and the fields its attempt sets: sent, queued
+    for a retry with backoff, or given up."""
+    if error is None:
+        return None, {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": ""}
+    later = next_try(attempts=attempts, now=now)
+    status = DeliveryStatus.QUEUED if later else DeliveryStatus.FAILED
+    return later, {"status": status, "last_error": error}
+
+
 def _finish_email(row: EmailDelivery, *, error: str | None) -> None:
     now = timezone.now()
     attempts = row.attempts + 1
-    if error is None:
-        later: datetime | None = None
-        fields: dict[str, Any] = {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": ""}
-    else:
-        later = next_try(attempts=attempts, now=now)
-        fields = {
-            "status": DeliveryStatus.QUEUED if later else DeliveryStatus.FAILED,
-            "last_error": error,
-        }
+    later, fields = _attempt_outcome(attempts=attempts, error=error, now=now)
     with transaction.atomic():
         # Marked sent in the UPDATE that ends the claim (decision 76).
         held = finish_claim(row, next_due_at=later, attempts=F("attempts") + 1, **fields)
@@ -562,15 +566,7 @@ def webhook_body(row: WebhookDelivery) -> bytes:
 def _finish_webhook(row: WebhookDelivery, *, code: int | None, error: str | None) -> None:
     now = timezone.now()
     attempts = row.attempts + 1
-    if error is None:
-        later: datetime | None = None
-        fields: dict[str, Any] = {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": ""}
-    else:
-        later = next_try(attempts=attempts, now=now)
-        fields = {
-            "status": DeliveryStatus.QUEUED if later else DeliveryStatus.FAILED,
-            "last_error": error,
-        }
+    later, fields = _attempt_outcome(attempts=attempts, error=error, now=now)
     with transaction.atomic():
         held = finish_claim(
             row, next_due_at=later, attempts=F("attempts") + 1, response_code=code, **fields
